@@ -1,0 +1,325 @@
+"""The indicator catalogue: measures kept as data (``data/indicators.yaml``).
+
+Councils add local indicators in a YAML file under ``params/`` holding a list of entries with
+the keys ``id``, ``title``, ``unit``, ``decimals`` and ``polarity`` (``band`` too for band
+polarity), without touching the library.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .periods import Period, parse_period
+from .validation import InputError, Issue
+
+UNITS = ("percent", "count", "rate_per_10000", "days")
+POLARITIES = ("high", "low", "band", "none")
+THEMES = {
+    "front_door": "Front door: contacts and referrals",
+    "assessments": "Assessments",
+    "child_protection": "Child protection",
+    "looked_after": "Children looked after",
+    "care_leavers": "Care leavers",
+    "local": "Local indicators",
+}
+WINDOWS = ("snapshot", "year_to_date", "in_period", "rolling_12_months")
+LOCAL_KEYS = ("id", "title", "unit", "decimals", "polarity")
+
+
+@dataclass(frozen=True)
+class Version:
+    """One version of an indicator's definition and the first year it applies to."""
+
+    start: Period
+    params: dict[str, Any]
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    title: str
+    unit: str
+    decimals: int
+    polarity: str
+    short_title: str = ""
+    theme: str = "local"
+    numerator: str = ""
+    denominator: str = ""
+    why: str = ""
+    window: str = "year_to_date"
+    tables: tuple[str, ...] = ()
+    rule: str | None = None
+    band: tuple[float, float] | None = None
+    valid_from: Period | None = None
+    valid_to: Period | None = None
+    versions: tuple[Version, ...] = ()
+    dfe: dict[str, str] = field(default_factory=dict)
+    local: bool = False
+
+    @property
+    def label(self) -> str:
+        """Short name for tables and charts."""
+        return self.short_title or self.title
+
+    @property
+    def is_percentage(self) -> bool:
+        return self.unit == "percent"
+
+    @property
+    def computable(self) -> bool:
+        """True when the library has a record-level rule for it."""
+        return self.rule is not None
+
+    def applies_to(self, period: Period | str) -> bool:
+        """Whether the definition exists in ``period``'s financial year."""
+        year = parse_period(period).financial_year
+        if self.valid_from and year < self.valid_from:
+            return False
+        return not (self.valid_to and year > self.valid_to)
+
+    def version_for(self, period: Period | str) -> Version | None:
+        """The definition version in force for ``period`` (None before the first)."""
+        year = parse_period(period).financial_year
+        current = None
+        for version in self.versions:
+            if version.start <= year:
+                current = version
+        return current
+
+    def changed_definition_note(self, periods: list[Period]) -> str | None:
+        """A footnote when the given periods span more than one definition version."""
+        notes = {self.version_for(p) for p in periods} - {None}
+        if len(notes) <= 1:
+            return None
+        latest = max(notes, key=lambda v: v.start)
+        return latest.note or f"Definition changed in {latest.start.fy_label}."
+
+    def polarity_sentence(self) -> str:
+        """The sentence every report gives to say which direction is good."""
+        if self.polarity == "high":
+            return "For this indicator a high score is indicative of good performance."
+        if self.polarity == "low":
+            return "For this indicator a low score is indicative of good performance."
+        if self.polarity == "band":
+            low, high = self.band or (None, None)
+            if low is not None:
+                return (
+                    "For this indicator performance is good within the band of "
+                    f"{format_value(low, self.unit, self.decimals)} to "
+                    f"{format_value(high, self.unit, self.decimals)}; both higher and lower "
+                    "figures are a concern."
+                )
+            return "For this indicator both too high and too low a figure are a concern."
+        return "This indicator measures activity: neither a high nor a low figure is good in itself."
+
+    def format(self, value: float | None) -> str:
+        return format_value(value, self.unit, self.decimals)
+
+    def round(self, value: float | None) -> float | None:
+        """Round to the reporting precision (half away from zero, as published tables do)."""
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return None
+        return round_half_up(value, self.decimals)
+
+
+def round_half_up(value: float, decimals: int) -> float:
+    """Round half away from zero; avoids Python's banker's rounding and float noise."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    quantum = Decimal(1).scaleb(-decimals)
+    return float(Decimal(repr(value)).quantize(quantum, rounding=ROUND_HALF_UP))
+
+
+def format_value(value: float | None, unit: str, decimals: int) -> str:
+    """Text for a figure in its unit: ``92.7%``, ``1,616``, ``43.2 per 10,000``, ``12 days``."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    number = f"{round_half_up(float(value), decimals):,.{decimals}f}"
+    if unit == "percent":
+        return f"{number}%"
+    if unit == "rate_per_10000":
+        return f"{number} per 10,000"
+    if unit == "days":
+        return f"{number} days"
+    return number
+
+
+class Catalogue:
+    """All indicators by id, in catalogue order."""
+
+    def __init__(self, indicators: list[Indicator]):
+        self._by_id: dict[str, Indicator] = {}
+        for ind in indicators:
+            self._by_id[ind.id] = ind
+
+    def __getitem__(self, indicator_id: str) -> Indicator:
+        try:
+            return self._by_id[indicator_id]
+        except KeyError:
+            known = ", ".join(self._by_id)
+            raise KeyError(f"unknown indicator {indicator_id!r}; known: {known}") from None
+
+    def __contains__(self, indicator_id: object) -> bool:
+        return indicator_id in self._by_id
+
+    def __iter__(self):
+        return iter(self._by_id.values())
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    @property
+    def ids(self) -> list[str]:
+        return list(self._by_id)
+
+    def by_theme(self, theme: str) -> list[Indicator]:
+        return [i for i in self if i.theme == theme]
+
+    def with_local(self, path: str | Path | None) -> Catalogue:
+        """This catalogue plus the local indicators defined in ``path`` (if given)."""
+        if path is None:
+            return self
+        local = load_local_indicators(path)
+        clash = [i.id for i in local if i.id in self and not self[i.id].local]
+        if clash:
+            raise InputError(
+                [
+                    Issue("error", str(path), "unique-id", f"id {c!r} is a built-in indicator",
+                          column="id", value=c)
+                    for c in clash
+                ]
+            )
+        return Catalogue([*self, *local])
+
+
+def _parse_indicator(entry: dict[str, Any], source: str, row: str, local: bool) -> Indicator:
+    issues: list[Issue] = []
+
+    def bad(key: str, message: str, rule: str) -> None:
+        value = entry.get(key)
+        issues.append(
+            Issue("error", source, rule, message, row=row, column=key,
+                  value=None if value is None else str(value))
+        )
+
+    for key in LOCAL_KEYS:
+        if key not in entry or entry[key] in (None, ""):
+            bad(key, f"the key {key!r} is required", "required-key")
+    if issues:
+        raise InputError(issues)
+    if entry["unit"] not in UNITS:
+        bad("unit", f"unit must be one of {', '.join(UNITS)}", "known-unit")
+    if entry["polarity"] not in POLARITIES:
+        bad("polarity", f"polarity must be one of {', '.join(POLARITIES)}", "known-polarity")
+    try:
+        decimals = int(entry["decimals"])
+        if decimals < 0 or decimals > 4:
+            raise ValueError
+    except (TypeError, ValueError):
+        bad("decimals", "decimals must be a whole number from 0 to 4", "decimals")
+        decimals = 0
+    band = entry.get("band")
+    if band is not None and (not isinstance(band, list) or len(band) != 2):
+        bad("band", "band must be a list of two numbers [low, high]", "band")
+    if entry["polarity"] == "band" and band is None and not local:
+        bad("band", "a band indicator needs its band [low, high]", "band")
+    window = entry.get("window", "year_to_date")
+    if window not in WINDOWS:
+        bad("window", f"window must be one of {', '.join(WINDOWS)}", "known-window")
+    if issues:
+        raise InputError(issues)
+    versions = tuple(
+        Version(parse_period(str(v["from"])), dict(v.get("params") or {}), v.get("note", ""))
+        for v in entry.get("versions", [])
+    )
+    return Indicator(
+        id=str(entry["id"]),
+        title=str(entry["title"]),
+        unit=entry["unit"],
+        decimals=decimals,
+        polarity=entry["polarity"],
+        short_title=entry.get("short_title", ""),
+        theme=entry.get("theme", "local"),
+        numerator=entry.get("numerator", ""),
+        denominator=entry.get("denominator", ""),
+        why=entry.get("why", ""),
+        window=window,
+        tables=tuple(entry.get("tables", ())),
+        rule=entry.get("rule"),
+        band=tuple(float(b) for b in band) if band else None,
+        valid_from=parse_period(str(entry["valid_from"])) if entry.get("valid_from") else None,
+        valid_to=parse_period(str(entry["valid_to"])) if entry.get("valid_to") else None,
+        versions=versions,
+        dfe=dict(entry.get("dfe") or {}),
+        local=local,
+    )
+
+
+def load_local_indicators(path: str | Path) -> list[Indicator]:
+    """Read a council's local indicator definitions (a YAML list, or ``indicators:`` list)."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError([Issue("error", str(path), "file-exists", "file not found")]) from None
+    except yaml.YAMLError as exc:
+        raise InputError([Issue("error", str(path), "yaml", f"not valid YAML: {exc}")]) from None
+    if isinstance(data, dict) and "indicators" in data:
+        data = data["indicators"]
+    if data is None:
+        return []
+    if not isinstance(data, list):
+        raise InputError(
+            [Issue("error", str(path), "yaml-list", "expected a list of indicator entries")]
+        )
+    out, issues = [], []
+    seen: set[str] = set()
+    for n, entry in enumerate(data, start=1):
+        where = f"entry {n}"
+        if not isinstance(entry, dict):
+            issues.append(Issue("error", str(path), "yaml-mapping", "entry is not a mapping",
+                                row=where))
+            continue
+        try:
+            ind = _parse_indicator(entry, str(path), where, local=True)
+        except InputError as exc:
+            issues.extend(exc.issues)
+            continue
+        if ind.id in seen:
+            issues.append(Issue("error", str(path), "unique-id", "id appears twice", row=where,
+                                column="id", value=ind.id))
+        seen.add(ind.id)
+        out.append(ind)
+    if issues:
+        raise InputError(issues)
+    return out
+
+
+_CATALOGUE: Catalogue | None = None
+
+
+def catalogue() -> Catalogue:
+    """The built-in catalogue (cached)."""
+    global _CATALOGUE
+    if _CATALOGUE is None:
+        text = resources.files("safeguarding.data").joinpath("indicators.yaml").read_text("utf-8")
+        entries = yaml.safe_load(text)["indicators"]
+        _CATALOGUE = Catalogue(
+            [
+                _parse_indicator(e, "indicators.yaml", f"entry {n}", local=False)
+                for n, e in enumerate(entries, 1)
+            ]
+        )
+    return _CATALOGUE
+
+
+def get_indicator(indicator_id: str, local: str | Path | None = None) -> Indicator:
+    """One indicator by id from the built-in catalogue (plus local definitions)."""
+    return catalogue().with_local(local)[indicator_id]

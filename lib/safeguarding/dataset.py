@@ -1,0 +1,115 @@
+"""A set of canonical tables for one or more authorities, with its provenance.
+
+Loaders return a :class:`DataSet`; indicators, activity tables and reports read one. The
+provenance (input files with their SHA-256 checksums and extract dates) and the data-quality
+warnings travel with the tables so that a report can print them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .schema import TABLES, coerce_dtypes, empty_table
+from .validation import Issue
+
+
+def sha256_file(path: str | Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass
+class Source:
+    """One input file behind a data set."""
+
+    path: str
+    sha256: str
+    kind: str  # "cin_census", "ssda903", "canonical", "population", ...
+    authority: str | None = None
+    extract_date: str | None = None  # ISO date the extract was taken, where the file says
+
+
+@dataclass
+class DataSet:
+    """Canonical tables keyed by table name; tables not supplied are simply absent."""
+
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)
+
+    def has(self, name: str) -> bool:
+        """True when table ``name`` was supplied (even if it has no rows)."""
+        return name in self.tables
+
+    def table(self, name: str) -> pd.DataFrame:
+        """Table ``name``, or an empty frame with its columns when it was not supplied."""
+        if name in self.tables:
+            return self.tables[name]
+        return empty_table(name)
+
+    def set(self, name: str, frame: pd.DataFrame) -> None:
+        """Store ``frame`` as table ``name`` with the canonical columns and dtypes."""
+        if name not in TABLES:
+            raise KeyError(f"unknown canonical table {name!r}; known: {', '.join(TABLES)}")
+        self.tables[name] = coerce_dtypes(frame, name)
+
+    @property
+    def authorities(self) -> list[str]:
+        codes: set[str] = set()
+        for frame in self.tables.values():
+            if "authority" in frame and len(frame):
+                codes.update(frame["authority"].dropna().astype(str).unique())
+        return sorted(codes)
+
+    def for_authority(self, code: str) -> DataSet:
+        """The rows of one authority (sources and issues filtered likewise)."""
+        return DataSet(
+            {n: f[f["authority"] == code].reset_index(drop=True) for n, f in self.tables.items()},
+            [i for i in self.issues if i.authority in (None, code)],
+            [s for s in self.sources if s.authority in (None, code)],
+        )
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "warning"]
+
+    @classmethod
+    def combine(cls, parts: list[DataSet]) -> DataSet:
+        """Stack several data sets (e.g. one per authority or per year's return)."""
+        names = sorted({n for p in parts for n in p.tables})
+        tables = {}
+        for name in names:
+            frames = [p.tables[name] for p in parts if name in p.tables]
+            frames = [f for f in frames if len(f)] or frames[:1]
+            tables[name] = coerce_dtypes(pd.concat(frames, ignore_index=True), name)
+        return cls(
+            tables,
+            [i for p in parts for i in p.issues],
+            [s for p in parts for s in p.sources],
+        )
+
+
+def write_canonical(data: DataSet, directory: str | Path) -> list[Path]:
+    """Write each table as ``<table>.csv`` (ISO dates, UTF-8) in the project's own layout."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, frame in data.tables.items():
+        out = frame.copy()
+        for col in TABLES[name].date_columns:
+            out[col] = out[col].dt.strftime("%Y-%m-%d")
+        for col in out.columns:
+            if str(out[col].dtype) == "boolean":
+                out[col] = out[col].map({True: "1", False: "0"})
+        path = directory / f"{name}.csv"
+        out.to_csv(path, index=False, lineterminator="\n")
+        written.append(path)
+    return written

@@ -1,0 +1,244 @@
+"""The canonical tables every loader produces and every indicator reads.
+
+One table per kind of record, each with an ``authority`` column (the DfE three-digit LA code
+as text, e.g. ``"350"``) and a ``child_id`` column (the authority's own identifier). Dates are
+``datetime64[ns]``; codes are text exactly as the statutory returns spell them.
+
+The same tables, written one CSV per table, are the project's own documented input layout
+(see ``docs/data-layout.md``): councils whose extracts come from their own case-management
+systems supply them directly. Only this layout carries the historic initial and core
+assessments (``assessment_type`` ``initial``/``core``) that NI 59, 60 and 68 need.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    dtype: str  # "str", "date", "int", "bool"
+    required: bool
+    description: str
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = ()  # columns that must be unique together (duplicate-id rule)
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def required_columns(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+    @property
+    def date_columns(self) -> list[str]:
+        return [c.name for c in self.columns if c.dtype == "date"]
+
+
+def _c(name: str, dtype: str, required: bool, description: str) -> Column:
+    return Column(name, dtype, required, description)
+
+
+AUTH = _c("authority", "str", True, "DfE three-digit local-authority code, e.g. 350")
+CHILD = _c("child_id", "str", True, "The authority's identifier for the child (LAchildID / CHILD)")
+
+TABLES: dict[str, TableSpec] = {
+    spec.name: spec
+    for spec in [
+        TableSpec(
+            "children",
+            "One row per child known to the authority.",
+            (
+                AUTH,
+                CHILD,
+                _c("dob", "date", False, "Date of birth"),
+                _c("sex", "str", False, "1/M male, 2/F female, as returned"),
+                _c("upn", "str", False, "Unique pupil number, kept only to check outputs"),
+            ),
+            key=("authority", "child_id"),
+        ),
+        TableSpec(
+            "referrals",
+            "Referrals to children's social care (CIN census CINdetails).",
+            (
+                AUTH,
+                CHILD,
+                _c("referral_id", "str", True, "Unique within the authority"),
+                _c("referral_date", "date", True, "CINreferralDate"),
+                _c("referral_source", "str", False, "ReferralSource code"),
+                _c("nfa", "bool", False, "ReferralNFA: no further action"),
+                _c("closure_date", "date", False, "CINclosureDate"),
+            ),
+            key=("authority", "referral_id"),
+        ),
+        TableSpec(
+            "assessments",
+            "Assessments: the single assessment (from 2014-15) or, historically, initial and "
+            "core assessments.",
+            (
+                AUTH,
+                CHILD,
+                _c("assessment_id", "str", True, "Unique within the authority"),
+                _c("referral_id", "str", True, "The referral the assessment follows"),
+                _c("assessment_type", "str", True, "single, initial or core"),
+                _c("start_date", "date", True, "AssessmentActualStartDate"),
+                _c("authorised_date", "date", False, "AssessmentAuthorisationDate (completion)"),
+            ),
+            key=("authority", "assessment_id"),
+        ),
+        TableSpec(
+            "section47",
+            "Section 47 enquiries and the initial child protection conferences that follow them.",
+            (
+                AUTH,
+                CHILD,
+                _c("s47_id", "str", True, "Unique within the authority"),
+                _c("referral_id", "str", True, "The referral the enquiry belongs to"),
+                _c("s47_start_date", "date", True, "S47ActualStartDate"),
+                _c("icpc_date", "date", False, "DateOfInitialCPC"),
+                _c("icpc_not_required", "bool", False, "ICPCnotRequired"),
+            ),
+            key=("authority", "s47_id"),
+        ),
+        TableSpec(
+            "cp_plans",
+            "Child protection plans.",
+            (
+                AUTH,
+                CHILD,
+                _c("plan_id", "str", True, "Unique within the authority"),
+                _c("start_date", "date", True, "CPPstartDate"),
+                _c("end_date", "date", False, "CPPendDate"),
+                _c("initial_category", "str", False, "InitialCategoryOfAbuse"),
+                _c("previous_plans", "int", False, "NumberOfPreviousCPP (plans before this one)"),
+            ),
+            key=("authority", "plan_id"),
+        ),
+        TableSpec(
+            "cp_reviews",
+            "Reviews of child protection plans (review conferences).",
+            (
+                AUTH,
+                CHILD,
+                _c("plan_id", "str", True, "The plan reviewed"),
+                _c("review_date", "date", True, "CPPreviewDate"),
+            ),
+            key=("authority", "plan_id", "review_date"),
+        ),
+        TableSpec(
+            "la_episodes",
+            "Looked-after episodes (SSDA903 episodes).",
+            (
+                AUTH,
+                CHILD,
+                _c("episode_start", "date", True, "DECOM"),
+                _c("episode_end", "date", False, "DEC (empty while open)"),
+                _c("rne", "str", True, "Reason for new episode (L: legal status change only)"),
+                _c("legal_status", "str", True, "LS (V3/V4: short breaks)"),
+                _c("placement", "str", True, "PLACE / PL placement type"),
+                _c("reason_end", "str", False, "REC reason episode ceased"),
+            ),
+            key=("authority", "child_id", "episode_start"),
+        ),
+        TableSpec(
+            "la_reviews",
+            "Looked-after reviews (SSDA903 reviews).",
+            (
+                AUTH,
+                CHILD,
+                _c("review_date", "date", True, "REVIEW"),
+                _c("review_code", "str", False, "REVIEW_CODE participation"),
+            ),
+            key=("authority", "child_id", "review_date"),
+        ),
+        TableSpec(
+            "care_leavers",
+            "Care leavers' outcomes around their 17th to 21st birthdays (SSDA903 OC3).",
+            (
+                AUTH,
+                CHILD,
+                _c("dob", "date", True, "Date of birth"),
+                _c("collection_year", "str", True, "Financial year of the return, e.g. 2024-25"),
+                _c("in_touch", "str", False, "IN_TOUCH"),
+                _c("activity", "str", False, "ACTIV"),
+                _c("accommodation", "str", False, "ACCOM"),
+            ),
+            key=("authority", "child_id", "collection_year"),
+        ),
+        TableSpec(
+            "population",
+            "Children aged 0 to 17 by authority: ONS mid-year estimates (or the demo's own).",
+            (
+                AUTH,
+                _c("year", "int", True, "Calendar year of the mid-year (30 June) estimate"),
+                _c("population", "int", True, "Children aged 0 to 17"),
+            ),
+            key=("authority", "year"),
+        ),
+        TableSpec(
+            "teams",
+            "Optional: the team and case type each child's case sits with at a date, for "
+            "activity tables (caseloads by team and case type).",
+            (
+                AUTH,
+                CHILD,
+                _c("team", "str", True, "Team or district name"),
+                _c("case_type", "str", True, "e.g. Child in Need, Child Protection Plan"),
+                _c("start_date", "date", True, "Allocated from"),
+                _c("end_date", "date", False, "Allocated until"),
+            ),
+        ),
+    ]
+}
+
+CHILD_LEVEL_COLUMNS = ("child_id", "upn", "dob")
+
+
+def empty_table(name: str) -> pd.DataFrame:
+    """An empty frame with the canonical columns and dtypes of table ``name``."""
+    return coerce_dtypes(pd.DataFrame(columns=TABLES[name].column_names), name)
+
+
+def coerce_dtypes(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Give a frame (already validated) the canonical dtypes of table ``name``."""
+    spec = TABLES[name]
+    out = frame.copy()
+    for col in spec.columns:
+        if col.name not in out:
+            out[col.name] = pd.Series([None] * len(out), index=out.index, dtype="object")
+        if col.dtype == "date":
+            out[col.name] = pd.to_datetime(out[col.name], errors="coerce")
+        elif col.dtype == "int":
+            out[col.name] = pd.to_numeric(out[col.name], errors="coerce").astype("Int64")
+        elif col.dtype == "bool":
+            out[col.name] = out[col.name].map(_to_bool).astype("boolean")
+        else:
+            out[col.name] = out[col.name].astype("string")
+    return out[spec.column_names]
+
+
+_TRUE = {"1", "true", "t", "yes", "y"}
+_FALSE = {"0", "false", "f", "no", "n"}
+
+
+def _to_bool(value: object) -> bool | None:
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+        return None
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    return None
