@@ -1,0 +1,127 @@
+"""params/: the project's own example parameters load, and bad ones are named precisely."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from safeguarding.params import REPORTS, find_root, load_project
+from safeguarding.validation import InputError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of the repository's params/ in a project folder of its own."""
+    shutil.copytree(ROOT / "params", tmp_path / "params")
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    return tmp_path
+
+
+def _messages(exc: pytest.ExceptionInfo[InputError]) -> list[str]:
+    return [str(i) for i in exc.value.issues]
+
+
+def test_repository_params_load_and_check() -> None:
+    project = load_project(ROOT)
+    assert set(project.authorities) == {"901", "902", "903", "904", "905"}
+    assert project.settings.data_dir == ROOT / "data" / "demo"
+    assert project.settings.neighbour_average in ("mean", "median")
+    assert set(project.settings.reports) >= set(REPORTS)
+    assert project.check() == []
+    sheet = project.front_sheet("looked_after")
+    assert sheet.implications.equalities == "N/A"
+    assert sheet.classification_for("public") == "Unrestricted"
+    committee = project.authority("902").committee("corporate_parenting")
+    assert committee.contact.email.endswith(".example.org")
+
+
+def test_run_plan_from_file_and_default(project: Path) -> None:
+    loaded = load_project(project)
+    plan = loaded.run_plan("Q2 2024/25")
+    assert plan.quarter == "2024-25 Q2" and plan.source is not None
+    assert len(plan.entries) == 15
+    cp = [e for e in plan.entries if e.report == "child_protection"]
+    assert {e.audience for e in cp} == {"restricted"} and {e.committee for e in cp} == {"lscp"}
+    default = loaded.run_plan("2023-24 Q4")
+    assert default.source is None
+    assert {(e.report, e.audience) for e in default.entries} == {(r, "public") for r in REPORTS}
+    assert len(default.select(["901"], ["looked_after"]).entries) == 1
+
+
+def test_commentary_front_matter(project: Path) -> None:
+    loaded = load_project(project)
+    text, mode = loaded.commentary("902", "2024-25 Q2", "NI65")
+    assert mode == "follow" and text.startswith("The rise") and "---" not in text
+    assert loaded.commentary("901", "2024-25 Q2", "NI65") == ("", "replace")
+    bad = project / "params/commentary/2024-25-Q2/901/NI62.md"
+    bad.parent.mkdir(parents=True)
+    bad.write_text("---\nmode: instead\n---\nText\n")
+    issues = [str(i) for i in loaded.check()]
+    assert issues == [
+        "error: params/commentary/2024-25-Q2/901/NI62.md, front matter.mode: value 'instead': "
+        "mode is replace or follow [rule: commentary-mode]"
+    ]
+
+
+def test_bad_authorities_name_file_and_field(project: Path) -> None:
+    path = project / "params/authorities.yaml"
+    text = path.read_text()
+    text = text.replace("meeting_date: 2024-11-05", "meeting_date: 5/11/2024", 1)
+    text = text.replace('phone: "01632 960101"', "phone: 1632960101", 1)
+    text = text.replace("email: performance@eastbridge.example.org", "email: nobody", 1)
+    path.write_text(text)
+    with pytest.raises(InputError) as exc:
+        load_project(project)
+    messages = _messages(exc)
+    assert any(
+        m.startswith("error: params/authorities.yaml, authorities[0].committees[0].meeting_date")
+        and "YYYY-MM-DD" in m
+        for m in messages
+    ), messages
+    assert any("authorities[0].committees[0].contact.phone" in m and "quote" in m for m in messages)
+    assert any("authorities[1].committees[0].contact.email" in m for m in messages)
+
+
+def test_bad_settings_and_yaml_syntax(project: Path) -> None:
+    path = project / "params/settings.yaml"
+    text = path.read_text().replace("neighbour_average: mean", "neighbour_average: mode")
+    text = text.replace("    equalities: N/A\n", "")
+    path.write_text(text)
+    with pytest.raises(InputError) as exc:
+        load_project(project)
+    messages = _messages(exc)
+    assert any("neighbour_average" in m and "mean or median" in m for m in messages)
+    assert any("reports.looked_after.implications.equalities" in m and "N/A" in m for m in messages)
+    path.write_text("reports: [unclosed\n")
+    with pytest.raises(InputError) as exc:
+        load_project(project)
+    assert _messages(exc)[0].startswith("error: params/settings.yaml, line ")
+
+
+def test_bad_run_file(project: Path) -> None:
+    path = project / "params/runs/2024-25-Q2.yaml"
+    path.write_text(
+        "quarter: 2024-25 Q3\nruns:\n"
+        "  - report: quarterly_scorecard\n    committee: cabinet\n    authorities: ['901']\n"
+        "  - report: annual_report\n"
+        "  - report: looked_after\n    audience: members\n    authorities: ['999']\n"
+    )
+    with pytest.raises(InputError) as exc:
+        load_project(project).run_plan("2024-25 Q2")
+    text = "\n".join(_messages(exc))
+    assert "params/runs/2024-25-Q2.yaml, quarter" in text
+    assert "runs[0].committee: value 'cabinet'" in text
+    assert "runs[1].report: value 'annual_report'" in text
+    assert "runs[2].audience: value 'members'" in text
+    assert "runs[2].authorities[0]: value '999'" in text
+
+
+def test_root_found_upward(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    nested = project / "notebooks" / "drafts"
+    nested.mkdir(parents=True)
+    monkeypatch.chdir(nested)
+    assert find_root() == project.resolve()
+    assert load_project().root == project.resolve()
