@@ -1,0 +1,458 @@
+"""The validation rules every loader applies, written once.
+
+A loader reads its file into :class:`RawTable` objects (text values under the canonical column
+names, plus where each row came from), then calls :func:`validate_table` for each, then
+:func:`validate_relations` and :func:`build_dataset`. Every finding is a
+:class:`~safeguarding.validation.Issue` naming the file, the row (the 1-based line number in a
+CSV, the header being line 1, or an XML path such as
+``/Message/Children/Child[3]/CINdetails[1]/Assessments[1]/AssessmentActualStartDate``), the
+column as the file spells it, the value and the rule.
+
+Errors (the authority's load stops, every error reported at once):
+
+- ``missing_table``, ``missing_column``: a required table or column is absent;
+- ``missing_value``: a required value is blank (a record without its key date or identifier);
+- ``invalid_date``, ``invalid_number``, ``invalid_value``: a value that does not parse. This
+  holds for optional dates too: an unreadable ``DEC`` or ``CPPendDate`` would otherwise be read
+  as absent, turning a closed episode or plan into an open one -- a silently wrong figure;
+- ``duplicate_id``: two records with one identifier (the table's key in ``schema.TABLES``);
+  which of the two is right cannot be decided, and either choice changes counts;
+- ``unknown_code`` for ``assessment_type``: the project's own code; an unknown value would
+  drop the assessment from every timeliness indicator without anyone noticing.
+
+Warnings (the records are kept as returned; the reports' data-quality note counts them):
+
+- ``end_before_start``: a closure, end or authorisation date before its start. Such records
+  occur in real returns (a mistyped year) and DfE's own validators accept the return with them;
+  stopping the whole authority's report for one record would withhold every other figure, so
+  the record stays as recorded and the warning names it for correction at source;
+- ``before_referral``, ``before_plan_start``: an assessment or enquiry dated before its
+  referral, a review before its plan began;
+- ``overlapping_episodes``: a looked-after episode starting before the previous one ended;
+- ``after_reference_date`` / ``after_collection_year``: a date later than the return's end;
+- ``unknown_code``: a statutory code missing from :mod:`.codes` (code lists change each year);
+- ``unknown_reference``, ``unknown_child``: a record pointing at a referral, plan or child the
+  input does not hold;
+- ``duplicate_record``: the same review (child or plan, and date) recorded twice; reviews are
+  counted by date, so the repeat is dropped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ..dataset import DataSet, Source
+from ..schema import TABLES
+from ..validation import Issue, IssueLog, Severity
+from .codes import CODES, FATAL_CODES
+
+ROW = "_row"  # where a row came from: CSV line number (int) or XML element path (str)
+
+# (start, end) pairs checked by ``end_before_start``
+END_BEFORE_START: dict[str, list[tuple[str, str]]] = {
+    "referrals": [("referral_date", "closure_date")],
+    "assessments": [("start_date", "authorised_date")],
+    "section47": [("s47_start_date", "icpc_date")],
+    "cp_plans": [("start_date", "end_date")],
+    "la_episodes": [("episode_start", "episode_end")],
+    "teams": [("start_date", "end_date")],
+}
+
+# (table, link column, parent table, its date column in table, parent's date column, rule)
+RELATIONS: list[tuple[str, str, str, str, str, str]] = [
+    ("assessments", "referral_id", "referrals", "start_date", "referral_date", "before_referral"),
+    ("section47", "referral_id", "referrals", "s47_start_date", "referral_date", "before_referral"),
+    ("cp_reviews", "plan_id", "cp_plans", "review_date", "start_date", "before_plan_start"),
+]
+
+# Tables whose key is a natural (child or plan, date) pair: a repeat is the same event twice.
+DEDUPLICATED = frozenset({"la_reviews", "cp_reviews"})
+
+_TRUE = {"1", "true", "t", "yes", "y"}
+_FALSE = {"0", "false", "f", "no", "n"}
+_BOOLS = {**dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)}
+
+
+@dataclass
+class RawTable:
+    """One canonical table as read from one input file, before validation.
+
+    ``frame`` holds text values under canonical column names and a ``_row`` column;
+    ``source_columns`` maps canonical names to the file's own (``episode_start`` -> ``DECOM``)
+    so that messages speak the file's language. For XML they are element paths relative to
+    the row's element (``.`` for the element itself, None for values the loader made up).
+    """
+
+    name: str
+    frame: pd.DataFrame
+    file: str
+    authority: str | None = None
+    source_columns: dict[str, str | None] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)  # column names for messages (XML)
+    xml: bool = False
+    date_format: str = "%Y-%m-%d"
+    date_label: str = "YYYY-MM-DD"
+    file_columns: list[str] | None = None  # the CSV header; None for XML (elements optional)
+    allow_missing: frozenset[str] = frozenset()
+    typed: pd.DataFrame | None = None
+
+    def source_name(self, column: str) -> str:
+        """The column as the file names it (an element name for XML)."""
+        if column in self.labels:
+            return self.labels[column]
+        name = self.source_columns.get(column, column)
+        return name.rsplit("/", 1)[-1] if name and name != "." else column
+
+    def locations(self, rows: pd.Series, column: str | None) -> list[int | str]:
+        """Where each of ``rows`` (values of ``_row``) and ``column`` are in the file."""
+        if not self.xml:
+            return [int(r) for r in rows]
+        element = self.source_columns.get(column, column) if column else None
+        if not element or element == ".":  # the row's own element holds the value
+            return [str(r) for r in rows]
+        return [f"{r}/{element}" for r in rows]
+
+
+def emit(
+    log: IssueLog,
+    raw: RawTable,
+    frame: pd.DataFrame,
+    mask: pd.Series,
+    column: str | None,
+    rule: str,
+    message: str | pd.Series,
+    severity: Severity = "error",
+    values: pd.Series | None = None,
+) -> int:
+    """Log one issue per row where ``mask`` holds; return how many."""
+    mask = mask.fillna(False).astype(bool)
+    count = int(mask.sum())
+    if not count:
+        return 0
+    sub = frame.loc[mask]
+    rows = raw.locations(sub[ROW], column)
+    if values is None:
+        values = raw.frame.get(column)
+    vals = (
+        [None] * count
+        if values is None
+        else [None if pd.isna(v) else str(v) for v in values.loc[sub.index]]
+    )
+    msgs = [message] * count if isinstance(message, str) else list(message.loc[sub.index])
+    if "authority" in sub:
+        auths = [None if pd.isna(a) else str(a) for a in sub["authority"]]
+    else:
+        auths = [raw.authority] * count
+    src = raw.source_name(column) if column else None
+    for row, value, msg, auth in zip(rows, vals, msgs, auths, strict=True):
+        log.add(
+            Issue(
+                severity,
+                raw.file,
+                rule,
+                msg,
+                row=row,
+                column=src,
+                value=value,
+                authority=auth or raw.authority,
+            )
+        )
+    return count
+
+
+def _text(series: pd.Series) -> pd.Series:
+    """Trimmed text with blanks as missing."""
+    s = series.astype("string").str.strip()
+    return s.mask(s == "")
+
+
+def missing_table(log: IssueLog, file: str, table: str, authority: str | None) -> None:
+    """Log that a required table (file) is absent."""
+    log.error(file, "missing_table", f"required table {table!r} is missing", authority=authority)
+
+
+def validate_table(raw: RawTable, log: IssueLog) -> pd.DataFrame | None:
+    """Check one table and return it with canonical dtypes (plus ``_row``).
+
+    Returns None when required columns are missing (nothing else can be checked).
+    """
+    spec = TABLES[raw.name]
+    if raw.file_columns is not None:
+        missing = [c for c in spec.required_columns if c not in raw.frame.columns]
+        for col in missing:
+            log.error(
+                raw.file,
+                "missing_column",
+                f"required column {raw.source_name(col)!r} of table {raw.name!r} is missing "
+                f"(the file has: {', '.join(raw.file_columns) or 'no columns'})",
+                row=1,
+                column=raw.source_name(col),
+                authority=raw.authority,
+            )
+        if missing:
+            return None
+
+    text = pd.DataFrame(index=raw.frame.index)
+    text[ROW] = raw.frame[ROW]
+    for col in spec.column_names:
+        if col in raw.frame:
+            text[col] = _text(raw.frame[col])
+        else:
+            text[col] = pd.Series(pd.NA, index=raw.frame.index, dtype="string")
+    raw.frame = text
+
+    typed = pd.DataFrame(index=text.index)
+    typed[ROW] = text[ROW]
+    if "authority" in text:
+        typed["authority"] = text["authority"]
+    for col in spec.columns:
+        s = text[col.name]
+        if col.dtype == "date":
+            parsed = pd.to_datetime(s, format=raw.date_format, errors="coerce")
+            bad = s.notna() & parsed.isna()
+            emit(
+                log,
+                raw,
+                typed,
+                bad,
+                col.name,
+                "invalid_date",
+                f"not a date in the form {raw.date_label}",
+            )
+            typed[col.name] = parsed
+        elif col.dtype == "int":
+            number = pd.to_numeric(s, errors="coerce")
+            bad = s.notna() & (number.isna() | (number % 1 != 0))
+            emit(log, raw, typed, bad, col.name, "invalid_number", "not a whole number")
+            typed[col.name] = number.where(~bad).round().astype("Int64")
+        elif col.dtype == "bool":
+            mapped = s.str.lower().map(_BOOLS)
+            bad = s.notna() & mapped.isna()
+            emit(
+                log,
+                raw,
+                typed,
+                bad,
+                col.name,
+                "invalid_value",
+                "not a yes/no value (expected 1/0 or true/false)",
+            )
+            typed[col.name] = mapped.astype("boolean")
+        else:
+            typed[col.name] = s
+
+    for col in spec.required_columns:
+        if col in raw.allow_missing:
+            continue
+        blank = text[col].isna()
+        if raw.name == "section47" and col == "s47_start_date":
+            # the CIN census records an initial conference outside any Section47 block
+            # (CINdetails/DateOfInitialCPC); such a row has a conference but no enquiry date
+            blank &= text["icpc_date"].isna()
+        emit(
+            log,
+            raw,
+            typed,
+            blank,
+            col,
+            "missing_value",
+            f"required value {raw.source_name(col)!r} is blank",
+        )
+
+    for (table, col), codes in CODES.items():
+        if table != raw.name:
+            continue
+        unknown = typed[col].notna() & ~typed[col].isin(list(codes))
+        fatal = (table, col) in FATAL_CODES
+        shown = ", ".join(sorted(codes)) if len(codes) <= 12 else f"{len(codes)} known codes"
+        emit(
+            log,
+            raw,
+            typed,
+            unknown,
+            col,
+            "unknown_code",
+            f"unknown code (expected {shown})",
+            "error" if fatal else "warning",
+        )
+
+    for start, end in END_BEFORE_START.get(raw.name, []):
+        before = typed[end] < typed[start]
+        message = f"{raw.source_name(end)} is before {raw.source_name(start)} " + text[
+            start
+        ].fillna("").astype(str)
+        emit(log, raw, typed, before, end, "end_before_start", message, "warning")
+
+    typed = _check_duplicates(raw, typed, log)
+    if raw.name == "la_episodes":
+        _check_overlaps(raw, typed, log)
+    raw.typed = typed
+    return typed
+
+
+def _check_duplicates(raw: RawTable, typed: pd.DataFrame, log: IssueLog) -> pd.DataFrame:
+    key = list(TABLES[raw.name].key)
+    if not key or typed.empty:
+        return typed
+    complete = typed[key].notna().all(axis=1)
+    dup = typed.duplicated(key, keep="first") & complete
+    if not dup.any():
+        return typed
+    first = typed.groupby(key, dropna=False, sort=False)[ROW].transform("first")
+    first_at = pd.Series(raw.locations(first, None), index=typed.index).astype(str)
+    where = "XML element " if raw.xml else "row "
+    column = key[-1]
+    if raw.name in DEDUPLICATED:
+        message = f"the same {' and '.join(key[1:])} recorded again (first at {where}" + first_at
+        emit(
+            log,
+            raw,
+            typed,
+            dup,
+            column,
+            "duplicate_record",
+            message + "); repeat dropped",
+            "warning",
+        )
+        return typed.loc[~dup]
+    message = f"duplicate {' + '.join(key[1:])} (first at {where}" + first_at + ")"
+    emit(log, raw, typed, dup, column, "duplicate_id", message, "error")
+    return typed
+
+
+def _check_overlaps(raw: RawTable, typed: pd.DataFrame, log: IssueLog) -> None:
+    """Episodes of one child that start before the previous episode has ended."""
+    ordered = typed.dropna(subset=["episode_start"]).sort_values(
+        ["authority", "child_id", "episode_start"], kind="stable"
+    )
+    group = ordered.groupby(["authority", "child_id"], sort=False)
+    prev_end = group["episode_end"].shift(1)
+    has_prev = group.cumcount() > 0
+    overlap = has_prev & (prev_end.isna() | (ordered["episode_start"] < prev_end))
+    mask = overlap.reindex(typed.index, fill_value=False)
+    emit(
+        log,
+        raw,
+        typed,
+        mask,
+        "episode_start",
+        "overlapping_episodes",
+        "episode starts before the child's previous episode has ended",
+        "warning",
+    )
+
+
+def validate_relations(raws: Iterable[RawTable], log: IssueLog) -> None:
+    """Cross-table checks: links to referrals, plans and children, and dates before them."""
+    tables = {r.name: r for r in raws if r.typed is not None}
+    for name, link, parent, date, parent_date, rule in RELATIONS:
+        if name not in tables or parent not in tables:
+            continue
+        raw = tables[name]
+        child = raw.typed
+        ref = (
+            tables[parent]
+            .typed[["authority", link, parent_date]]
+            .drop_duplicates(["authority", link])
+        )
+        merged = child[["authority", link, date]].merge(
+            ref, on=["authority", link], how="left", indicator=True
+        )
+        merged.index = child.index
+        unknown = child[link].notna() & (merged["_merge"] == "left_only")
+        emit(
+            log,
+            raw,
+            child,
+            unknown,
+            link,
+            "unknown_reference",
+            f"no {parent} record with this {link}",
+            "warning",
+        )
+        before = merged[date] < merged[parent_date]
+        message = f"before the {parent_date.replace('_', ' ')} " + merged[parent_date].dt.strftime(
+            "%Y-%m-%d"
+        ).fillna("")
+        emit(log, raw, child, before, date, rule, message, "warning")
+
+    if "children" in tables:
+        known = pd.MultiIndex.from_frame(tables["children"].typed[["authority", "child_id"]])
+        for name, raw in tables.items():
+            if name == "children" or "child_id" not in raw.typed:
+                continue
+            pairs = pd.MultiIndex.from_frame(raw.typed[["authority", "child_id"]])
+            unknown = pd.Series(~pairs.isin(known), index=raw.typed.index)
+            unknown &= raw.typed["child_id"].notna()
+            emit(
+                log,
+                raw,
+                raw.typed,
+                unknown,
+                "child_id",
+                "unknown_child",
+                "child not in the children table",
+                "warning",
+            )
+
+
+def check_dates_after(
+    raws: Iterable[RawTable], cutoff: dt.date, rule: str, label: str, log: IssueLog
+) -> None:
+    """Warn about dates later than the return's end (``label`` names it for the message)."""
+    limit = pd.Timestamp(cutoff)
+    for raw in raws:
+        if raw.typed is None:
+            continue
+        for col in TABLES[raw.name].date_columns:
+            late = raw.typed[col] > limit
+            emit(
+                log,
+                raw,
+                raw.typed,
+                late,
+                col,
+                rule,
+                f"after {label} ({cutoff.isoformat()})",
+                "warning",
+            )
+
+
+def build_dataset(raws: Iterable[RawTable], log: IssueLog, sources: list[Source]) -> DataSet:
+    """Raise :class:`InputError` with every error, or return the tables with the warnings."""
+    log.raise_if_errors()
+    data = DataSet(issues=list(log.issues), sources=list(sources))
+    for raw in raws:
+        if raw.typed is not None:
+            data.set(raw.name, raw.typed.drop(columns=[ROW]).reset_index(drop=True))
+    return data
+
+
+def read_csv_text(path: str) -> pd.DataFrame:
+    """A CSV read as text exactly as written: no NA guessing ("NA" is a value), BOM removed."""
+    frame = pd.read_csv(
+        path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig"
+    )
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
+
+
+def check_authority(raw: RawTable, authority: str, log: IssueLog) -> None:
+    """Rows of another authority in a file loaded for ``authority`` are errors: they would
+    put one council's children into another's report."""
+    given = _text(raw.frame["authority"])
+    other = given.notna() & (given != authority)
+    emit(
+        log,
+        raw,
+        raw.frame,
+        other,
+        "authority",
+        "authority_mismatch",
+        f"row belongs to another authority; this file is loaded for {authority}",
+    )
+    raw.frame["authority"] = given.fillna(authority)
