@@ -1,0 +1,13 @@
+"""Indicators from record-level data: ``authority, indicator, period, value, numerator,
+denominator`` for any authorities, indicators and periods.
+
+``compute`` is the batch entry point; ``compute_one`` gives a single figure; the rules
+themselves (one small vectorised function per catalogue ``rule:``) live in ``rules``.
+"""
+
+from __future__ import annotations
+
+from .engine import COLUMNS, Result, available_indicators, compute, compute_one
+from .rules import RULES
+
+__all__ = ["COLUMNS", "RULES", "Result", "available_indicators", "compute", "compute_one"]

@@ -1,0 +1,299 @@
+"""Compute catalogue indicators from a :class:`DataSet` for many authorities and periods.
+
+The engine loops over indicators and periods only; each rule (``rules.py``) works on every
+authority and child at once. Values are rounded to the indicator's decimals; numerators and
+denominators are whole numbers. Empty (NaN) values, never 0, where a figure is not
+computable:
+
+- a table the indicator reads is absent from the data set (``data.has`` false) — the whole
+  indicator; or, in a data set holding several authorities, the table has rows but none for
+  this authority (its return was not supplied) — that authority. Numerator and denominator
+  are empty too;
+- the definition does not apply in the period's year (``valid_from``/``valid_to``) or has no
+  version yet — numerator and denominator empty;
+- the denominator is 0 (nothing to measure) — numerator and denominator shown as 0;
+- a rate whose authority has no population estimate for the year or an earlier one.
+
+Rates per 10,000 (``unit: rate_per_10000``) divide the rule's count by the ``population``
+table's mid-year estimate for the calendar year the financial year starts in (2011 for
+2011-12), else the latest earlier year; the population is reported as the denominator.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..catalogue import Catalogue, Indicator
+from ..catalogue import catalogue as builtin_catalogue
+from ..dataset import DataSet
+from ..periods import WINDOWS, Period, parse_period
+from ..validation import InputError, Issue
+from .rules import RULES, MissingParam, RuleContext
+
+COLUMNS = ["authority", "indicator", "period", "value", "numerator", "denominator"]
+RECORD_TABLES_EXCLUDED = ("population",)  # reference data: never decides which LAs are in
+
+
+@dataclass(frozen=True)
+class Result:
+    """One authority's figure for one indicator and period."""
+
+    authority: str
+    indicator: Indicator
+    period: Period
+    value: float | None
+    numerator: int | None
+    denominator: int | None
+
+    @property
+    def computable(self) -> bool:
+        return self.value is not None
+
+    def __str__(self) -> str:
+        return self.indicator.format(self.value)
+
+
+def _as_periods(periods: str | Period | Iterable[str | Period]) -> list[Period]:
+    if isinstance(periods, str | Period):
+        periods = [periods]
+    return [parse_period(p) for p in periods]
+
+
+def _record_authorities(data: DataSet) -> list[str]:
+    codes: set[str] = set()
+    for name, frame in data.tables.items():
+        if name not in RECORD_TABLES_EXCLUDED and len(frame):
+            codes.update(frame["authority"].dropna().astype(str).unique())
+    return sorted(codes)
+
+
+def _rule_error(ind: Indicator, message: str, rule_name: str) -> InputError:
+    return InputError(
+        [
+            Issue(
+                "error",
+                "indicator catalogue",
+                rule_name,
+                f"indicator {ind.id!r}: {message}",
+                column="rule",
+                value=ind.rule,
+            )
+        ]
+    )
+
+
+class _Engine:
+    def __init__(self, data: DataSet):
+        self.data = data
+        self.ctx = RuleContext(data)
+        self.authorities = _record_authorities(data)
+        self._covered: dict[str, frozenset[str]] = {}
+        self._population: pd.DataFrame | None = None
+
+    def covered(self, table: str) -> frozenset[str]:
+        """Authorities whose records of ``table`` were supplied."""
+        if table not in self._covered:
+            if not self.data.has(table):
+                found: frozenset[str] = frozenset()
+            elif table in RECORD_TABLES_EXCLUDED or not len(self.data.tables[table]):
+                # reference data, or a table supplied with no rows at all: everyone is covered
+                found = frozenset(self.authorities)
+            else:
+                found = frozenset(self.data.tables[table]["authority"].dropna().astype(str))
+            self._covered[table] = found
+        return self._covered[table]
+
+    def population(self, year: int) -> pd.Series:
+        """Children 0-17 per authority: ``year``'s estimate, else the latest earlier one."""
+        if self._population is None:
+            pop = self.data.table("population").astype({"authority": str})
+            pop = pop[pop["year"].notna() & pop["population"].notna()]
+            self._population = pop.sort_values(["authority", "year"])
+        pop = self._population[self._population["year"] <= year]
+        return pop.groupby("authority")["population"].last().astype("int64")
+
+    def one(self, ind: Indicator, period: Period, window: str | None) -> pd.DataFrame:
+        """Rows (authority, value, numerator, denominator) for every authority."""
+        index = pd.Index(self.authorities, name="authority", dtype=object)
+        out = pd.DataFrame(
+            {
+                "value": np.nan,
+                "numerator": pd.array([pd.NA] * len(index), dtype="Int64"),
+                "denominator": pd.array([pd.NA] * len(index), dtype="Int64"),
+            },
+            index=index,
+        )
+        if ind.rule is None or not ind.applies_to(period):
+            return out
+        if ind.rule not in RULES:
+            raise _rule_error(
+                ind,
+                f"unknown rule {ind.rule!r}; known rules: {', '.join(sorted(RULES))}",
+                "known-rule",
+            )
+        rule = RULES[ind.rule]
+        version = ind.version_for(period)
+        if version is None and ind.versions:
+            return out  # before the first definition
+        params = version.params if version is not None else {}
+        tables = set(ind.tables) | set(rule.tables(params))
+        covered = set(self.authorities)
+        for table in tables:
+            covered &= self.covered(table)
+        if not covered:
+            return out
+        start, end = period.window(window or ind.window)
+        try:
+            tally = rule.func(self.ctx, pd.Timestamp(start), pd.Timestamp(end), params)
+        except MissingParam as exc:
+            raise _rule_error(
+                ind,
+                f"rule {ind.rule!r} needs the parameter {exc.args[0]!r} in the versions' params "
+                f"for {period.fy_label}",
+                "rule-params",
+            ) from None
+        rows = index[index.isin(list(covered))]
+        tally = tally.reindex(rows)
+        numerator = tally["numerator"].fillna(0).astype("int64")
+        out.loc[rows, "numerator"] = numerator.to_numpy()
+        if ind.unit == "rate_per_10000":
+            pop = self.population(period.year).reindex(rows)
+            value = numerator / pop.where(pop > 0) * 10_000
+            out.loc[rows, "denominator"] = pd.array(pop.to_numpy(), dtype="Int64")
+        elif ind.unit == "count":
+            value = numerator.astype("float64")
+        elif "denominator" in tally:
+            denominator = tally["denominator"].fillna(0).astype("int64")
+            out.loc[rows, "denominator"] = denominator.to_numpy()
+            share = numerator / denominator.where(denominator > 0)
+            value = share * 100 if ind.unit == "percent" else share  # "days": a mean
+        else:
+            value = pd.Series(np.nan, index=rows)  # a count rule cannot give a proportion
+        out.loc[rows, "value"] = [_round(ind, v) for v in value.to_numpy(dtype="float64")]
+        return out
+
+
+def _round(ind: Indicator, value: float) -> float:
+    if value is None or math.isnan(value):
+        return math.nan
+    return float(ind.round(float(value)))
+
+
+def compute(
+    data: DataSet,
+    periods: str | Period | Iterable[str | Period],
+    indicator_ids: Iterable[str] | None = None,
+    catalogue: Catalogue | None = None,
+    window: str | None = None,
+) -> pd.DataFrame:
+    """Every requested indicator for every authority in ``data`` and every period.
+
+    ``indicator_ids`` defaults to every indicator in the catalogue that has a rule.
+    ``window`` (``in_period``, ``year_to_date``, ``rolling_12_months``, ``snapshot``)
+    overrides the catalogue's window, e.g. in-month figures for an SPC series; snapshot
+    indicators read only the window's end, so they are unchanged by it. Returns exactly the
+    columns ``authority, indicator, period, value, numerator, denominator`` (period in the
+    canonical spelling), ordered by authority, then indicator and period as requested.
+    """
+    cat = catalogue if catalogue is not None else builtin_catalogue()
+    if window is not None and window not in WINDOWS:
+        raise ValueError(f"unknown window {window!r}; expected one of {', '.join(WINDOWS)}")
+    wanted = _as_periods(periods)
+    if indicator_ids is None:
+        indicators = [i for i in cat if i.computable]
+    else:
+        if isinstance(indicator_ids, str):
+            indicator_ids = [indicator_ids]
+        indicators = [cat[i] for i in indicator_ids]
+    engine = _Engine(data)
+    blocks = []
+    for i, ind in enumerate(indicators):
+        for j, period in enumerate(wanted):
+            block = engine.one(ind, period, window).reset_index()
+            block.insert(1, "indicator", ind.id)
+            block.insert(2, "period", period.label)
+            block["_order"] = i * len(wanted) + j
+            blocks.append(block)
+    if not blocks or not engine.authorities:
+        return _empty()
+    out = pd.concat(blocks, ignore_index=True)
+    out = out.sort_values(["authority", "_order"], kind="stable").reset_index(drop=True)
+    out = out[COLUMNS]
+    return out.astype(
+        {
+            "authority": "str",
+            "indicator": "str",
+            "period": "str",
+            "value": "float64",
+            "numerator": "Int64",
+            "denominator": "Int64",
+        }
+    )
+
+
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "authority": pd.Series([], dtype="str"),
+            "indicator": pd.Series([], dtype="str"),
+            "period": pd.Series([], dtype="str"),
+            "value": pd.Series([], dtype="float64"),
+            "numerator": pd.Series([], dtype="Int64"),
+            "denominator": pd.Series([], dtype="Int64"),
+        }
+    )
+
+
+def compute_one(
+    data: DataSet,
+    indicator_id: str,
+    period: str | Period,
+    authority: str | None = None,
+    catalogue: Catalogue | None = None,
+    window: str | None = None,
+) -> Result:
+    """One figure. ``authority`` may be left out when ``data`` holds a single authority."""
+    cat = catalogue if catalogue is not None else builtin_catalogue()
+    ind = cat[indicator_id]
+    p = parse_period(period)
+    if authority is None:
+        codes = _record_authorities(data)
+        if len(codes) != 1:
+            raise ValueError(
+                f"the data hold {len(codes)} authorities ({', '.join(codes) or 'none'}); "
+                "say which with authority="
+            )
+        authority = codes[0]
+    frame = compute(data, [p], [indicator_id], catalogue=cat, window=window)
+    row = frame[frame["authority"] == str(authority)]
+    if row.empty:
+        raise KeyError(f"authority {authority!r} is not in the data")
+    r = row.iloc[0]
+    return Result(
+        authority=str(authority),
+        indicator=ind,
+        period=p,
+        value=None if pd.isna(r["value"]) else float(r["value"]),
+        numerator=None if pd.isna(r["numerator"]) else int(r["numerator"]),
+        denominator=None if pd.isna(r["denominator"]) else int(r["denominator"]),
+    )
+
+
+def available_indicators(data: DataSet, catalogue: Catalogue | None = None) -> list[str]:
+    """Ids of the indicators with a rule whose tables are all in ``data``."""
+    cat = catalogue if catalogue is not None else builtin_catalogue()
+    out = []
+    for ind in cat:
+        if ind.rule is None or ind.rule not in RULES:
+            continue
+        needed = set(ind.tables)
+        for version in ind.versions:
+            needed |= set(RULES[ind.rule].tables(version.params))
+        if all(data.has(t) for t in needed):
+            out.append(ind.id)
+    return out
