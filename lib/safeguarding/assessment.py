@@ -109,6 +109,7 @@ COLUMNS = [
     "rank_of",
     "quartile_year",
     "definition_note",
+    "comparator_note",
 ]
 
 
@@ -426,21 +427,36 @@ def _comparisons(
         "rank_of": None,
         "quartile": None,
         "quartile_year": "",
+        "comparator_note": "",
     }
     if comps is None:
         return empty
     authority = record["authority"]
     out = dict(empty)
+    now = _version_start(indicator, period)
+
+    def like_for_like(comparator_period: str) -> bool:
+        # a comparator from before a definition change is shown but not judged
+        same = _version_start(indicator, comparator_period) == now
+        if not same:
+            out["comparator_note"] = (
+                f"Comparator figures for {comparator_period} use an earlier definition "
+                "and are not judged against this one."
+            )
+        return same
+
     england: ComparatorValue | None = comps.england(indicator.id, period)
     if england is not None:
         out["england_value"] = england.value
         out["comparator_year"] = england.period
-        out["vs_england"] = versus(indicator, record, england.value, england.decimals, band)
+        if like_for_like(england.period):
+            out["vs_england"] = versus(indicator, record, england.value, england.decimals, band)
     region = comps.region(authority, indicator.id, period)
     out["region"] = comps.regions.get(comps.code(authority), "")
     if region is not None:
         out["region_value"] = region.value
-        out["vs_region"] = versus(indicator, record, region.value, region.decimals, band)
+        if like_for_like(region.period):
+            out["vs_region"] = versus(indicator, record, region.value, region.decimals, band)
         out["comparator_year"] = out["comparator_year"] or region.period
     neighbours = comps.neighbours_of(authority, indicator.id, period)
     if neighbours is not None and neighbours.value is not None:
@@ -451,12 +467,13 @@ def _comparisons(
         out["neighbours_n"] = neighbours.n or None
         out["neighbours_year"] = neighbours.period
         out["comparator_year"] = out["comparator_year"] or neighbours.period
-        out["vs_neighbours"] = versus(
-            indicator, record, out["neighbours_value"], neighbours.decimals, band
-        )
+        if like_for_like(neighbours.period):
+            out["vs_neighbours"] = versus(
+                indicator, record, out["neighbours_value"], neighbours.decimals, band
+            )
     value = _num(record.get("value"))
     position = comps.position(authority, indicator.id, period, value, indicator.polarity)
-    if position is not None:
+    if position is not None and like_for_like(position.period):
         out["rank"], out["rank_of"] = position.rank, position.of
         out["quartile"], out["quartile_year"] = position.quartile, position.period
     return out

@@ -195,9 +195,10 @@ def draft_commentary(row: Mapping, indicator: Indicator, *, polarity_sentence: b
     if row.get("provisional"):
         note = str(row.get("note") or "").strip()
         sentences.append("This figure is provisional" + (f": {note.rstrip('.')}." if note else "."))
-    definition = str(row.get("definition_note") or "").strip()
-    if definition:
-        sentences.append(definition if definition.endswith(".") else definition + ".")
+    for key in ("definition_note", "comparator_note"):
+        note = str(row.get(key) or "").strip()
+        if note:
+            sentences.append(note if note.endswith(".") else note + ".")
     if polarity_sentence:
         sentences.append(indicator.polarity_sentence())
     return " ".join(sentences)
