@@ -1,0 +1,405 @@
+"""Executing notebooks: plain Papermill, and the warm-kernel fast path.
+
+Both engines run the same code: :func:`papermill.execute_notebook`, with its
+parameterisation, error markers and metadata. They differ only in the kernel.
+
+``papermill``
+    A fresh kernel per notebook (Papermill's default). Starting it and importing pandas,
+    matplotlib and the library costs about a second before any of the notebook's own work.
+
+``fast``
+    A warm kernel per process, started once, with the heavy imports already done. Before each
+    notebook the kernel is put back to the state a fresh one has: the user namespace and
+    history emptied, the execution counter back to 1, the working directory, ``sys.path``,
+    environment, warning filters (and their once-only registries), matplotlib's figures and
+    rcParams, and pandas' options restored. What it keeps is ``sys.modules``, which is the
+    point. ``tests/test_engines.py`` shows the two engines' executed notebooks are identical
+    apart from timing metadata; the batch uses ``fast`` by default because of that test.
+
+A kernel that died, timed out or failed outside a cell is discarded and the next notebook gets
+a new one. Notebooks must not rely on state outside what is reset (module-level caches that
+depend on earlier notebooks' inputs); the library keeps none.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import copy
+import json
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import nbformat
+
+EngineName = Literal["papermill", "fast"]
+ENGINES: tuple[str, ...] = ("papermill", "fast")
+DEFAULT_ENGINE: EngineName = "fast"  # justified by tests/test_engines.py
+WARM_ENGINE = "safeguarding-warm"
+
+# Imported once by each warm kernel. A module missing from an installation is skipped.
+PRELOAD: tuple[str, ...] = (
+    "numpy",
+    "pandas",
+    "scipy.stats",
+    "yaml",
+    "matplotlib",
+    "matplotlib.pyplot",
+    "IPython.display",
+    "safeguarding",
+    "safeguarding.periods",
+    "safeguarding.params",
+    "safeguarding.catalogue",
+    "safeguarding.dataset",
+    "safeguarding.validation",
+    "safeguarding.loaders",
+    "safeguarding.indicators",
+    "safeguarding.outturns",
+    "safeguarding.targets",
+    "safeguarding.comparators",
+    "safeguarding.significance",
+    "safeguarding.spc",
+    "safeguarding.assessment",
+    "safeguarding.narrative",
+    "safeguarding.disclosure",
+    "safeguarding.charts",
+    "safeguarding.activity",
+    "safeguarding.report",
+)
+
+# Timing fields that differ between any two executions; dropped before comparing or publishing.
+_NB_TIMING = ("start_time", "end_time", "duration")
+_CELL_TIMING = ("start_time", "end_time", "duration")
+
+
+# --- the shared entry point ----------------------------------------------------------------
+
+
+def execute(
+    notebook: str | Path,
+    output: str | Path,
+    parameters: dict[str, Any],
+    engine: EngineName = DEFAULT_ENGINE,
+    cwd: str | Path | None = None,
+    timeout: int | None = 600,
+) -> nbformat.NotebookNode:
+    """Execute ``notebook`` with ``parameters`` into ``output`` and return the executed node.
+
+    A failing cell raises :class:`papermill.PapermillExecutionError` after the notebook (with
+    its error output) has been written, as Papermill does.
+    """
+    import papermill
+
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
+    cwd = str(Path(cwd or Path(notebook).parent).resolve())
+    kwargs: dict[str, Any] = {
+        "parameters": parameters,
+        "progress_bar": False,
+        "log_output": False,
+        "cwd": cwd,
+        "execution_timeout": timeout,
+    }
+    if engine == "fast":
+        _register_warm_engine()
+        kwargs["engine_name"] = WARM_ENGINE
+    return papermill.execute_notebook(str(notebook), str(output), **kwargs)
+
+
+# --- the warm kernel -----------------------------------------------------------------------
+
+_SNAPSHOT = r"""
+import os as _os, sys as _sys, types as _types, warnings as _warnings
+_w = _types.ModuleType("_safeguarding_warm")
+_w.path = list(_sys.path)
+_w.environ = dict(_os.environ)
+_w.filters = list(_warnings.filters)
+try:
+    import matplotlib as _mpl
+    _w.rc = _mpl.rcParams.copy()
+except ImportError:
+    _w.rc = None
+_sys.modules["_safeguarding_warm"] = _w
+del _os, _sys, _types, _warnings, _w
+try:
+    del _mpl
+except NameError:
+    pass
+"""
+
+_RESET = r"""
+def _safeguarding_reset(cwd):
+    import os, sys, warnings
+    w = sys.modules["_safeguarding_warm"]
+    ip = get_ipython()
+    ip.reset(new_session=False)  # user namespace, In/Out history, displayhook cache
+    ip.execution_count = 1
+    kernel = getattr(ip, "kernel", None)
+    if kernel is not None and not isinstance(
+            getattr(type(kernel), "execution_count", None), property):
+        kernel.execution_count = 0  # older ipykernel counts separately from the shell
+    sys.path[:] = w.path
+    os.environ.clear()
+    os.environ.update(w.environ)
+    os.chdir(cwd)
+    warnings.filters[:] = w.filters
+    # forget which warnings were already shown once, as a fresh process would
+    mutated = getattr(warnings, "_filters_mutated", None) or getattr(
+        warnings, "_filters_mutated_lock_held", None)
+    if mutated is not None:
+        mutated()
+    if w.rc is not None:
+        import matplotlib
+        import matplotlib.pyplot as plt
+        plt.close("all")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            matplotlib.rcParams.clear()
+            matplotlib.rcParams.update(w.rc)
+    if "pandas" in sys.modules:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            sys.modules["pandas"].reset_option("all")
+_safeguarding_reset({cwd!r})
+"""
+
+
+@dataclass
+class WarmKernel:
+    """One kernel kept alive between notebooks (owned by one process, used by one thread)."""
+
+    kernel_name: str
+    km: Any
+    kc: Any
+    notebooks: int = 0
+
+    @classmethod
+    def start(cls, kernel_name: str, preload: Iterable[str] = PRELOAD) -> WarmKernel:
+        from nbclient import NotebookClient
+
+        # nbclient starts the kernel exactly as it would for Papermill (same manager class,
+        # same launch arguments), so the kernel itself is the one the plain engine gets.
+        starter = NotebookClient(nbformat.v4.new_notebook(), kernel_name=kernel_name)
+        starter.km = starter.create_kernel_manager()
+        starter.start_new_kernel()
+        starter.start_new_kernel_client()
+        kernel = cls(kernel_name, starter.km, starter.kc)
+        imports = "\n".join(
+            f"try:\n    import {name}\nexcept Exception:\n    pass" for name in preload
+        )
+        kernel.run_silent(imports + "\n" + _SNAPSHOT)
+        return kernel
+
+    def run_silent(self, code: str, timeout: float = 120) -> None:
+        """Run ``code`` without outputs or history; raise if it fails."""
+        from jupyter_core.utils import run_sync
+
+        run_sync(self._run_silent)(code, timeout)
+
+    async def _run_silent(self, code: str, timeout: float) -> None:
+        from jupyter_core.utils import ensure_async
+
+        msg_id = self.kc.execute(code, silent=True, store_history=False, allow_stdin=False)
+        while True:
+            reply = await ensure_async(self.kc.get_shell_msg(timeout=timeout))
+            if reply["parent_header"].get("msg_id") == msg_id:
+                break
+        content = reply["content"]
+        if content.get("status") != "ok":
+            raise RuntimeError(
+                f"warm kernel set-up failed: {content.get('ename')}: {content.get('evalue')}"
+            )
+
+    def reset(self, cwd: str) -> None:
+        """Put the kernel back to a fresh kernel's state, working in ``cwd``."""
+        self.run_silent(_RESET.replace("{cwd!r}", repr(cwd)))
+
+    def alive(self) -> bool:
+        from jupyter_core.utils import ensure_async, run_sync
+
+        async def check() -> bool:
+            return bool(await ensure_async(self.km.is_alive()))
+
+        return run_sync(check)()
+
+    def shutdown(self) -> None:
+        from jupyter_core.utils import ensure_async, run_sync
+
+        async def stop() -> None:
+            self.kc.stop_channels()
+            await ensure_async(self.km.shutdown_kernel(now=True))
+
+        with contextlib.suppress(Exception):  # best effort, at exit
+            run_sync(stop)()
+
+
+_KERNELS: dict[str, WarmKernel] = {}
+
+
+def warm_kernel(kernel_name: str) -> WarmKernel:
+    """This process's warm kernel for ``kernel_name``, started (or restarted) as needed."""
+    kernel = _KERNELS.get(kernel_name)
+    if kernel is not None and not kernel.alive():
+        discard_kernel(kernel_name)
+        kernel = None
+    if kernel is None:
+        kernel = _KERNELS[kernel_name] = WarmKernel.start(kernel_name)
+        _register_exit()
+    return kernel
+
+
+def discard_kernel(kernel_name: str) -> None:
+    kernel = _KERNELS.pop(kernel_name, None)
+    if kernel is not None:
+        kernel.shutdown()
+
+
+def shutdown_kernels() -> None:
+    """Stop every warm kernel of this process."""
+    for name in list(_KERNELS):
+        discard_kernel(name)
+
+
+_EXIT_REGISTERED = False
+
+
+def _register_exit() -> None:
+    global _EXIT_REGISTERED
+    if _EXIT_REGISTERED:
+        return
+    _EXIT_REGISTERED = True
+    atexit.register(shutdown_kernels)
+    # multiprocessing workers leave through os._exit, which skips atexit; its finalizers run.
+    from multiprocessing import util
+
+    util.Finalize(None, shutdown_kernels, exitpriority=100)
+
+
+_ENGINE_REGISTERED = False
+
+
+def _register_warm_engine() -> None:
+    global _ENGINE_REGISTERED
+    if _ENGINE_REGISTERED:
+        return
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.exceptions import PapermillExecutionError
+    from papermill.log import logger
+
+    class WarmKernelEngine(NBClientEngine):
+        """Papermill's nbclient engine, on this process's warm kernel."""
+
+        @classmethod
+        def execute_managed_notebook(
+            cls,
+            nb_man: Any,
+            kernel_name: str,
+            log_output: bool = False,
+            stdout_file: Any = None,
+            stderr_file: Any = None,
+            start_timeout: int = 60,
+            execution_timeout: int | None = None,
+            **kwargs: Any,
+        ) -> Any:
+            kernel = warm_kernel(kernel_name)
+            kernel.reset(os.getcwd())  # papermill has changed into the run's cwd
+            kwargs.pop("input_path", None)
+            kwargs.pop("timeout", None)
+            kwargs.pop("startup_timeout", None)
+            client = PapermillNotebookClient(
+                nb_man,
+                km=kernel.km,
+                timeout=execution_timeout,
+                startup_timeout=start_timeout,
+                kernel_name=kernel_name,
+                log=logger,
+                log_output=log_output,
+                stdout_file=stdout_file,
+                stderr_file=stderr_file,
+                **kwargs,
+            )
+            client.kc = kernel.kc  # reuse the warm client: no new channels per notebook
+            try:
+                result = client.execute()
+            except PapermillExecutionError:
+                raise
+            except BaseException:
+                # a dead or stuck kernel (timeout, crash): never reuse it
+                discard_kernel(kernel_name)
+                raise
+            kernel.notebooks += 1
+            return result
+
+    papermill_engines.register(WARM_ENGINE, WarmKernelEngine)
+    _ENGINE_REGISTERED = True
+
+
+# --- comparing and publishing executed notebooks ----------------------------------------------
+
+
+def normalise(
+    nb: nbformat.NotebookNode,
+    input_path: str | None = None,
+    output_path: str | None = None,
+) -> nbformat.NotebookNode:
+    """A copy of ``nb`` without timing metadata, with stable input/output paths: two runs of
+    the same notebook on the same inputs then give the same bytes."""
+    nb = copy.deepcopy(nb)
+    meta = nb.metadata.get("papermill", {})
+    for key in _NB_TIMING:
+        meta.pop(key, None)
+    if input_path is not None:
+        meta["input_path"] = input_path
+    if output_path is not None:
+        meta["output_path"] = output_path
+    markers = 0
+    for cell in nb.cells:
+        # papermill gives the cells it inserts random ids
+        tags = cell.metadata.get("tags", [])
+        if "injected-parameters" in tags:
+            cell["id"] = "injected-parameters"
+        elif "papermill-error-cell-tag" in tags:
+            markers += 1
+            cell["id"] = f"papermill-error-{markers}"
+        cell.metadata.pop("execution", None)
+        for out in cell.get("outputs", []):
+            _unpid(out)
+        cell_meta = cell.metadata.get("papermill")
+        if cell_meta is not None:
+            for key in _CELL_TIMING:
+                cell_meta.pop(key, None)
+    return nb
+
+
+_KERNEL_TMP = re.compile(r"ipykernel_\d+")
+
+
+def _unpid(output: dict) -> None:
+    """Warnings and tracebacks name the kernel's temporary cell files after its process id,
+    which differs between any two runs; write it as ``ipykernel_<pid>``."""
+    if output.get("output_type") == "stream" and "ipykernel_" in output.get("text", ""):
+        output["text"] = _KERNEL_TMP.sub("ipykernel_<pid>", output["text"])
+    elif output.get("output_type") == "error":
+        output["traceback"] = [
+            _KERNEL_TMP.sub("ipykernel_<pid>", line) for line in output.get("traceback", [])
+        ]
+
+
+def comparable(nb: nbformat.NotebookNode) -> str:
+    """Canonical JSON of an executed notebook without timing or path metadata."""
+    nb = normalise(nb, input_path="", output_path="")
+    return json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False)
+
+
+def first_error(nb: nbformat.NotebookNode) -> tuple[int | None, str, str]:
+    """``(cell index, ename, evalue)`` of the first error output, or ``(None, "", "")``."""
+    for index, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                return index, out.get("ename", ""), out.get("evalue", "")
+    return None, "", ""

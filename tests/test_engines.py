@@ -1,0 +1,143 @@
+"""The fast (warm-kernel) engine gives the same executed notebooks as plain Papermill.
+
+This is the test that makes ``fast`` the batch's default engine: outputs are compared as
+canonical JSON with only timing metadata and the run's own paths removed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+from pathlib import Path
+
+import nbformat
+import pytest
+from fixtures.mini_project import ROOT, make_project
+from papermill.exceptions import PapermillExecutionError
+from safeguarding import engines
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_project(tmp_path_factory.mktemp("engines"))
+
+
+def _params(project: Path, authority: str = "901", **extra: str) -> dict[str, str]:
+    params = {
+        "authority": authority,
+        "quarter": "2024-25 Q2",
+        "report": "quarterly_scorecard",
+        "committee": "scrutiny",
+        "audience": "public",
+        "project_dir": str(project),
+        "data_dir": "",
+        "run_time": "2024-10-15T09:00:00+00:00",
+    }
+    params.update(extra)
+    return params
+
+
+def _run(
+    project: Path,
+    engine: str,
+    out: str,
+    params: dict,
+    notebook: Path | None = None,
+) -> str:
+    notebook = notebook or project / "notebooks" / "quarterly_scorecard.ipynb"
+    output = project / out
+    # a failing notebook is written all the same, with its error
+    with contextlib.suppress(PapermillExecutionError):
+        engines.execute(notebook, output, params, engine=engine, cwd=project)
+    return engines.comparable(nbformat.read(output, as_version=4))
+
+
+def _assert_same(a: str, b: str) -> None:
+    if a != b:
+        diff = difflib.unified_diff(a.splitlines(), b.splitlines(), lineterm="", n=2)
+        pytest.fail("executed notebooks differ:\n" + "\n".join(list(diff)[:80]))
+
+
+def test_fast_equals_papermill_on_the_fixture_report(project: Path) -> None:
+    plain = _run(project, "papermill", "plain-901.ipynb", _params(project))
+    # warm the kernel on another authority first: nothing may leak into the next notebook
+    _run(project, "fast", "fast-902.ipynb", _params(project, "902"))
+    fast = _run(project, "fast", "fast-901.ipynb", _params(project))
+    _assert_same(plain, fast)
+    nb = nbformat.reads(fast, as_version=4)
+    kinds = {k for c in nb.cells for o in c.get("outputs", []) for k in o.get("data", {})}
+    assert {"text/markdown", "text/html", "image/svg+xml"} <= kinds
+    assert any(o.get("output_type") == "stream" for c in nb.cells for o in c.get("outputs", []))
+
+
+def test_fast_equals_papermill_on_a_failing_cell(project: Path) -> None:
+    bad = _params(project, quarter="2024-25 Q5")
+    plain = _run(project, "papermill", "plain-bad.ipynb", bad)
+    fast = _run(project, "fast", "fast-bad.ipynb", bad)
+    _assert_same(plain, fast)
+    index, ename, evalue = engines.first_error(nbformat.reads(fast, as_version=4))
+    assert ename == "PeriodError" and "2024-25 Q5" in evalue and index is not None
+
+
+def test_warm_kernel_state_is_reset(project: Path, tmp_path: Path) -> None:
+    """A notebook that changes globals, options, warnings, cwd and environment leaves nothing
+    behind for the next one."""
+    leaky = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(
+                "import os, sys, warnings\nimport matplotlib, pandas as pd\n"
+                "left_behind = 1\nmatplotlib.rcParams['lines.linewidth'] = 9\n"
+                "pd.set_option('display.max_rows', 3)\nwarnings.simplefilter('ignore')\n"
+                "os.environ['LEFT_BEHIND'] = '1'\nsys.path.append('/left/behind')\nos.chdir('/')\n"
+                "warnings.warn('shown once per process', UserWarning)"
+            )
+        ]
+    )
+    probe = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
+            nbformat.v4.new_code_cell(
+                "import os, sys, warnings\nimport matplotlib, pandas as pd\n"
+                "print('left_behind' in globals(), matplotlib.rcParams['lines.linewidth'],\n"
+                "      pd.get_option('display.max_rows'), os.environ.get('LEFT_BEHIND'),\n"
+                "      '/left/behind' in sys.path, os.getcwd())\n"
+                "warnings.warn('shown once per process', UserWarning)"
+            ),
+        ]
+    )
+    for nb in (leaky, probe):
+        nb.metadata["kernelspec"] = {
+            "name": "python3",
+            "display_name": "Python 3",
+            "language": "python",
+        }
+    nbformat.write(leaky, tmp_path / "leaky.ipynb")
+    nbformat.write(probe, tmp_path / "probe.ipynb")
+    plain = _run(tmp_path, "papermill", "probe-plain.ipynb", {"x": 2}, tmp_path / "probe.ipynb")
+    _run(tmp_path, "fast", "leaky-out.ipynb", {}, tmp_path / "leaky.ipynb")
+    fast = _run(tmp_path, "fast", "probe-fast.ipynb", {"x": 2}, tmp_path / "probe.ipynb")
+    _assert_same(plain, fast)
+    assert "UserWarning" in fast and str(tmp_path) in fast
+
+
+REAL_REPORTS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+@pytest.mark.skipif(
+    not REAL_REPORTS or not (ROOT / "data" / "demo").is_dir(),
+    reason="report notebooks or the demo data are not there yet",
+)
+@pytest.mark.parametrize("notebook", REAL_REPORTS, ids=lambda p: p.stem)
+def test_fast_equals_papermill_on_a_report_notebook(notebook: Path, tmp_path: Path) -> None:
+    params = _params(
+        ROOT,
+        authority="902",
+        report=notebook.stem,
+        committee="scrutiny"
+        if notebook.stem == "quarterly_scorecard"
+        else {"child_protection": "lscp"}.get(notebook.stem, "corporate_parenting"),
+    )
+    plain = _run(tmp_path, "papermill", "plain.ipynb", params, notebook)
+    _run(tmp_path, "fast", "warm-up.ipynb", {**params, "authority": "901"}, notebook)
+    fast = _run(tmp_path, "fast", "fast.ipynb", params, notebook)
+    _assert_same(plain, fast)
