@@ -255,6 +255,9 @@ def _previous_year_end(
     year = Period(period.year - 1)
     if period.kind == "year":
         return index.get((authority, indicator.id, year.label))
+    if indicator.window == "in_period":
+        # a quarter's own activity cannot be set against a whole year's
+        return None
     found = index.get((authority, indicator.id, year.label))
     if found is None and indicator.window != "in_period":
         # a snapshot or year-to-date figure at Q4 (or month 12) is the year-end figure

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 
 from .catalogue import Indicator, format_value, round_half_up
 from .periods import parse_period
+from .significance import SMALL_DENOMINATOR
 
 MODES = ("replace", "follow")
 
@@ -150,11 +151,15 @@ def _target_clause(row: Mapping, indicator: Indicator) -> str | None:
 def _small_numbers(row: Mapping, indicator: Indicator) -> str | None:
     if not row.get("small_numbers"):
         return None
-    denominator = row.get("denominator")
+    denominator, numerator = row.get("denominator"), row.get("numerator")
     if indicator.is_percentage and not _missing(denominator):
+        if denominator < SMALL_DENOMINATOR or _missing(numerator):
+            counted = f"{int(denominator)} in all"
+        else:
+            counted = f"{int(numerator)} of {int(denominator)}"
         return (
-            f"Numbers are small (a denominator of {int(denominator)}), so one or two cases "
-            "move the percentage noticeably and changes should be read with caution."
+            f"Numbers are small ({counted}), so one or two cases move the percentage "
+            "noticeably and changes should be read with caution."
         )
     return "Numbers are small, so changes should be read with caution."
 
@@ -165,10 +170,8 @@ def draft_commentary(row: Mapping, indicator: Indicator, *, polarity_sentence: b
     if _missing(value):
         text = f"No figure is available for {parse_period(row['period']).long_label}."
         return text + (" " + indicator.polarity_sentence() if polarity_sentence else "")
-    sentences = [
-        f"{indicator.label} was {indicator.format(value)} in "
-        f"{parse_period(row['period']).long_label}."
-    ]
+    when = parse_period(row["period"]).long_label
+    sentences = [f"In {when} the figure was {indicator.format(value)}."]
     travel = _travel_year_end(row, indicator)
     comparators = _comparator_clause(row, indicator)
     target = _target_clause(row, indicator)
