@@ -146,6 +146,7 @@ def read_data_dir(
     folders = authority_folders(directory)
     wanted = [str(a) for a in authorities] if authorities is not None else list(folders)
     parts: list[DataSet] = []
+    loaded: list[str] = []
     errors: list[Issue] = []
     for code in wanted:
         if code not in folders:
@@ -161,12 +162,14 @@ def read_data_dir(
             continue
         try:
             parts.append(read_canonical(folders[code], authority=code))
+            loaded.append(code)
         except InputError as exc:
             errors.extend(exc.issues)
     population = directory / "population.csv"
     if population.is_file():
         try:
-            parts.append(load_population(population, authorities=wanted))
+            # only the authorities that loaded, so that a failed one is absent throughout
+            parts.append(load_population(population, authorities=loaded))
         except InputError as exc:
             errors.extend(exc.issues)
     names = directory / "authorities.csv"
@@ -190,7 +193,7 @@ def layout_markdown() -> str:
     }
     out = []
     for spec in TABLES.values():
-        out.append(f"### `{spec.name}.csv`\n")
+        out.append(f"### `{spec.name}.csv`\n\n")
         out.append(spec.description)
         if spec.key:
             out.append(f" Unique together: {', '.join(f'`{k}`' for k in spec.key)}.")

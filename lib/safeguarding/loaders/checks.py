@@ -143,7 +143,7 @@ def emit(
         else [None if pd.isna(v) else str(v) for v in values.loc[sub.index]]
     )
     msgs = [message] * count if isinstance(message, str) else list(message.loc[sub.index])
-    if "authority" in sub:
+    if raw.authority is None and "authority" in sub:  # a file holding several authorities
         auths = [None if pd.isna(a) else str(a) for a in sub["authority"]]
     else:
         auths = [raw.authority] * count
@@ -158,7 +158,7 @@ def emit(
                 row=row,
                 column=src,
                 value=value,
-                authority=auth or raw.authority,
+                authority=auth,
             )
         )
     return count
