@@ -10,7 +10,6 @@ import io
 
 import pandas as pd
 import pytest
-
 from safeguarding.assessment import assess
 from safeguarding.spc import spc
 from safeguarding.targets import read_targets
@@ -75,8 +74,12 @@ authority,indicator,year,target,band_low,band_high
 
 @pytest.fixture(scope="module")
 def bolton():
-    result = assess(csv(BOLTON_OUTTURNS), "2008-09 Q2", targets=csv(BOLTON_TARGETS),
-                    comparators=csv(BOLTON_COMPARATORS))
+    result = assess(
+        csv(BOLTON_OUTTURNS),
+        "2008-09 Q2",
+        targets=csv(BOLTON_TARGETS),
+        comparators=csv(BOLTON_COMPARATORS),
+    )
     return by_indicator(result)
 
 
@@ -131,10 +134,11 @@ def test_bolton_ni67_against_england_is_in_line_once_the_counts_are_known():
     # 100% against England's 99.4%: without counts the published figures differ; with 40
     # plans the gap is well inside the chance range, so the honest word is "in line"
     outturns = csv(BOLTON_OUTTURNS).assign(numerator="", denominator="")
-    outturns.loc[outturns["period"].eq("2008-09 Q2") & outturns["indicator"].eq("NI67"),
-                 ["numerator", "denominator"]] = ["40", "40"]
-    row = by_indicator(assess(outturns, "2008-09 Q2", comparators=csv(BOLTON_COMPARATORS)))[
-        "NI67"]
+    outturns.loc[
+        outturns["period"].eq("2008-09 Q2") & outturns["indicator"].eq("NI67"),
+        ["numerator", "denominator"],
+    ] = ["40", "40"]
+    row = by_indicator(assess(outturns, "2008-09 Q2", comparators=csv(BOLTON_COMPARATORS)))["NI67"]
     assert row["vs_england"] == "in_line"
     assert "in line with the England" in row["narrative"]
     assert "better" not in row["narrative"] and "worse" not in row["narrative"]
@@ -213,9 +217,15 @@ NI60,2009-10,statistical_neighbours,66.3
 
 
 def banes(period: str, **kwargs) -> dict[str, dict]:
-    return by_indicator(assess(csv(kwargs.pop("outturns", BANES_OUTTURNS)), period,
-                               targets=csv(BANES_TARGETS), comparators=csv(BANES_COMPARATORS),
-                               **kwargs))
+    return by_indicator(
+        assess(
+            csv(kwargs.pop("outturns", BANES_OUTTURNS)),
+            period,
+            targets=csv(BANES_TARGETS),
+            comparators=csv(BANES_COMPARATORS),
+            **kwargs,
+        )
+    )
 
 
 def test_banes_scorecard_rag_column():
@@ -237,7 +247,8 @@ def test_banes_scorecard_rag_column():
 
 def test_banes_year_2010_11_against_its_plan():
     year = banes("2010-11")
-    assert year["NI65"]["vs_target"] == "above_band"  # "performance throughout 2010/11 was off target"
+    # "performance throughout 2010/11 was off target"
+    assert year["NI65"]["vs_target"] == "above_band"
     assert year["NI68"]["vs_target"] == "met"  # "achieved and exceeded targets"
     assert year["NI60"]["rag"] == "red"
 
@@ -264,8 +275,11 @@ def test_banes_compares_with_the_latest_published_year():
 def test_banes_ni65_small_numbers_are_within_normal_variation():
     # "Absolute numbers are small": 2 of 11 plans in Q1, 4 of 23 in Q2, 8 of 34 in 2010-11
     outturns = csv(BANES_OUTTURNS).assign(numerator="", denominator="")
-    for period, num, den in (("2010-11", "8", "34"), ("2011-12 Q1", "2", "11"),
-                             ("2011-12 Q2", "4", "23")):
+    for period, num, den in (
+        ("2010-11", "8", "34"),
+        ("2011-12 Q1", "2", "11"),
+        ("2011-12 Q2", "4", "23"),
+    ):
         mask = outturns["indicator"].eq("NI65") & outturns["period"].eq(period)
         outturns.loc[mask, ["numerator", "denominator"]] = [num, den]
     row = banes("2011-12 Q2", outturns=outturns.to_csv(index=False))["NI65"]
@@ -346,12 +360,14 @@ def test_haringey_ni62_within_the_old_top_band():
 
 def test_sibling_group_month_is_special_cause_and_ordinary_months_are_not():
     # "a large sibling group ... could lead to significant variations ... month to month"
-    months = pd.Series([6, 8, 7, 5, 9, 7, 6, 8, 7, 6, 8, 7, 9, 6, 7, 8],
-                       index=[f"m{i}" for i in range(16)], dtype=float)
+    months = pd.Series(
+        [6, 8, 7, 5, 9, 7, 6, 8, 7, 6, 8, 7, 9, 6, 7, 8],
+        index=[f"m{i}" for i in range(16)],
+        dtype=float,
+    )
     ordinary = spc(months, "none")
     assert ordinary.variation == "common_cause"
     assert not ordinary.points["special_cause"].any()
-    with_siblings = spc(pd.concat([months, pd.Series([19.0], index=["sibs"])]), "none",
-                        baseline=16)
+    with_siblings = spc(pd.concat([months, pd.Series([19.0], index=["sibs"])]), "none", baseline=16)
     assert with_siblings.points.loc["sibs", "beyond_limit"]
     assert with_siblings.variation == "special_cause_neither"
