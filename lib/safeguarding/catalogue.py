@@ -15,7 +15,8 @@ from typing import Any
 
 import yaml
 
-from .periods import Period, parse_period
+from .periods import Period, PeriodError, parse_period
+from .schema import TABLES
 from .validation import InputError, Issue
 
 UNITS = ("percent", "count", "rate_per_10000", "days")
@@ -37,7 +38,7 @@ class Version:
     """One version of an indicator's definition and the first year it applies to."""
 
     start: Period
-    params: dict[str, Any]
+    params: dict[str, Any] = field(hash=False)  # a dict is unhashable; start+note identify it
     note: str = ""
 
 
@@ -117,7 +118,9 @@ class Indicator:
                     "figures are a concern."
                 )
             return "For this indicator both too high and too low a figure are a concern."
-        return "This indicator measures activity: neither a high nor a low figure is good in itself."
+        return (
+            "This indicator measures activity: neither a high nor a low figure is good in itself."
+        )
 
     def format(self, value: float | None) -> str:
         return format_value(value, self.unit, self.decimals)
@@ -226,19 +229,42 @@ def _parse_indicator(entry: dict[str, Any], source: str, row: str, local: bool) 
         bad("decimals", "decimals must be a whole number from 0 to 4", "decimals")
         decimals = 0
     band = entry.get("band")
-    if band is not None and (not isinstance(band, list) or len(band) != 2):
+    if band is not None and (
+        not isinstance(band, list)
+        or len(band) != 2
+        or not all(isinstance(b, int | float) and not isinstance(b, bool) for b in band)
+    ):
         bad("band", "band must be a list of two numbers [low, high]", "band")
     if entry["polarity"] == "band" and band is None and not local:
         bad("band", "a band indicator needs its band [low, high]", "band")
     window = entry.get("window", "year_to_date")
     if window not in WINDOWS:
         bad("window", f"window must be one of {', '.join(WINDOWS)}", "known-window")
+    periods: dict[str, Period | None] = {}
+    for key in ("valid_from", "valid_to"):
+        try:
+            periods[key] = parse_period(str(entry[key])) if entry.get(key) else None
+        except PeriodError as exc:
+            bad(key, str(exc), "period")
+    unknown = [t for t in entry.get("tables") or () if t not in TABLES]
+    if unknown:
+        bad("tables", f"unknown tables {unknown}; known: {', '.join(TABLES)}", "known-table")
+    versions: list[Version] = []
+    raw_versions = entry.get("versions") or []
+    for n, v in enumerate(raw_versions if isinstance(raw_versions, list) else [None], 1):
+        params = (v.get("params") or {}) if isinstance(v, dict) else None
+        if not isinstance(v, dict) or "from" not in v or not isinstance(params, dict):
+            bad("versions", f"version {n} needs 'from' (a year) and optional 'params' mapping",
+                "version")
+            continue
+        try:
+            versions.append(
+                Version(parse_period(str(v["from"])), dict(params), v.get("note", ""))
+            )
+        except PeriodError as exc:
+            bad("versions", f"version {n}: {exc}", "period")
     if issues:
         raise InputError(issues)
-    versions = tuple(
-        Version(parse_period(str(v["from"])), dict(v.get("params") or {}), v.get("note", ""))
-        for v in entry.get("versions", [])
-    )
     return Indicator(
         id=str(entry["id"]),
         title=str(entry["title"]),
@@ -254,9 +280,9 @@ def _parse_indicator(entry: dict[str, Any], source: str, row: str, local: bool) 
         tables=tuple(entry.get("tables", ())),
         rule=entry.get("rule"),
         band=tuple(float(b) for b in band) if band else None,
-        valid_from=parse_period(str(entry["valid_from"])) if entry.get("valid_from") else None,
-        valid_to=parse_period(str(entry["valid_to"])) if entry.get("valid_to") else None,
-        versions=versions,
+        valid_from=periods["valid_from"],
+        valid_to=periods["valid_to"],
+        versions=tuple(versions),
         dfe=dict(entry.get("dfe") or {}),
         local=local,
     )
