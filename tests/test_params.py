@@ -71,7 +71,7 @@ def test_bad_authorities_name_file_and_field(project: Path) -> None:
     text = path.read_text()
     text = text.replace("meeting_date: 2024-11-05", "meeting_date: 5/11/2024", 1)
     text = text.replace('phone: "01632 960101"', "phone: 1632960101", 1)
-    text = text.replace("email: performance@eastbridge.example.org", "email: nobody", 1)
+    text = text.replace("email: performance@harrowdale.example.org", "email: nobody", 1)
     path.write_text(text)
     with pytest.raises(InputError) as exc:
         load_project(project)
