@@ -85,7 +85,7 @@ def test_historic_assessment_types_load(tmp_path):
 
 def test_every_fatal_error_is_reported_with_file_row_column_and_rule(tmp_path):
     write(tmp_path, "referrals", REFERRALS + "350,C3,R2,04/05/2010,1A,2,\n")
-    write(tmp_path, "assessments", ASSESSMENTS + "350,C1,A3,R1,intial,2010-05-05,\n")
+    write(tmp_path, "assessments", ASSESSMENTS + "350,C1,A3,R1,intial,2010-05-05,0210-05-12\n")
     write(tmp_path, "cp_plans", "authority,child_id,start_date\n350,C1,2011-01-01\n")
     with pytest.raises(InputError) as err:
         read_canonical(tmp_path)
@@ -95,12 +95,14 @@ def test_every_fatal_error_is_reported_with_file_row_column_and_rule(tmp_path):
         ("referrals.csv", "invalid_value", 4, "nfa", "2"),
         ("referrals.csv", "duplicate_id", 4, "referral_id", "R2"),
         ("assessments.csv", "unknown_code", 4, "assessment_type", "intial"),
+        ("assessments.csv", "invalid_date", 4, "authorised_date", "0210-05-12"),
         ("cp_plans.csv", "missing_column", 1, "plan_id", None),
     }
     assert all(i.severity == "error" for i in err.value.issues)
     text = str(err.value)
     assert "referrals.csv, row 4, column referral_date: value '04/05/2010'" in text
     assert "not a date in the form YYYY-MM-DD [rule: invalid_date]" in text
+    assert "year outside 1900-2100" in text
     dup = next(i for i in err.value.issues if i.rule == "duplicate_id")
     assert "first at row 3" in dup.message
 

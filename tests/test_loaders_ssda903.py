@@ -51,6 +51,7 @@ def test_csv_sample_loads_with_its_warnings(d903, csv_sample):
         ("duplicate_record", "REVIEW"): 14,
         ("unknown_code", "ACCOM"): 2,  # OC3 accommodation "01" and "02"
     }
+    assert all(i.value is None or i.value not in i.message for i in data.issues)
     dup = next(i for i in data.issues if i.rule == "duplicate_record")
     assert (dup.file, dup.row, dup.value) == (str(d903 / "reviews.csv"), 2825, "13/08/2020")
     assert "first at row 2824" in dup.message

@@ -6,7 +6,8 @@ names, plus where each row came from), then calls :func:`validate_table` for eac
 :class:`~safeguarding.validation.Issue` naming the file, the row (the 1-based line number in a
 CSV, the header being line 1, or an XML path such as
 ``/Message/Children/Child[3]/CINdetails[1]/Assessments[1]/AssessmentActualStartDate``), the
-column as the file spells it, the value and the rule.
+column as the file spells it, the value and the rule. Messages never repeat record values
+(they may be child-level and messages are shown in reports); the value is in ``Issue.value``.
 
 Errors (the authority's load stops, every error reported at once):
 
@@ -50,6 +51,7 @@ from ..schema import TABLES
 from ..validation import Issue, IssueLog, Severity
 from .codes import CODES, FATAL_CODES
 
+MIN_YEAR, MAX_YEAR = 1900, 2100  # plausible years for any date in a child's record
 ROW = "_row"  # where a row came from: CSV line number (int) or XML element path (str)
 
 # (start, end) pairs checked by ``end_before_start``
@@ -223,7 +225,20 @@ def validate_table(raw: RawTable, log: IssueLog) -> pd.DataFrame | None:
                 "invalid_date",
                 f"not a date in the form {raw.date_label}",
             )
-            typed[col.name] = parsed
+            # a mistyped century (0201-05-04) parses but is no date of a child's record, and
+            # would not fit the canonical nanosecond dates
+            year = parsed.dt.year
+            odd = parsed.notna() & ((year < MIN_YEAR) | (year > MAX_YEAR))
+            emit(
+                log,
+                raw,
+                typed,
+                odd,
+                col.name,
+                "invalid_date",
+                f"year outside {MIN_YEAR}-{MAX_YEAR}",
+            )
+            typed[col.name] = parsed.where(~odd).astype("datetime64[ns]")
         elif col.dtype == "int":
             number = pd.to_numeric(s, errors="coerce")
             bad = s.notna() & (number.isna() | (number % 1 != 0))
@@ -282,9 +297,7 @@ def validate_table(raw: RawTable, log: IssueLog) -> pd.DataFrame | None:
 
     for start, end in END_BEFORE_START.get(raw.name, []):
         before = typed[end] < typed[start]
-        message = f"{raw.source_name(end)} is before {raw.source_name(start)} " + text[
-            start
-        ].fillna("").astype(str)
+        message = f"{raw.source_name(end)} is before {raw.source_name(start)}"
         emit(log, raw, typed, before, end, "end_before_start", message, "warning")
 
     typed = _check_duplicates(raw, typed, log)
@@ -375,9 +388,7 @@ def validate_relations(raws: Iterable[RawTable], log: IssueLog) -> None:
             "warning",
         )
         before = merged[date] < merged[parent_date]
-        message = f"before the {parent_date.replace('_', ' ')} " + merged[parent_date].dt.strftime(
-            "%Y-%m-%d"
-        ).fillna("")
+        message = f"before the {parent_date.replace('_', ' ')} of its {parent} record"
         emit(log, raw, child, before, date, rule, message, "warning")
 
     if "children" in tables:
