@@ -1,0 +1,421 @@
+"""The house style for every chart: trend charts and SPC charts, as SVG with alt text.
+
+One look across the project: the Okabe-Ito colour-blind-safe palette, and every series also
+told apart by line style and marker, so that nothing depends on colour alone (WCAG 1.4.1).
+Charts are drawn with matplotlib's object API (no pyplot state), written as SVG with a fixed
+hash salt and no date, so the same figures give byte-identical files. Each chart carries alt
+text that states its message, not its shape ("fell from 24% to 19% over four quarters").
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("svg")  # no GUI backend, even when a notebook asks for inline figures
+
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+
+from .catalogue import Indicator  # noqa: E402
+
+# Okabe & Ito (2008): distinguishable under the common colour-vision deficiencies.
+OKABE_ITO = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky": "#56B4E9",
+    "green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "purple": "#CC79A7",
+}
+OWN = {"color": OKABE_ITO["blue"], "linestyle": "-", "marker": "o", "linewidth": 2.4}
+ENGLAND = {"color": OKABE_ITO["vermillion"], "linestyle": "--", "marker": "s", "linewidth": 1.6}
+NEIGHBOURS = {"color": OKABE_ITO["green"], "linestyle": ":", "marker": "^", "linewidth": 1.8}
+TARGET = {"color": OKABE_ITO["black"], "linestyle": "-.", "linewidth": 1.3}
+BAND_FILL = "#D9D9D9"
+FONT = ["DejaVu Sans", "Liberation Sans", "Arial", "sans-serif"]
+
+STYLE = {
+    "font.family": "sans-serif",
+    "font.sans-serif": FONT,
+    "font.size": 9,
+    "axes.edgecolor": "#555555",
+    "axes.labelcolor": "#222222",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "axes.grid.axis": "y",
+    "grid.color": "#E3E3E3",
+    "grid.linewidth": 0.8,
+    "xtick.color": "#333333",
+    "ytick.color": "#333333",
+    "legend.frameon": False,
+    "svg.fonttype": "none",  # text stays text: smaller, searchable, crisp in the PDF
+    "svg.hashsalt": "safeguarding",  # fixed ids: byte-identical rebuilds
+}
+SIZE = (6.4, 2.9)  # inches: the width of an A4 text column, short enough for two per page
+
+
+@dataclass(frozen=True)
+class Chart:
+    """An SVG chart with its text alternative and caption, displayable in a notebook."""
+
+    svg: str
+    alt: str
+    caption: str
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None):
+        data = {"image/svg+xml": self.svg, "text/plain": self.alt}
+        return data, {"safeguarding": {"alt": self.alt, "caption": self.caption}}
+
+
+Series = Sequence[float | None]
+Reference = float | Series | None
+
+
+# --- helpers ---------------------------------------------------------------------------
+def _missing(value: float | None) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _as_series(ref: Reference, n: int) -> list[float | None]:
+    """A comparator or target given once (a year's figure) spread across the x positions."""
+    if ref is None:
+        return [None] * n
+    if isinstance(ref, int | float):
+        return [float(ref)] * n
+    values = [None if _missing(v) else float(v) for v in ref]
+    if len(values) != n:
+        raise ValueError(f"expected {n} values to match the periods, got {len(values)}")
+    return values
+
+
+def _to_svg(fig: Figure) -> str:
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight")
+    svg = buffer.getvalue()
+    # The DOCTYPE names a remote DTD; browsers never load it but it is noise in a
+    # self-contained file, so drop it (and the XML declaration, for inlining).
+    svg = re.sub(r"<\?xml[^>]*\?>\s*", "", svg)
+    return re.sub(r"<!DOCTYPE[^>]*>\s*", "", svg, flags=re.S)
+
+
+def _new_figure() -> tuple[Figure, Any]:
+    fig = Figure(figsize=SIZE, dpi=100, layout="constrained")
+    return fig, fig.add_subplot()
+
+
+def _axis_label(indicator: Indicator) -> str:
+    return {
+        "percent": "Per cent",
+        "count": "Children",
+        "rate_per_10000": "Per 10,000 children",
+        "days": "Days",
+    }.get(indicator.unit, "")
+
+
+def _format_axis(ax: Any, indicator: Indicator) -> None:
+    ax.set_ylabel(_axis_label(indicator))
+    if indicator.unit == "percent":
+        ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:g}%")
+    else:
+        ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:,.0f}" if v == int(v) else f"{v:g}")
+    ax.set_ylim(bottom=0)
+    ax.margins(x=0.04)
+
+
+def _plot_line(ax: Any, x: list[int], values: list[float | None], style: dict, label: str) -> bool:
+    """Plot a series; missing or hidden points leave gaps rather than joining across them."""
+    if all(_missing(v) for v in values):
+        return False
+    ys = [float("nan") if _missing(v) else v for v in values]
+    ax.plot(x, ys, label=label, markersize=5 if style is OWN else 4, **style)
+    return True
+
+
+# --- alt text --------------------------------------------------------------------------
+def _same_side_since(
+    own: list[float | None], ref: list[float | None], labels: Sequence[str], indicator: Indicator
+) -> tuple[str, str] | None:
+    """('above'|'below'|'in line with', since label) for the run ending at the latest point."""
+    pairs = [
+        (lab, indicator.round(o), indicator.round(r))
+        for lab, o, r in zip(labels, own, ref, strict=True)
+        if not _missing(o) and not _missing(r)
+    ]
+    if not pairs:
+        return None
+
+    def side(o: float, r: float) -> str:
+        return "above" if o > r else "below" if o < r else "in line with"
+
+    last = side(pairs[-1][1], pairs[-1][2])
+    since = pairs[-1][0]
+    for lab, o, r in reversed(pairs):
+        if side(o, r) != last:
+            break
+        since = lab
+    return last, since
+
+
+def trend_alt_text(
+    indicator: Indicator,
+    labels: Sequence[str],
+    values: Series,
+    england: Reference = None,
+    neighbours: Reference = None,
+    target: Reference = None,
+    suppressed: Sequence[str] = (),
+) -> str:
+    """A sentence or two stating what a trend chart shows."""
+    n = len(labels)
+    own = _as_series(values, n)
+    known = [(lab, v) for lab, v in zip(labels, own, strict=True) if not _missing(v)]
+    name = indicator.label
+    parts: list[str] = []
+    if not known:
+        parts.append(f"{name}: no figures can be shown for {labels[0]} to {labels[-1]}.")
+    elif len(known) == 1:
+        parts.append(f"{name} was {indicator.format(known[0][1])} in {known[0][0]}.")
+    else:
+        (l0, v0), (l1, v1) = known[0], known[-1]
+        r0, r1 = indicator.round(v0), indicator.round(v1)
+        steps = list(labels).index(l1) - list(labels).index(l0) + 1
+        span = f"over {steps} {'quarters' if 'Q' in l1 else 'periods'}"
+        if r1 > r0:
+            verb = "rose"
+        elif r1 < r0:
+            verb = "fell"
+        else:
+            verb = None
+        if verb:
+            parts.append(
+                f"{name} {verb} from {indicator.format(v0)} in {l0} to "
+                f"{indicator.format(v1)} in {l1} ({span})"
+            )
+        else:
+            parts.append(f"{name} was {indicator.format(v1)} in both {l0} and {l1}")
+    if known:
+        comparisons = []
+        for ref, what in (
+            (england, "the England average"),
+            (neighbours, "the neighbours' average"),
+        ):
+            found = _same_side_since(own, _as_series(ref, n), labels, indicator)
+            if found:
+                side_, since = found
+                when = "" if since == known[-1][0] else f" since {since}"
+                comparisons.append(f"{side_} {what}{when}")
+        if comparisons:
+            parts[-1] += ", " + " and ".join(comparisons)
+        parts[-1] += "."
+        tgt = _as_series(target, n)[labels.index(known[-1][0])]
+        if indicator.polarity == "band" and indicator.band:
+            lo, hi = indicator.band
+            v = indicator.round(known[-1][1])
+            where = "within" if lo <= v <= hi else "above" if v > hi else "below"
+            parts.append(
+                f"The latest figure is {where} the {indicator.format(lo)} to "
+                f"{indicator.format(hi)} band."
+            )
+        elif not _missing(tgt):
+            v, t = indicator.round(known[-1][1]), indicator.round(tgt)
+            where = "above" if v > t else "below" if v < t else "at"
+            parts.append(f"The latest figure is {where} the target of {indicator.format(tgt)}.")
+    if suppressed:
+        parts.append(
+            f"Figures for {', '.join(suppressed)} are not shown because they rest on fewer "
+            "than six children."
+        )
+    return " ".join(parts)
+
+
+# --- charts ----------------------------------------------------------------------------
+def trend_chart(
+    indicator: Indicator,
+    labels: Sequence[str],
+    values: Series,
+    england: Reference = None,
+    neighbours: Reference = None,
+    target: Reference = None,
+    own_label: str = "This authority",
+    suppressed: Sequence[str] = (),
+    caption: str | None = None,
+) -> Chart:
+    """The indicator's figures by period against England, neighbours and target.
+
+    ``england``/``neighbours``/``target`` are one figure (drawn flat) or one per period;
+    ``suppressed`` names the periods whose figure is hidden for disclosure control (they
+    appear as gaps, and the alt text says why).
+    """
+    n = len(labels)
+    x = list(range(n))
+    with matplotlib.rc_context(STYLE):
+        fig, ax = _new_figure()
+        if indicator.polarity == "band" and indicator.band:
+            lo, hi = indicator.band
+            ax.axhspan(lo, hi, color=BAND_FILL, zorder=0, linewidth=0)
+        handles_extra = []
+        tgt = _as_series(target, n)
+        if indicator.polarity != "band" and any(not _missing(t) for t in tgt):
+            _plot_line(ax, x, tgt, TARGET, "Target")
+        _plot_line(ax, x, _as_series(england, n), ENGLAND, "England")
+        _plot_line(ax, x, _as_series(neighbours, n), NEIGHBOURS, "Statistical neighbours")
+        _plot_line(ax, x, _as_series(values, n), OWN, own_label)
+        if indicator.polarity == "band" and indicator.band:
+            lo, hi = indicator.band
+            band_label = f"Target band {indicator.format(lo)} to {indicator.format(hi)}"
+            handles_extra.append(Patch(facecolor=BAND_FILL, label=band_label))
+        for i, lab in enumerate(labels):
+            if lab in suppressed:
+                ax.annotate(
+                    "c",
+                    (i, 0),
+                    xytext=(0, 4),
+                    textcoords="offset points",
+                    ha="center",
+                    fontsize=9,
+                    color="#333333",
+                )
+        ax.set_xticks(x, list(labels))
+        _format_axis(ax, indicator)
+        handles, _ = ax.get_legend_handles_labels()
+        ax.legend(
+            handles=[*handles[::-1], *handles_extra],
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.14),
+            ncol=5,
+            fontsize=8,
+            handlelength=2.6,
+        )
+        svg = _to_svg(fig)
+    alt = trend_alt_text(indicator, labels, values, england, neighbours, target, suppressed)
+    caption = caption or f"{indicator.label}, {labels[0]} to {labels[-1]}"
+    return Chart(svg, alt, caption)
+
+
+def _spc_attr(result: Any, *names: str, default: Any = None) -> Any:
+    """Read an SPC result's field whatever the exact spelling (object or mapping)."""
+    for name in names:
+        if isinstance(result, dict) and name in result:
+            return result[name]
+        if hasattr(result, name):
+            return getattr(result, name)
+    return default
+
+
+def _flat(value: Any, n: int) -> list[float | None]:
+    if value is None:
+        return [None] * n
+    if isinstance(value, int | float):
+        return [float(value)] * n
+    return [None if _missing(v) else float(v) for v in list(value)]
+
+
+def spc_chart(
+    indicator: Indicator,
+    labels: Sequence[str],
+    values: Series,
+    result: Any,
+    caption: str | None = None,
+) -> Chart:
+    """An XmR chart: the series, its mean and process limits, special-cause points marked.
+
+    ``result`` is what :func:`safeguarding.spc.spc` returns (centre line, limits and a
+    per-point classification ``improvement``/``concern``/``neither``/``common``); a mapping
+    with the same fields works too.
+    """
+    n = len(labels)
+    x = list(range(n))
+    centre = _flat(_spc_attr(result, "centre", "center", "mean"), n)
+    upper = _flat(_spc_attr(result, "upper", "ucl", "upper_limit"), n)
+    lower = _flat(_spc_attr(result, "lower", "lcl", "lower_limit"), n)
+    kinds = list(_spc_attr(result, "point_kinds", "variation", "classes", default=[]) or [])
+    kinds = (kinds + ["common"] * n)[:n]
+    own = _as_series(values, n)
+    with matplotlib.rc_context(STYLE):
+        fig, ax = _new_figure()
+        ax.plot(
+            x,
+            own,
+            color="#7F7F7F",
+            linewidth=1.2,
+            marker="o",
+            markersize=3.5,
+            label="Monthly figure (common cause)",
+            zorder=2,
+        )
+        ax.plot(x, centre, color=OKABE_ITO["black"], linewidth=1.2, label="Mean")
+        ax.plot(
+            x, upper, color=OKABE_ITO["black"], linestyle="--", linewidth=1, label="Process limits"
+        )
+        ax.plot(x, lower, color=OKABE_ITO["black"], linestyle="--", linewidth=1)
+        styles = {
+            "improvement": (OKABE_ITO["blue"], "^", "Special cause: improvement"),
+            "concern": (OKABE_ITO["orange"], "v", "Special cause: concern"),
+            "neither": (OKABE_ITO["purple"], "D", "Special cause: neither"),
+        }
+        for kind, (colour, marker, label) in styles.items():
+            pts = [
+                (i, v)
+                for i, v, k in zip(x, own, kinds, strict=True)
+                if k == kind and not _missing(v)
+            ]
+            if pts:
+                xs, ys = zip(*pts, strict=True)
+                ax.scatter(
+                    xs,
+                    ys,
+                    color=colour,
+                    marker=marker,
+                    s=42,
+                    zorder=3,
+                    edgecolors="#000000",
+                    linewidths=0.6,
+                    label=label,
+                )
+        step = max(1, n // 12)
+        ax.set_xticks(x[::step], list(labels)[::step])
+        _format_axis(ax, indicator)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3, fontsize=8)
+        svg = _to_svg(fig)
+    alt = spc_alt_text(indicator, labels, own, centre, kinds)
+    caption = caption or f"{indicator.label}, monthly, {labels[0]} to {labels[-1]} (SPC chart)"
+    return Chart(svg, alt, caption)
+
+
+def spc_alt_text(
+    indicator: Indicator,
+    labels: Sequence[str],
+    values: Series,
+    centre: Sequence[float | None],
+    kinds: Sequence[str],
+) -> str:
+    """What an SPC chart shows: the mean, and either the special causes or 'normal variation'."""
+    known = [v for v in values if not _missing(v)]
+    mean = next((c for c in centre if not _missing(c)), None)
+    text = f"{indicator.label}, monthly from {labels[0]} to {labels[-1]}"
+    if mean is not None:
+        text += f", averaged {indicator.format(mean)}"
+    special = [
+        (lab, k)
+        for lab, k in zip(labels, kinds, strict=True)
+        if k in ("improvement", "concern", "neither")
+    ]
+    if not known:
+        return text + "; no figures can be shown."
+    if not special:
+        return text + ". Every month is within normal (common-cause) variation."
+    by_kind: dict[str, list[str]] = {}
+    for lab, k in special:
+        by_kind.setdefault(k, []).append(lab)
+    bits = [f"{k} in {', '.join(labs)}" for k, labs in by_kind.items()]
+    return text + ". Special-cause variation: " + "; ".join(bits) + "."

@@ -1,0 +1,450 @@
+"""Executed notebook -> pandoc Markdown -> HTML, PDF (via Typst) and Word; the quarter index.
+
+The notebook's code never reaches a report: the renderer keeps markdown cells and the
+``text/markdown`` and ``image/svg+xml`` outputs the library's report objects display, drops
+every code cell's source and the injected-parameters cell, and reads the report's metadata
+from the one ``application/vnd.safeguarding.meta+json`` output.
+
+* HTML: one self-contained file (styles inlined, charts as data URIs, no web fonts, no URL
+  that loads anything), contents, ``lang="en-GB"``, skip link, print stylesheet.
+* PDF: pandoc writes Typst with the house template, the ``typst`` package compiles it (A4,
+  charts as vectors, tagged, PDF/UA-1 where this Typst supports it).
+* DOCX: pandoc with the house reference document.
+
+Rendering is reproducible: dates come from the run's recorded time (or ``SOURCE_DATE_EPOCH``),
+never the clock, so the same executed notebook renders to byte-identical files. Pandoc runs
+once per format, the three in parallel; the Typst compiler (and its fonts) is loaded once per
+process.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import typst
+
+from .markup import esc
+from .report import META_MIME, RAG_WORDS
+
+TEMPLATES = Path(__file__).with_name("templates")
+FORMATS = ("html", "pdf", "docx")
+HTML_TOC_DEPTH = 3
+PDF_TOC_DEPTH = 2
+CONTENTS_TYPST = "```{=typst}\n#contents-page()\n```"
+
+
+class RenderError(RuntimeError):
+    """The notebook cannot be rendered (it failed, or has no report metadata)."""
+
+
+@lru_cache(maxsize=1)
+def pandoc_path() -> str:
+    """The pandoc binary bundled by pypandoc_binary (or one on PATH)."""
+    try:
+        import pypandoc
+
+        return pypandoc.get_pandoc_path()
+    except (ImportError, OSError):
+        found = shutil.which("pandoc")
+        if not found:
+            raise RenderError("pandoc not found: install pypandoc_binary") from None
+        return found
+
+
+@lru_cache(maxsize=1)
+def _css() -> str:
+    return (TEMPLATES / "report.css").read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def _compiler() -> typst.Compiler:
+    """One compiler per process: fonts are scanned once."""
+    return typst.Compiler()
+
+
+@lru_cache(maxsize=1)
+def pdf_standards() -> tuple[str, ...]:
+    """PDF/UA-1 when this Typst can produce it (0.14 and later), else plain tagged PDF."""
+    try:
+        _compiler().compile(
+            input=b'#set document(title: [t])\n#set text(lang: "en")\nt',
+            format="pdf",
+            pdf_standards=["ua-1"],
+        )
+        return ("ua-1",)
+    except Exception:  # noqa: BLE001 - an older Typst names the standard differently or not at all
+        return ()
+
+
+# --- notebook -> Markdown ----------------------------------------------------------------------
+@dataclass
+class Document:
+    """A notebook's report content: Markdown, its metadata and the chart files it refers to."""
+
+    markdown: str
+    meta: dict[str, Any]
+    figures: list[Path]
+
+
+def _text(value: str | list[str]) -> str:
+    return "".join(value) if isinstance(value, list) else value
+
+
+def _attr(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+
+
+def notebook_to_markdown(notebook: Mapping[str, Any], fig_dir: Path) -> Document:
+    """The report's pandoc Markdown; SVG outputs are written to ``fig_dir``."""
+    parts: list[str] = []
+    meta: dict[str, Any] = {}
+    figures: list[Path] = []
+    contents_placed = False
+    for n, cell in enumerate(notebook.get("cells", []), start=1):
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        if cell.get("cell_type") == "markdown":
+            if "remove" not in tags:
+                parts.append(_text(cell.get("source", "")))
+            continue
+        if cell.get("cell_type") != "code" or tags & {"parameters", "injected-parameters"}:
+            continue
+        for output in cell.get("outputs", []):
+            kind = output.get("output_type")
+            if kind == "error":
+                raise RenderError(
+                    f"cell {n} failed with {output.get('ename')}: {output.get('evalue')}"
+                )
+            if kind not in ("display_data", "execute_result"):
+                continue  # streams (print, warnings) are not part of a report
+            data = output.get("data", {})
+            extra = output.get("metadata", {}).get("safeguarding", {})
+            if META_MIME in data:
+                meta.update(data[META_MIME])
+            elif "text/markdown" in data:
+                parts.append(_text(data["text/markdown"]))
+                if extra.get("part") == "front-sheet" and not contents_placed:
+                    parts.append(CONTENTS_TYPST)
+                    contents_placed = True
+            elif "image/svg+xml" in data:
+                path = fig_dir / f"figure-{len(figures) + 1:02d}.svg"
+                path.write_text(_text(data["image/svg+xml"]), encoding="utf-8")
+                figures.append(path)
+                alt = extra.get("alt") or extra.get("caption") or "Chart"
+                caption = esc(extra.get("caption") or alt)
+                parts.append(f'![{caption}]({path.name}){{alt="{_attr(alt)}"}}')
+    if not meta:
+        raise RenderError(f"no {META_MIME} output: the notebook must display r.metadata()")
+    if not contents_placed:
+        parts.insert(0, CONTENTS_TYPST)
+    return Document("\n\n".join(p.strip("\n") for p in parts) + "\n", meta, figures)
+
+
+# --- dates -------------------------------------------------------------------------------------
+def resolve_time(run_time: str | dt.datetime | None, meta: Mapping[str, Any]) -> dt.datetime:
+    """The time stamped into outputs: the argument, the notebook's run time,
+    ``SOURCE_DATE_EPOCH``, else midnight after the quarter's last day (never the clock)."""
+    for candidate in (run_time, meta.get("run_time")):
+        if isinstance(candidate, dt.datetime):
+            stamp = candidate
+            break
+        if candidate:
+            stamp = dt.datetime.fromisoformat(str(candidate).replace("Z", "+00:00"))
+            break
+    else:
+        if os.environ.get("SOURCE_DATE_EPOCH"):
+            return dt.datetime.fromtimestamp(int(os.environ["SOURCE_DATE_EPOCH"]), dt.UTC)
+        from .periods import parse_period
+
+        end = parse_period(meta.get("quarter", "2000-01 Q1")).end
+        stamp = dt.datetime.combine(end + dt.timedelta(days=1), dt.time())
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=dt.UTC)
+    return stamp.astimezone(dt.UTC)
+
+
+# --- pandoc -----------------------------------------------------------------------------------
+_TYPST_SPECIAL = re.compile(r"([\\#\[\]$*_`@<>~=/+-])")
+
+
+def _typst_escape(text: str) -> str:
+    return _TYPST_SPECIAL.sub(r"\\\1", text)
+
+
+def _variables(meta: Mapping[str, Any], escape: Any) -> list[str]:
+    fields = {
+        "title": meta.get("title", "Report"),
+        "authority-name": meta.get("authority_name", ""),
+        "committee": meta.get("committee", ""),
+        "meeting-date-text": meta.get("meeting_date_text", ""),
+        "classification": meta.get("classification", ""),
+        "quarter": meta.get("quarter", ""),
+    }
+    args = []
+    for key, value in fields.items():
+        args += ["-V", f"{key}={escape(str(value))}"]
+    return args
+
+
+def _pandoc_args(fmt: str, doc: Document, stamp: dt.datetime, out: Path) -> list[str]:
+    meta = doc.meta
+    common = [
+        pandoc_path(),
+        "--from=markdown-smart+smart",
+        "--wrap=none",
+        "--columns=40",
+        f"--lua-filter={TEMPLATES / 'filters.lua'}",
+        "-M",
+        "lang=en-GB",
+    ]
+    if fmt == "html":
+        return [
+            *common,
+            "--to=html5",
+            "--standalone",
+            "--embed-resources",
+            "--toc",
+            f"--toc-depth={HTML_TOC_DEPTH}",
+            f"--template={TEMPLATES / 'report.html'}",
+            "-V",
+            f"house-css={_css()}",
+            "-V",
+            f"pagetitle={meta.get('title', 'Report')}",
+            "-V",
+            f"run-date={stamp:%Y-%m-%d}",
+            *_variables(meta, html.escape),
+            "--section-divs",
+            "-o",
+            str(out),
+        ]
+    if fmt == "typst":
+        return [
+            *common,
+            "--to=typst",
+            "--standalone",
+            "--shift-heading-level-by=-1",
+            f"--template={TEMPLATES / 'report.typ'}",
+            "-V",
+            f"toc-depth={PDF_TOC_DEPTH}",
+            *_variables(meta, _typst_escape),
+            "-o",
+            str(out),
+        ]
+    if fmt == "docx":
+        subtitle = (
+            f"{meta.get('committee', '')}, {meta.get('meeting_date_text', '')}. "
+            f"{meta.get('classification', '')}"
+        )
+        return [
+            *common,
+            "--to=docx",
+            "--toc",
+            f"--toc-depth={PDF_TOC_DEPTH}",
+            f"--reference-doc={TEMPLATES / 'reference.docx'}",
+            "-M",
+            f"title={meta.get('title', 'Report')}",
+            "-M",
+            f"subtitle={subtitle}",
+            "-M",
+            f"author={meta.get('authority_name', '')}",
+            "-M",
+            f"date={stamp:%d %B %Y}",
+            "-o",
+            str(out),
+        ]
+    raise ValueError(f"unknown format {fmt!r}")
+
+
+def _run_pandoc(jobs: dict[str, list[str]], source: Path, cwd: Path, stamp: dt.datetime) -> None:
+    """Run the pandoc jobs in parallel; raise with pandoc's message if any fails."""
+    env = {**os.environ, "SOURCE_DATE_EPOCH": str(int(stamp.timestamp()))}
+    procs = {
+        fmt: subprocess.Popen(
+            [*args, str(source)], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        for fmt, args in jobs.items()
+    }
+    errors = []
+    for fmt, proc in procs.items():
+        _, err = proc.communicate()
+        if proc.returncode != 0:
+            errors.append(f"pandoc ({fmt}): {err.decode('utf-8', 'replace').strip()}")
+    if errors:
+        raise RenderError("\n".join(errors))
+
+
+def _compile_pdf(typ: Path, out: Path, stamp: dt.datetime) -> None:
+    pdf = _compiler().compile(
+        input=str(typ),
+        root=str(typ.parent),
+        format="pdf",
+        pdf_standards=list(pdf_standards()),
+        timestamp=int(stamp.timestamp()),
+    )
+    out.write_bytes(pdf)
+
+
+def render_notebook(
+    executed_ipynb: str | Path,
+    out_dir: str | Path,
+    formats: Iterable[str] = FORMATS,
+    run_time: str | dt.datetime | None = None,
+) -> dict[str, Path]:
+    """Render an executed report notebook; return ``{format: path}`` for what was written.
+
+    Outputs are named after the notebook (``<stem>.html`` etc.) in ``out_dir``.
+    """
+    source = Path(executed_ipynb)
+    formats = tuple(formats)
+    unknown = set(formats) - set(FORMATS)
+    if unknown:
+        raise ValueError(f"unknown formats {sorted(unknown)}; choose from {', '.join(FORMATS)}")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    notebook = json.loads(source.read_text(encoding="utf-8"))
+    written: dict[str, Path] = {}
+    with tempfile.TemporaryDirectory(prefix="render-") as tmp_name:
+        tmp = Path(tmp_name)
+        doc = notebook_to_markdown(notebook, tmp)
+        stamp = resolve_time(run_time, doc.meta)
+        md = tmp / "report.md"
+        md.write_text(doc.markdown, encoding="utf-8")
+        targets = {
+            "html": tmp / "report.html",
+            "pdf": tmp / "report.typ",
+            "docx": tmp / "report.docx",
+        }
+        jobs = {
+            fmt: _pandoc_args("typst" if fmt == "pdf" else fmt, doc, stamp, targets[fmt])
+            for fmt in formats
+        }
+        _run_pandoc(jobs, md, tmp, stamp)
+        if "pdf" in formats:
+            _compile_pdf(targets["pdf"], tmp / "report.pdf", stamp)
+            targets["pdf"] = tmp / "report.pdf"
+        for fmt in formats:
+            final = out_dir / f"{source.stem}.{fmt}"
+            shutil.copyfile(targets[fmt], final)
+            written[fmt] = final
+    return written
+
+
+def read_meta(executed_ipynb: str | Path) -> dict[str, Any]:
+    """The report metadata an executed notebook displayed (empty if none)."""
+    notebook = json.loads(Path(executed_ipynb).read_text(encoding="utf-8"))
+    for cell in notebook.get("cells", []):
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if META_MIME in data:
+                return dict(data[META_MIME])
+    return {}
+
+
+# --- the quarter index -------------------------------------------------------------------------
+REPORT_TITLES = {
+    "quarterly_scorecard": "Performance scorecard",
+    "child_protection": "Child protection (partnership)",
+    "looked_after": "Children looked after (corporate parenting)",
+}
+
+
+def rag_line(counts: Mapping[str, int] | None) -> str:
+    """``3 green, 2 amber, 1 red, 4 without a target``."""
+    if not counts:
+        return "No status recorded"
+    words = [f"{counts.get(k, 0)} {k}" for k in ("green", "amber", "red")]
+    words.append(f"{counts.get('none', 0)} without a target")
+    return ", ".join(words)
+
+
+def _index_row(quarter_dir: Path, run: Mapping[str, Any]) -> str:
+    authority, report = str(run["authority"]), str(run["report"])
+    folder = quarter_dir / authority
+    meta = read_meta(folder / f"{report}.ipynb") if (folder / f"{report}.ipynb").is_file() else {}
+    name = html.escape(str(run.get("authority_name") or meta.get("authority_name") or authority))
+    title = html.escape(str(meta.get("title") or REPORT_TITLES.get(report, report)))
+    status = str(run.get("status", "ok"))
+    links = []
+    for fmt, label in (("html", "HTML"), ("pdf", "PDF"), ("docx", "Word")):
+        if (folder / f"{report}.{fmt}").is_file():
+            links.append(
+                f'<a href="{html.escape(authority)}/{html.escape(report)}.{fmt}">{label}'
+                f'<span class="visually-hidden"> of {title}, {name}</span></a>'
+            )
+    counts = meta.get("rag_summary")
+    summary = html.escape(rag_line(counts))
+    if counts:
+        badges = " ".join(
+            f'<span class="rag rag-{k}">{counts.get(k, 0)} {RAG_WORDS[k].lower()}</span>'
+            for k in ("green", "amber", "red")
+        )
+        summary = f'{badges}<span class="visually-hidden">: {summary}</span>'
+    if status not in ("ok", "skipped", "published"):
+        reason = html.escape(str(run.get("reason", "")))
+        summary = f'<span class="rag rag-red">Failed</span> {reason}'
+    audience = html.escape(str(meta.get("audience") or run.get("audience") or ""))
+    committee = html.escape(str(meta.get("committee") or run.get("committee") or ""))
+    return (
+        f'<tr><th scope="row">{name} ({html.escape(authority)})</th><td>{title}</td>'
+        f"<td>{committee}</td><td>{audience}</td><td>{summary}</td>"
+        f"<td>{' · '.join(links) or 'None'}</td></tr>"
+    )
+
+
+def render_index(quarter_dir: str | Path, runs: Iterable[Mapping[str, Any]]) -> Path:
+    """``<quarter_dir>/index.html``: every authority and report, status line and links.
+
+    ``runs`` are mappings with ``authority`` and ``report`` (and optionally ``status``,
+    ``reason``, ``authority_name``, ``committee``, ``audience``); the status counts come from
+    each executed notebook's metadata.
+    """
+    quarter_dir = Path(quarter_dir)
+    ordered = sorted(runs, key=lambda r: (str(r["authority"]), str(r["report"])))
+    quarter = quarter_dir.name.replace("-Q", " Q")
+    rows = "\n".join(_index_row(quarter_dir, r) for r in ordered)
+    page = f"""<!DOCTYPE html>
+<html lang="en-GB" xml:lang="en-GB">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Safeguarding performance reports, {html.escape(quarter)}</title>
+<style>
+{_css()}
+</style>
+</head>
+<body>
+<a class="skip-link" href="#main">Skip to main content</a>
+<header class="masthead">
+<p class="authority">Safeguarding performance reports</p>
+<h1 class="title">Reports for {html.escape(quarter)}</h1>
+<p class="subtitle">Every authority and report in the quarter, with its status summary</p>
+</header>
+<main id="main" tabindex="-1">
+<table>
+<caption>Reports for {html.escape(quarter)}: status counts are for the quarter's indicators
+against target (green on target, amber close, red off target)</caption>
+<thead><tr><th scope="col">Authority</th><th scope="col">Report</th><th scope="col">Committee</th>
+<th scope="col">Audience</th><th scope="col">Status</th><th scope="col">Files</th></tr></thead>
+<tbody>
+{rows}
+</tbody>
+</table>
+</main>
+</body>
+</html>
+"""
+    out = quarter_dir / "index.html"
+    quarter_dir.mkdir(parents=True, exist_ok=True)
+    out.write_text(page, encoding="utf-8")
+    return out
