@@ -99,9 +99,9 @@ def test_every_block_reaches_its_canonical_column(cin_dir):
 
 
 def test_referrals_only_sample_records_cindetails_level_conferences(cin_dir):
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: parallel test workers inflate wall time
     data = load_cin_census(cin_dir / "d2i_fake_CIN_data.xml")
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 1.0
     assert [len(data.table(t)) for t in CIN_TABLES] == [332, 402, 0, 350, 0, 0]
     s47 = data.table("section47")
     # no Section47 blocks: each CINdetails-level DateOfInitialCPC is a conference without
@@ -258,10 +258,10 @@ def test_thousands_of_children_load_well_under_a_second_per_thousand(tmp_path):
     kids = [child(f"C{i:05d}", details(body=assessment) * 2) for i in range(5000)]
     path = write(tmp_path, *kids)
     elapsed = []
-    for _ in range(2):  # the better of two runs: other work on the machine adds noise
-        start = time.perf_counter()
+    for _ in range(2):  # CPU time, the better of two runs: other work on the machine adds noise
+        start = time.process_time()
         data = load_cin_census(path)
-        elapsed.append(time.perf_counter() - start)
+        elapsed.append(time.process_time() - start)
     elapsed = min(elapsed)
     assert len(data.table("assessments")) == 10_000 and not data.issues
     assert elapsed < 3.0, f"{elapsed:.2f}s for 5,000 children"
