@@ -302,22 +302,18 @@ def trend_chart(
     return Chart(svg, alt, caption)
 
 
-def _spc_attr(result: Any, *names: str, default: Any = None) -> Any:
-    """Read an SPC result's field whatever the exact spelling (object or mapping)."""
-    for name in names:
-        if isinstance(result, dict) and name in result:
-            return result[name]
-        if hasattr(result, name):
-            return getattr(result, name)
-    return default
+SPC_KINDS = {
+    "special_cause_improvement": "improvement",
+    "special_cause_concern": "concern",
+    "special_cause_neither": "neither",
+}
 
 
-def _flat(value: Any, n: int) -> list[float | None]:
-    if value is None:
-        return [None] * n
-    if isinstance(value, int | float):
-        return [float(value)] * n
-    return [None if _missing(v) else float(v) for v in list(value)]
+def _spc_kinds(result: Any, labels: Sequence[str]) -> list[str]:
+    """Each period's SPC class (``improvement``/``concern``/``neither``/``common``), from the
+    result's per-point ``signal`` column (indexed by label; missing months are common)."""
+    signals = result.points["signal"]
+    return [SPC_KINDS.get(str(signals.get(lab, "")), "common") for lab in labels]
 
 
 def spc_chart(
@@ -329,17 +325,14 @@ def spc_chart(
 ) -> Chart:
     """An XmR chart: the series, its mean and process limits, special-cause points marked.
 
-    ``result`` is what :func:`safeguarding.spc.spc` returns (centre line, limits and a
-    per-point classification ``improvement``/``concern``/``neither``/``common``); a mapping
-    with the same fields works too.
+    ``result`` is what :func:`safeguarding.spc.spc` returns for the series indexed by
+    ``labels`` (mean, limits and each point's signal).
     """
     n = len(labels)
     x = list(range(n))
-    centre = _flat(_spc_attr(result, "centre", "center", "mean"), n)
-    upper = _flat(_spc_attr(result, "upper", "ucl", "upper_limit"), n)
-    lower = _flat(_spc_attr(result, "lower", "lcl", "lower_limit"), n)
-    kinds = list(_spc_attr(result, "point_kinds", "variation", "classes", default=[]) or [])
-    kinds = (kinds + ["common"] * n)[:n]
+    centre = _as_series(result.mean, n)
+    upper, lower = _as_series(result.upper, n), _as_series(result.lower, n)
+    kinds = _spc_kinds(result, labels)
     own = _as_series(values, n)
     with matplotlib.rc_context(STYLE):
         fig, ax = _new_figure()

@@ -333,8 +333,6 @@ class QuarterlyReport:
         run_time: str = "",
     ) -> QuarterlyReport:
         """Everything from the project's parameters and data (the notebooks' one call)."""
-        from .reportdata import build_report  # the project wiring lives apart from layout
-
         return build_report(
             cls, authority, quarter, report, committee, audience, project_dir, data_dir, run_time
         )
@@ -702,8 +700,9 @@ class QuarterlyReport:
             blocks.append(Para("No team allocations were supplied for this authority."))
             return Fragment(blocks)
         table = activity.caseloads(teams, self.period.end)
-        if case_types:
-            table = table.loc[[c for c in table.index if c in case_types]]
+        if case_types:  # matched without regard to case: systems spell them differently
+            wanted = {c.lower() for c in case_types}
+            table = table.loc[[c for c in table.index if c.lower() in wanted]]
         shown = disclosure.display_table(table, self.meta.audience)
         columns = ["Case type", *[esc(c) for c in shown.columns]]
         rows = [[esc(i), *[str(v) for v in shown.loc[i]]] for i in shown.index]
@@ -898,3 +897,130 @@ def provenance_rows(data: Any, authority: str) -> list[list[str]]:
             digest = hashlib.sha256("".join(sorted(s.sha256 for s in sources)).encode()).hexdigest()
         rows.append([esc(kind.replace("_", " ")), esc(when), str(len(sources)), f"`{digest}`"])
     return rows
+
+
+# --- construction from the project ------------------------------------------------------------
+SPC_MONTHS = 24
+TREND_QUARTERS = 8
+# The monthly series each report charts with SPC (computing months costs time: only these).
+SPC_INDICATORS = {
+    "quarterly_scorecard": (),
+    "child_protection": ("CPP_AT_END", "NI65"),
+    "looked_after": ("CLA_AT_END",),
+}
+
+
+def report_periods(quarter: Period) -> tuple[list[Period], list[Period]]:
+    """The periods a report shows: quarters and years (the indicators' own windows), and the
+    months of its SPC charts (each month on its own)."""
+    quarters = {quarter.shift(-i) for i in range(TREND_QUARTERS)} | set(quarter.quarters())
+    quarters = {q for q in quarters if q <= quarter}
+    years = {quarter.financial_year.shift(-1), quarter.financial_year.shift(-2)}
+    last_month = Period(quarter.year, month=3 * quarter.quarter)
+    months = [last_month.shift(-i) for i in range(SPC_MONTHS - 1, -1, -1)]
+    return sorted(quarters | years), months
+
+
+def _meta_from_project(
+    project: Any,
+    authority: str,
+    quarter: Period,
+    report: str,
+    committee: str,
+    audience: str,
+    run_time: str,
+) -> ReportMeta:
+    auth = project.authority(authority)
+    sheet = project.front_sheet(report)
+    com = auth.committee(committee or sheet.committee)
+    officer = com.contact
+    implications = {k: getattr(sheet.implications, k) for k in IMPLICATION_TITLES}
+    return ReportMeta(
+        title=sheet.title,
+        authority=authority,
+        authority_name=auth.name,
+        quarter=quarter.label,
+        report=report,
+        committee=com.name,
+        meeting_date=com.meeting_date,
+        report_of=com.report_of,
+        contact=Contact(officer.name, officer.role, officer.phone, officer.email),
+        classification=sheet.classification_for(audience),
+        audience=audience,
+        wards_affected=sheet.wards_affected,
+        decision_type=sheet.decision_type,
+        purpose=sheet.purpose,
+        recommendations=list(sheet.recommendations),
+        implications=implications,
+        run_time=run_time,
+    )
+
+
+def build_report(
+    cls: type[QuarterlyReport],
+    authority: str,
+    quarter: str,
+    report: str,
+    committee: str,
+    audience: str,
+    project_dir: str | Path,
+    data_dir: str | Path,
+    run_time: str,
+) -> QuarterlyReport:
+    """Read the project's parameters and data, compute and mask the figures, and build."""
+    from . import params
+    from .comparators import Comparators
+    from .dataset import sha256_file
+    from .indicators import compute
+    from .loaders import read_data_dir
+
+    disclosure.check_audience(audience)
+    authority = str(authority)
+    period = parse_period(quarter)
+    project = params.load_project(project_dir or None)
+    meta = _meta_from_project(project, authority, period, report, committee, audience, run_time)
+    folder = Path(data_dir) if data_dir else project.data_dir
+    if not folder.is_absolute():
+        folder = project.root / folder
+    if not folder.is_dir():
+        ensure_demo(folder)
+    data = read_data_dir(folder, authorities=[authority])
+    cat = project.catalogue()
+    periods, months = report_periods(period)
+    figures = compute(data, periods, catalogue=cat)
+    frames = [figures]
+    spc_ids = [i for i in SPC_INDICATORS.get(report, ()) if i in cat]
+    if spc_ids:
+        frames.append(compute(data, months, spc_ids, catalogue=cat, window="in_period"))
+    outturns = pd.concat(frames, ignore_index=True)
+    comp_file = project.settings.comparators_file or folder / "comparators.csv"
+    comparators = (
+        Comparators.from_csv(comp_file, cat, neighbour_average=project.settings.neighbour_average)
+        if Path(comp_file).is_file()
+        else None
+    )
+    years = [period.financial_year, period.financial_year.shift(-1)]
+    targets = project.targets(years)
+    extra = [(project.rel(f), sha256_file(f)) for f in project.files_read(authority, period)]
+    inputs = ReportInputs(
+        outturns=outturns,
+        targets=targets if len(targets) else None,
+        comparators=comparators,
+        catalogue=cat,
+        commentary=lambda ind: project.commentary(authority, period, ind),
+        data=data,
+        neighbour_average=project.settings.neighbour_average,
+        extra_sources=extra,
+    )
+    return cls(meta, inputs)
+
+
+def ensure_demo(folder: Path) -> None:
+    """Generate the bundled demo data where the settings expect it (first use only)."""
+    try:
+        from .demo import write_demo
+    except ImportError:
+        raise FileNotFoundError(
+            f"the data folder {folder} does not exist (and the demo generator is not available)"
+        ) from None
+    write_demo(folder)

@@ -1,0 +1,74 @@
+"""House charts: deterministic SVG, alt text that states the message, gaps for hidden figures."""
+
+from __future__ import annotations
+
+import re
+
+from safeguarding import charts
+from safeguarding.catalogue import catalogue
+
+CAT = catalogue()
+Q = ["Q1 24-25", "Q2 24-25", "Q3 24-25", "Q4 24-25"]
+
+
+def test_trend_alt_text_states_the_message():
+    alt = charts.trend_alt_text(CAT["REREFERRAL_12M"], Q, [24, 22, 20, 19], england=21, target=20)
+    assert alt.startswith(
+        "Re-referrals within 12 months fell from 24.0% in Q1 24-25 to 19.0% "
+        "in Q4 24-25 (over 4 quarters)"
+    )
+    assert "below the England average since Q3 24-25" in alt
+    assert "below the target of 20.0%" in alt
+
+
+def test_band_alt_text_and_suppressed_periods():
+    alt = charts.trend_alt_text(CAT["NI65"], Q, [18.2, None, 12.0, 13.0], suppressed=["Q2 24-25"])
+    assert "within the 10.0% to 15.0% band" in alt
+    assert "Figures for Q2 24-25 are not shown" in alt
+
+
+def test_svg_is_deterministic_self_contained_and_carries_metadata():
+    one = charts.trend_chart(
+        CAT["NI65"],
+        Q,
+        [18.2, 17.4, None, 12.0],
+        england=13.6,
+        neighbours=[13.8] * 4,
+        suppressed=["Q3 24-25"],
+    )
+    two = charts.trend_chart(
+        CAT["NI65"],
+        Q,
+        [18.2, 17.4, None, 12.0],
+        england=13.6,
+        neighbours=[13.8] * 4,
+        suppressed=["Q3 24-25"],
+    )
+    assert one.svg == two.svg
+    assert one.svg.startswith("<svg")
+    assert "<!DOCTYPE" not in one.svg and "<dc:date>" not in one.svg
+    assert not re.search(r"(?:href|src)=\"https?:", one.svg)
+    data, meta = one._repr_mimebundle_()
+    assert data["image/svg+xml"] == one.svg
+    assert meta["safeguarding"]["alt"] == one.alt and meta["safeguarding"]["caption"]
+
+
+def test_series_are_told_apart_without_colour():
+    styles = [charts.OWN, charts.ENGLAND, charts.NEIGHBOURS]
+    assert len({(s["linestyle"], s["marker"]) for s in styles}) == 3
+
+
+def test_spc_chart_marks_special_causes():
+    import pandas as pd
+    from safeguarding import spc
+
+    values = [50, 52, 49, 51, 50, 53, 48, 50, 52, 51, 49, 50, 51, 50, 80, 51, 50, 49]
+    labels = [f"M{i:02d}" for i in range(len(values))]
+    result = spc.spc(pd.Series(values, index=labels), "low")
+    chart = charts.spc_chart(CAT["CPP_AT_END"], labels, values, result)
+    assert "Special-cause variation" in chart.alt and "M14" in chart.alt
+    quiet = spc.spc(pd.Series(values[:14], index=labels[:14]), "low")
+    assert (
+        "normal (common-cause) variation"
+        in charts.spc_chart(CAT["CPP_AT_END"], labels[:14], values[:14], quiet).alt
+    )

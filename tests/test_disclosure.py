@@ -1,0 +1,101 @@
+"""Disclosure control: small counts, secondary suppression, percentages, audiences."""
+
+from __future__ import annotations
+
+import itertools
+
+import pandas as pd
+import pytest
+from safeguarding import disclosure as d
+
+
+def test_small_counts_are_one_to_five():
+    assert [d.is_small(n) for n in (0, 1, 5, 6, None, float("nan"))] == [
+        False,
+        True,
+        True,
+        False,
+        False,
+        False,
+    ]
+
+
+def test_restricted_shows_everything_and_unknown_audience_is_refused():
+    assert not d.hide_count(3, "restricted")
+    assert d.hide_count(3, "public")
+    with pytest.raises(ValueError, match="public, restricted"):
+        d.hide_count(3, "everyone")
+
+
+def test_percentages_from_small_counts_are_hidden():
+    assert d.hide_ratio(4, 40, "public")  # numerator small
+    assert d.hide_ratio(3, 3, "public")  # denominator small
+    assert not d.hide_ratio(0, 40, "public")
+    assert not d.hide_ratio(12, 40, "public")
+    assert d.hide_figure(5, "count", None, None, "public")
+    assert not d.hide_figure(55.0, "percent", 22, 40, "public")
+
+
+BOLTON = pd.DataFrame(
+    {"NE": [49, 101, 6, 0, 1, 78], "SE": [95, 153, 10, 1, 2, 85], "W": [67, 92, 6, 1, 0, 42]},
+    index=["CIN", "CLA", "Adoption", "Residence", "SGO", "CPP"],
+)
+
+
+def _recoverable(shown: pd.DataFrame) -> list[tuple[str, str]]:
+    """Cells hidden yet equal to a shown total minus shown parts (a single unknown in a line)."""
+    leaks = []
+    for axis in (0, 1):
+        lines = shown.index if axis == 0 else shown.columns
+        for key in lines:
+            line = shown.loc[key] if axis == 0 else shown[key]
+            hidden = [k for k, v in line.items() if v == d.SUPPRESSED]
+            if len(hidden) == 1:
+                leaks.append((str(key), str(hidden[0])))
+    return leaks
+
+
+def test_secondary_suppression_leaves_no_cell_recoverable():
+    shown = d.display_table(BOLTON, "public")
+    assert not [c for c in shown.to_numpy().ravel() if c in {"1", "2", "3", "4", "5"}]
+    assert _recoverable(shown) == []
+    # the large counts survive
+    assert shown.loc["CLA", "SE"] == "153" and shown.loc["Total", "Total"] == "789"
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_secondary_suppression_on_random_tables(seed):
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    counts = pd.DataFrame(rng.integers(0, 12, size=(4, 3)), index=list("abcd"), columns=list("xyz"))
+    shown = d.display_table(counts, "public")
+    assert _recoverable(shown) == []
+    cells = shown.to_numpy().ravel()
+    assert not [c for c in cells if c in {"1", "2", "3", "4", "5"}]
+
+
+def test_restricted_table_shows_small_counts():
+    shown = d.display_table(BOLTON, "restricted")
+    assert shown.loc["SGO", "NE"] == "1"
+    assert d.SUPPRESSED not in shown.to_numpy().ravel()
+
+
+def test_shares_hide_small_count_its_share_and_the_next_smallest():
+    shown = d.display_shares(pd.Series({"NE": 541, "SE": 4, "W": 385}), "public")
+    assert shown.loc["SE", "count"] == "c" and shown.loc["SE", "share"] == "c"
+    assert shown.loc["W", "count"] == "c"  # else SE = total - NE - W
+    assert shown.loc["Total", "count"] == "930" and shown.loc["NE", "share"] == "58.2%"
+
+
+def test_small_counts_in_text():
+    text = "There were 3 children, 12 plans, 4.5% and 5 cases; 2024-25 Q2."
+    assert d.small_counts_in_text(text) == ["3 children", "5 cases"]
+    assert d.small_cells(["c", "12", " 4 ", "4.5%"]) == [" 4 "]
+
+
+def test_zero_lines_need_no_secondary_suppression():
+    counts = pd.DataFrame({"x": [0, 0], "y": [0, 7]}, index=["a", "b"])
+    shown = d.display_table(counts, "public")
+    assert d.SUPPRESSED not in shown.to_numpy().ravel()
+    assert list(itertools.chain.from_iterable(shown.to_numpy()))[-1] == "7"
