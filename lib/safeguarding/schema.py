@@ -217,7 +217,8 @@ def coerce_dtypes(frame: pd.DataFrame, name: str) -> pd.DataFrame:
         if col.name not in out:
             out[col.name] = pd.Series([None] * len(out), index=out.index, dtype="object")
         if col.dtype == "date":
-            out[col.name] = pd.to_datetime(out[col.name], errors="coerce")
+            # one resolution everywhere, whatever the source parsed to (pandas 3 infers s/us)
+            out[col.name] = pd.to_datetime(out[col.name], errors="coerce").astype("datetime64[ns]")
         elif col.dtype == "int":
             out[col.name] = pd.to_numeric(out[col.name], errors="coerce").astype("Int64")
         elif col.dtype == "bool":
