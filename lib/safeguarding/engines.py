@@ -29,6 +29,7 @@ import copy
 import json
 import os
 import re
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,8 +102,10 @@ def execute(
         "parameters": parameters,
         "progress_bar": False,
         "log_output": False,
-        "cwd": cwd,
         "execution_timeout": timeout,
+        # the kernel's working directory, given to nbclient rather than papermill's ``cwd``,
+        # which changes the whole process's directory (unsafe when threads share a process)
+        "resources": {"metadata": {"path": cwd}},
     }
     if engine == "fast":
         _register_warm_engine()
@@ -237,31 +240,42 @@ class WarmKernel:
             run_sync(stop)()
 
 
-_KERNELS: dict[str, WarmKernel] = {}
+# One warm kernel per thread and kernel name: a process may run tasks in several threads
+# (a Dask worker does), and a kernel runs one notebook at a time.
+_KERNELS: dict[tuple[int, str], WarmKernel] = {}
+_LOCK = threading.Lock()
 
 
 def warm_kernel(kernel_name: str) -> WarmKernel:
-    """This process's warm kernel for ``kernel_name``, started (or restarted) as needed."""
-    kernel = _KERNELS.get(kernel_name)
+    """This thread's warm kernel for ``kernel_name``, started (or restarted) as needed."""
+    key = (threading.get_ident(), kernel_name)
+    kernel = _KERNELS.get(key)
     if kernel is not None and not kernel.alive():
         discard_kernel(kernel_name)
         kernel = None
     if kernel is None:
-        kernel = _KERNELS[kernel_name] = WarmKernel.start(kernel_name)
+        kernel = WarmKernel.start(kernel_name)
+        with _LOCK:
+            _KERNELS[key] = kernel
         _register_exit()
     return kernel
 
 
 def discard_kernel(kernel_name: str) -> None:
-    kernel = _KERNELS.pop(kernel_name, None)
+    """Stop this thread's warm kernel for ``kernel_name``."""
+    with _LOCK:
+        kernel = _KERNELS.pop((threading.get_ident(), kernel_name), None)
     if kernel is not None:
         kernel.shutdown()
 
 
 def shutdown_kernels() -> None:
     """Stop every warm kernel of this process."""
-    for name in list(_KERNELS):
-        discard_kernel(name)
+    with _LOCK:
+        kernels = list(_KERNELS.values())
+        _KERNELS.clear()
+    for kernel in kernels:
+        kernel.shutdown()
 
 
 _EXIT_REGISTERED = False
@@ -307,7 +321,8 @@ def _register_warm_engine() -> None:
             **kwargs: Any,
         ) -> Any:
             kernel = warm_kernel(kernel_name)
-            kernel.reset(os.getcwd())  # papermill has changed into the run's cwd
+            resources = kwargs.get("resources") or {}
+            kernel.reset(resources.get("metadata", {}).get("path") or os.getcwd())
             kwargs.pop("input_path", None)
             kwargs.pop("timeout", None)
             kwargs.pop("startup_timeout", None)

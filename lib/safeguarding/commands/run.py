@@ -1,0 +1,96 @@
+"""``safeguarding run``: the quarterly batch (every authority × report of a quarter)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .. import engines
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "run",
+        help="run a quarter: every authority × report, rendered, checked and published",
+        description=(
+            "Execute every (authority × report) notebook of the quarter's run plan "
+            "(params/runs/<YYYY-YY-Qn>.yaml, or every authority × the three reports), render "
+            "them to HTML, PDF and Word, scan them for child-level data and publish them to "
+            "outputs/<YYYY-YY-Qn>/<authority>/. Runs whose inputs, parameters, notebook and "
+            "library are unchanged are skipped. Exits 1 if any run failed."
+        ),
+    )
+    parser.add_argument("--quarter", required=True, help="e.g. '2024-25 Q2'")
+    parser.add_argument("--authority", nargs="+", metavar="CODE", help="only these authorities")
+    parser.add_argument("--report", nargs="+", metavar="NAME", help="only these reports")
+    parser.add_argument("--jobs", "-j", type=int, help="parallel runs (default: one per core)")
+    parser.add_argument("--force", action="store_true", help="rerun unchanged runs too")
+    parser.add_argument(
+        "--engine",
+        choices=engines.ENGINES,
+        default=engines.DEFAULT_ENGINE,
+        help=f"notebook engine (default: {engines.DEFAULT_ENGINE}; papermill starts a fresh "
+        "kernel per notebook)",
+    )
+    parser.add_argument(
+        "--executor",
+        choices=("local", "dask"),
+        default="local",
+        help="where runs execute (default: local processes)",
+    )
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (--executor dask)",
+    )
+    parser.add_argument(
+        "--formats",
+        nargs="+",
+        choices=("html", "pdf", "docx"),
+        default=["html", "pdf", "docx"],
+        help="rendered formats",
+    )
+    parser.add_argument(
+        "--project", type=Path, help="project folder (default: found upward from here)"
+    )
+    parser.add_argument(
+        "--run-time",
+        metavar="ISO",
+        help="the run time reports print (default: SOURCE_DATE_EPOCH, else "
+        "the recorded one when nothing changed, else now)",
+    )
+    parser.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..batch import BatchOptions, run_batch
+
+    options = BatchOptions(
+        quarter=args.quarter,
+        authorities=args.authority,
+        reports=args.report,
+        jobs=args.jobs,
+        force=args.force,
+        engine=args.engine,
+        executor=args.executor,
+        scheduler=args.scheduler,
+        formats=tuple(args.formats),
+        root=args.project,
+        run_time=args.run_time,
+        timeout=args.timeout,
+    )
+    summary = run_batch(options)
+    print(summary.table())
+    for note in summary.notes:
+        print(f"note: {note}")
+    print(f"manifest: {summary.manifest}")
+    if summary.log:
+        print(f"log: {summary.log}")
+    if summary.failed:
+        print(
+            f"{len(summary.failed)} run(s) failed; their previous outputs (if any) are unchanged.",
+            file=sys.stderr,
+        )
+    return summary.exit_code

@@ -1,0 +1,194 @@
+"""The quarter's manifest (``outputs/<YYYY-YY-Qn>/manifest.json``): what each run read and made.
+
+For every (authority × report) run it records the parameters, the checksums of the input
+files (the authority's data, the shared data files and the params files it read), the
+notebook's checksum, the library (version, git commit where there is one, and a hash of its
+source, so an edited library reruns), package versions, timings and status. A run's
+*fingerprint* hashes everything that can change its outputs except the run time; a run whose
+fingerprint matches a published good run is skipped.
+
+File checksums are cached by size and modification time, so an unchanged quarter is checked
+without reading its data again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .dataset import sha256_file
+
+MANIFEST_VERSION = 1
+PACKAGES = (
+    "pandas", "numpy", "scipy", "matplotlib", "papermill", "nbclient", "nbformat", "ipykernel",
+    "jupyter_client", "pypandoc_binary", "typst", "holidays", "PyYAML", "lxml", "pypdf",
+)  # fmt: skip
+_LIBRARY = Path(__file__).resolve().parent
+_SOURCE_SUFFIXES = {
+    ".py",
+    ".yaml",
+    ".yml",
+    ".csv",
+    ".json",
+    ".css",
+    ".typ",
+    ".docx",
+    ".html",
+    ".lua",
+    ".txt",
+    ".md",
+}
+
+
+@lru_cache(maxsize=1)
+def library_source_sha256() -> str:
+    """One hash over the library's source and data files (paths and bytes)."""
+    digest = hashlib.sha256()
+    for path in sorted(_LIBRARY.rglob("*")):
+        if path.is_file() and path.suffix in _SOURCE_SUFFIXES and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(_LIBRARY).as_posix().encode())
+            digest.update(b"\0")
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def git_commit() -> str | None:
+    """The checkout's commit (``+dirty`` when it has uncommitted changes), or None."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=_LIBRARY,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "."],
+            cwd=_LIBRARY,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return f"{commit}+dirty" if dirty else commit or None
+
+
+def library_info() -> dict[str, Any]:
+    return {
+        "version": __version__,
+        "git_commit": git_commit(),
+        "source_sha256": library_source_sha256(),
+    }
+
+
+@lru_cache(maxsize=1)
+def package_versions() -> dict[str, str]:
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+@dataclass
+class FileHasher:
+    """SHA-256 of files, reusing earlier checksums while size and mtime are unchanged."""
+
+    cache: dict[str, list] = field(default_factory=dict)  # path -> [size, mtime_ns, sha256]
+
+    def sha256(self, path: Path) -> str:
+        stat = path.stat()
+        key = str(path)
+        known = self.cache.get(key)
+        if known and known[0] == stat.st_size and known[1] == stat.st_mtime_ns:
+            return known[2]
+        digest = sha256_file(path)
+        self.cache[key] = [stat.st_size, stat.st_mtime_ns, digest]
+        return digest
+
+    def checksums(self, paths: list[Path], root: Path) -> dict[str, str]:
+        """``{path relative to root (or absolute outside it): sha256}``, sorted."""
+        return {_rel(p, root): self.sha256(p) for p in sorted(set(paths))}
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return str(path.resolve())
+
+
+def fingerprint(record: dict[str, Any]) -> str:
+    """Hash of what determines a run's outputs: parameters without the run time, notebook,
+    library source, inputs and params files, and the output formats."""
+    keyed = {
+        "parameters": {k: v for k, v in record["parameters"].items() if k != "run_time"},
+        "notebook": record["notebook"]["sha256"],
+        "library": record["library"]["source_sha256"],
+        "inputs": record["inputs"],
+        "params_files": record["params_files"],
+        "formats": record.get("formats", []),
+    }
+    return hashlib.sha256(json.dumps(keyed, sort_keys=True).encode()).hexdigest()
+
+
+def run_key(authority: str, report: str) -> str:
+    return f"{authority}/{report}"
+
+
+@dataclass
+class Manifest:
+    """The manifest of one quarter's outputs."""
+
+    path: Path
+    quarter: str
+    runs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    file_cache: dict[str, list] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path, quarter: str) -> Manifest:
+        if not path.is_file():
+            return cls(path, quarter)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            return cls(path, quarter)  # unreadable: everything reruns
+        if data.get("manifest_version") != MANIFEST_VERSION:
+            return cls(path, quarter)
+        return cls(path, quarter, dict(data.get("runs", {})), dict(data.get("file_cache", {})))
+
+    def published(self, key: str) -> dict[str, Any] | None:
+        """The record of the good run whose outputs are published for ``key``, if any."""
+        record = self.runs.get(key)
+        if not record:
+            return None
+        if record.get("status") == "ok":
+            return record
+        return record.get("published")
+
+    def save(self) -> None:
+        """Write atomically (a temporary file in the same folder, then ``os.replace``)."""
+        data = {
+            "manifest_version": MANIFEST_VERSION,
+            "quarter": self.quarter,
+            "runs": dict(sorted(self.runs.items())),
+            "file_cache": dict(sorted(self.file_cache.items())),
+        }
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        os.replace(tmp, self.path)

@@ -1,0 +1,183 @@
+"""The quarterly batch on a small project (2 authorities × 3 reports, the fixture notebook):
+publishing, incremental skips, failure isolation, atomic outputs and the privacy check."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+from fixtures.mini_project import first_child, make_project
+from safeguarding import cli
+from safeguarding.batch import BatchOptions, BatchSummary, run_batch
+
+QUARTER = "2024-25 Q2"
+RUN_TIME = "2024-10-15T09:00:00+00:00"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return make_project(tmp_path / "project")
+
+
+def _run(project: Path, **options) -> BatchSummary:
+    settings = {"quarter": QUARTER, "root": project, "jobs": 1, "formats": (), "progress": False}
+    settings.update(options)
+    return run_batch(BatchOptions(**settings))
+
+
+def _status(summary: BatchSummary) -> dict[str, str]:
+    return {f"{r.authority}/{r.report}": r.status for r in summary.rows}
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _published(project: Path, authority: str | None = None) -> dict[str, bytes]:
+    quarter = project / "outputs" / "2024-25-Q2"
+    folders = [quarter / authority] if authority else [quarter / "901", quarter / "902"]
+    out = {}
+    for folder in folders:
+        out.update({f"{folder.name}/{k}": v for k, v in _snapshot(folder).items()})
+    return out
+
+
+def test_first_run_publishes_and_records_everything(project: Path) -> None:
+    summary = _run(project, jobs=2, formats=("html", "pdf", "docx"), run_time=RUN_TIME)
+    assert summary.exit_code == 0, summary.table()
+    assert set(_status(summary).values()) == {"ok"} and len(summary.rows) == 6
+    quarter = project / "outputs" / "2024-25-Q2"
+    for code in ("901", "902"):
+        for report in ("quarterly_scorecard", "child_protection", "looked_after"):
+            for suffix in ("ipynb", "html", "pdf", "docx"):
+                assert (quarter / code / f"{report}.{suffix}").is_file()
+    assert (quarter / "index.html").is_file()
+    assert not (quarter / ".staging").exists()
+    manifest = json.loads((quarter / "manifest.json").read_text())
+    run = manifest["runs"]["902/looked_after"]
+    assert run["status"] == "ok" and run["run_time"] == RUN_TIME
+    assert run["parameters"]["committee"] == "corporate_parenting"
+    assert run["parameters"]["audience"] == "public"
+    assert "data/mini/902/children.csv" in run["inputs"]
+    assert not any(k.startswith("data/mini/901/") for k in run["inputs"])
+    assert "params/runs/2024-25-Q2.yaml" in run["params_files"]
+    assert run["notebook"]["path"] == "notebooks/looked_after.ipynb"
+    assert run["library"]["source_sha256"] and "pandas" in run["packages"]
+    assert set(run["timings"]) == {"execute", "render", "scan"}
+    assert set(run["outputs"]) == {
+        f"902/looked_after.{s}" for s in ("docx", "html", "ipynb", "pdf")
+    }
+    nb = nbformat.read(quarter / "902" / "looked_after.ipynb", as_version=4)
+    assert "start_time" not in nb.metadata["papermill"]
+    assert all("execution" not in c.metadata for c in nb.cells)
+    assert (quarter / "logs" / "902-looked_after.log").is_file()
+    assert list((quarter / "logs").glob("batch-*.log"))
+
+
+def test_rerun_skips_and_a_changed_input_reruns_only_its_authority(project: Path) -> None:
+    assert _run(project).exit_code == 0
+    before = _published(project, "902")
+    again = _run(project)
+    assert set(_status(again).values()) == {"skipped"}
+    referrals = project / "data" / "mini" / "901" / "referrals.csv"
+    referrals.write_text(referrals.read_text() + "901,901K00001,901K00001R9,2024-08-01\n")
+    changed = _run(project)
+    assert {k: v for k, v in _status(changed).items()} == {
+        "901/quarterly_scorecard": "ok",
+        "901/child_protection": "ok",
+        "901/looked_after": "ok",
+        "902/quarterly_scorecard": "skipped",
+        "902/child_protection": "skipped",
+        "902/looked_after": "skipped",
+    }
+    assert _published(project, "902") == before
+    forced = _run(project, force=True, authorities=["902"], reports=["looked_after"])
+    assert _status(forced) == {"902/looked_after": "ok"}
+    # a forced rebuild of unchanged inputs reuses the recorded run time: byte-identical
+    assert _published(project, "902") == before
+
+
+def test_bad_data_fails_only_that_authority_and_keeps_its_outputs(project: Path) -> None:
+    assert _run(project).exit_code == 0
+    good = _published(project, "902")
+    referrals = project / "data" / "mini" / "902" / "referrals.csv"
+    lines = referrals.read_text().splitlines()
+    lines[3] = lines[3].rsplit(",", 1)[0] + ",2024-02-31"
+    referrals.write_text("\n".join(lines) + "\n")
+    summary = _run(project)
+    status = _status(summary)
+    assert summary.exit_code == 1
+    assert {k for k, v in status.items() if v == "failed"} == {
+        "902/quarterly_scorecard",
+        "902/child_protection",
+        "902/looked_after",
+    }
+    assert {v for k, v in status.items() if k.startswith("901/")} == {"skipped"}
+    reason = next(r.reason for r in summary.rows if r.authority == "902")
+    assert "InputError" in reason and "902/referrals.csv, row 4, column referral_date" in reason
+    assert "\n" not in reason
+    assert _published(project, "902") == good
+    manifest = json.loads((project / "outputs/2024-25-Q2/manifest.json").read_text())
+    failed = manifest["runs"]["902/child_protection"]
+    assert failed["status"] == "failed" and failed["published"]["status"] == "ok"
+    # a missing table: named in the reason, outputs still the last good ones
+    shutil.copy(project / "data/mini/901/referrals.csv", referrals)  # any valid file
+    (project / "data" / "mini" / "902" / "children.csv").unlink()
+    summary = _run(project, reports=["looked_after"])
+    assert "the children table is missing" in summary.rows[1].reason
+    assert _published(project, "902") == good
+    assert "902" in summary.table() and "failed" in summary.table()
+
+
+def test_planted_child_identifier_is_caught_without_showing_it(project: Path) -> None:
+    assert _run(project).exit_code == 0
+    good = _published(project, "901")
+    child, upn, _ = first_child(project, "901")
+    notebook = project / "notebooks" / "looked_after.ipynb"
+    nb = nbformat.read(notebook, as_version=4)
+    nb.cells[1].source = nb.cells[1].source.replace('leak = ""', "leak = authority + 'K00000'")
+    nbformat.write(nb, notebook)
+    summary = _run(project, reports=["looked_after"])
+    status = _status(summary)
+    assert status == {"901/looked_after": "failed", "902/looked_after": "ok"}
+    reason = summary.rows[0].reason
+    assert reason.startswith("child-level data in outputs: 901/looked_after.ipynb, cell ")
+    assert "outputs: 1 child identifier" in reason
+    assert _published(project, "901") == good
+    quarter = project / "outputs" / "2024-25-Q2"
+    written = [summary.table()] + [p.read_text() for p in (quarter / "logs").glob("*.log")]
+    written.append((quarter / "manifest.json").read_text())
+    assert not any(child in text or upn in text for text in written)
+    assert not (quarter / "logs" / "901-looked_after.failed.ipynb").exists()
+
+
+def test_cli_summary_and_exit_code(project: Path, capsys: pytest.CaptureFixture) -> None:
+    (project / "data" / "mini" / "902" / "children.csv").unlink()
+    code = cli.main(
+        [
+            "run",
+            "--quarter",
+            QUARTER,
+            "--project",
+            str(project),
+            "--jobs",
+            "1",
+            "--formats",
+            "html",
+            "--report",
+            "child_protection",
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "901        child_protection  ok" in out
+    assert "902        child_protection  failed" in out and "children table is missing" in out
+    code = cli.main(["run", "--quarter", "2024-25 Q9", "--project", str(project)])
+    assert code == 2 and "2024-25 Q9" in capsys.readouterr().err
