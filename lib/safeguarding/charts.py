@@ -128,7 +128,10 @@ def _format_axis(ax: Any, indicator: Indicator) -> None:
         ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:g}%")
     else:
         ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:,.0f}" if v == int(v) else f"{v:g}")
-    ax.set_ylim(bottom=0)
+    _, top = ax.get_ylim()
+    # A series of zeros would otherwise get a scale of hundredths; keep a readable range.
+    floor = 10.0 if indicator.unit == "percent" else 5.0
+    ax.set_ylim(bottom=0, top=max(top, floor))
     ax.margins(x=0.04)
 
 

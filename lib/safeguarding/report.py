@@ -524,7 +524,7 @@ class QuarterlyReport:
             columns,
             rows,
             align="lrrrrrrrrrl",
-            widths=(26, 8, 8, 8, 8, 8, 6, 6, 6, 6, 14),
+            widths=(22, 8, 10, 8, 8, 8, 6, 6, 6, 6, 12),
             notes=notes,
         )
 
@@ -767,7 +767,7 @@ class QuarterlyReport:
         for w in warnings:
             by_rule.setdefault(w.rule, []).append(w)
         rows = [
-            [esc(rule), str(len(items)), esc(items[0].message)]
+            [esc(rule), self._record_count(len(items)), esc(items[0].message)]
             for rule, items in sorted(by_rule.items())
         ]
         blocks.append(
@@ -780,6 +780,10 @@ class QuarterlyReport:
             )
         )
         return Fragment(blocks)
+
+    def _record_count(self, n: int) -> str:
+        """A count of records: small ones are about a few children, so a range in public."""
+        return "fewer than 6" if disclosure.hide_count(n, self.meta.audience) else f"{n:,}"
 
     def conclusion(self, text: str = "") -> Fragment:
         """The analyst's conclusion (argument, then the inputs' text, then a plain default)."""
@@ -813,17 +817,15 @@ class QuarterlyReport:
             )
         )
         rows = provenance_rows(self.inputs.data, self.meta.authority)
-        rows += [
-            [esc(label), "", "1", f"`{digest}`"] for label, digest in self.inputs.extra_sources
-        ]
+        rows += [[esc(label), "", f"`{digest}`"] for label, digest in self.inputs.extra_sources]
         if rows:
             blocks.append(
                 Table(
                     "Inputs",
-                    ["Input", "Extract dates", "Files", "SHA-256"],
+                    ["Input", "Extract dates", "SHA-256"],
                     rows,
-                    align="llrl",
-                    widths=(22, 18, 6, 54),
+                    align="lll",
+                    widths=(28, 18, 54),
                 )
             )
         return Fragment(blocks)
@@ -895,7 +897,8 @@ def provenance_rows(data: Any, authority: str) -> list[list[str]]:
             digest = sources[0].sha256
         else:  # a checksum of the sorted per-file checksums: one line that still pins every file
             digest = hashlib.sha256("".join(sorted(s.sha256 for s in sources)).encode()).hexdigest()
-        rows.append([esc(kind.replace("_", " ")), esc(when), str(len(sources)), f"`{digest}`"])
+        files = "one file" if len(sources) == 1 else f"{len(sources)} files"
+        rows.append([f"{esc(kind.replace('_', ' '))} ({files})", esc(when), f"`{digest}`"])
     return rows
 
 
