@@ -270,7 +270,7 @@ def dask_executor(scheduler: Any) -> Executor:
     def execute(tasks: Sequence[RunTask], on_result: OnResult) -> None:
         from distributed import Client, as_completed
 
-        with Client(scheduler, set_as_default=False) as client:
+        with Client(scheduler) as client:
             batch = uuid.uuid4().hex[:8]
             futures = {
                 client.submit(
@@ -285,6 +285,9 @@ def dask_executor(scheduler: Any) -> Executor:
                 except Exception as exc:  # noqa: BLE001 - a lost worker fails its runs only
                     result = RunResult.failure(task, f"{type(exc).__name__}: {exc}")
                 on_result(result)
+            # the workers outlive the batch; their warm kernels should not
+            with contextlib.suppress(Exception):
+                client.run(engines.shutdown_kernels)
 
     return execute
 
