@@ -59,12 +59,14 @@ def events_by_team(
     on the event's date (the most recent allocation open then); others are "Not allocated"."""
     lo, hi = _date(start), _date(end)
     dated = events[(events[date_column] >= lo) & (events[date_column] <= hi)]
-    dated = dated[["child_id", date_column]].reset_index(drop=True)
+    # renamed: the event's date column may share a name with the allocation's (start_date)
+    dated = dated[["child_id", date_column]].rename(columns={date_column: "_when"})
+    dated = dated.reset_index(drop=True)
     dated["_row"] = range(len(dated))
     alloc = teams[["child_id", "team", "start_date", "end_date"]]
     merged = dated.merge(alloc, on="child_id", how="left")
-    live = (merged["start_date"] <= merged[date_column]) & (
-        merged["end_date"].isna() | (merged["end_date"] > merged[date_column])
+    live = (merged["start_date"] <= merged["_when"]) & (
+        merged["end_date"].isna() | (merged["end_date"] > merged["_when"])
     )
     merged = merged[live].sort_values(["_row", "start_date", "team"])
     team_of = merged.groupby("_row")["team"].last()

@@ -35,7 +35,7 @@ from typing import Any
 import pandas as pd
 
 from . import __version__, activity, charts, disclosure
-from .catalogue import Catalogue, Indicator
+from .catalogue import Catalogue, Indicator, format_value
 from .catalogue import catalogue as builtin_catalogue
 from .markup import (
     Block,
@@ -94,6 +94,11 @@ def indicator_code(ind: Indicator) -> str:
 def indicator_name(ind: Indicator) -> str:
     code = indicator_code(ind)
     return f"{esc(ind.label)} ({code})" if code else esc(ind.label)
+
+
+def _lower_first(text: str) -> str:
+    """Lower-case the first letter only (keeps "ONS", "CP" and names intact)."""
+    return text[:1].lower() + text[1:]
 
 
 def slug(text: str) -> str:
@@ -357,7 +362,9 @@ class QuarterlyReport:
             return "n/a"
         if fig.hidden:
             return disclosure.SUPPRESSED
-        text = esc(indicator.format(fig.value))
+        # rates: the label says "per 10,000"; repeating it in every cell only wraps the table
+        unit = "count" if indicator.unit == "rate_per_10000" else indicator.unit
+        text = esc(format_value(fig.value, unit, indicator.decimals))
         return text + (sup("p") if fig.provisional else "")
 
     @cached_property
@@ -441,7 +448,8 @@ class QuarterlyReport:
         counts = {k: int((judged["rag"] == k).sum()) for k in ("green", "amber", "red")}
         text = (
             f"Of the {len(rows)} indicators with a figure for {esc(self.period.long_label)}, "
-            f"{len(judged)} have a target or band: {counts['green']} green (on target), "
+            f"{len(judged)} {'has' if len(judged) == 1 else 'have'} a target or band: "
+            f"{counts['green']} green (on target), "
             f"{counts['amber']} amber (close to target) and {counts['red']} red (off target)."
         )
         blocks: list[Block] = [Heading(2, "Summary", "summary"), Para(text)]
@@ -450,17 +458,20 @@ class QuarterlyReport:
             blocks.append(Para("Off target this quarter: " + esc("; ".join(reds)) + "."))
         return Fragment(blocks)
 
-    def scorecard(self, theme: str, title: str | None = None) -> Fragment:
-        """The theme's scorecard table, in the layout committees know (see BRIEF)."""
+    def scorecard(self, theme: str, title: str | None = None, heading: bool = True) -> Fragment:
+        """The theme's scorecard table, in the layout committees know (see BRIEF).
+
+        ``heading=False`` when a markdown cell above already gives the section its heading.
+        """
         from .catalogue import THEMES
 
         indicators = self.indicators_for(theme)
-        heading = title or THEMES.get(theme, theme)
-        blocks: list[Block] = [Heading(2, esc(heading), f"scorecard-{slug(theme)}")]
+        name = title or THEMES.get(theme, theme)
+        blocks: list[Block] = [Heading(2, esc(name), f"scorecard-{slug(theme)}")] if heading else []
         if not indicators:
             blocks.append(Para("No figures are available for this theme this quarter."))
             return Fragment(blocks)
-        blocks.append(self._scorecard_table(theme, heading, indicators))
+        blocks.append(self._scorecard_table(theme, name, indicators))
         return Fragment(blocks)
 
     def _scorecard_table(self, theme: str, heading: str, indicators: list[Indicator]) -> Table:
@@ -567,7 +578,8 @@ class QuarterlyReport:
         measure = esc(ind.title) + "."
         if ind.numerator and ind.denominator:
             measure += (
-                f" Counted: {esc(ind.numerator).lower()}, out of {esc(ind.denominator).lower()}."
+                f" Counted: {_lower_first(esc(ind.numerator))}, out of "
+                f"{_lower_first(esc(ind.denominator))}."
             )
         blocks.append(Para(f"**What it measures.** {measure}"))
         if ind.why:
@@ -703,8 +715,16 @@ class QuarterlyReport:
         if case_types:  # matched without regard to case: systems spell them differently
             wanted = {c.lower() for c in case_types}
             table = table.loc[[c for c in table.index if c.lower() in wanted]]
+        table = table.loc[table.sum(axis=1) > 0, table.sum(axis=0) > 0]
+        if table.empty:
+            blocks.append(Para("No cases of these types were open at the end of the quarter."))
+            return Fragment(blocks)
+        per_team = table.sum(axis=0)
+        first = "Case type"
+        if table.shape[1] > max(6, table.shape[0]):  # many teams: one per row fits a page
+            table, first = table.T, "Team"
         shown = disclosure.display_table(table, self.meta.audience)
-        columns = ["Case type", *[esc(c) for c in shown.columns]]
+        columns = [first, *[esc(c) for c in shown.columns]]
         rows = [[esc(i), *[str(v) for v in shown.loc[i]]] for i in shown.index]
         rows[-1] = [f"**{c}**" for c in rows[-1]]
         notes = [esc(disclosure.NOTE)] if self.meta.audience == "public" else []
@@ -716,13 +736,13 @@ class QuarterlyReport:
                 notes=notes,
             )
         )
-        totals = disclosure.display_shares(table.sum(axis=0), self.meta.audience)
+        totals = disclosure.display_shares(per_team, self.meta.audience)
         share_rows = [[esc(t), r["count"], r["share"]] for t, r in totals.iterrows()]
         share_rows[-1] = [f"**{c}**" for c in share_rows[-1]]
         blocks.append(
             Table(
-                f"Children per team on {self.period.end:%d %B %Y}, with each team's share",
-                ["Team", "Children", "Share"],
+                f"Cases per team on {self.period.end:%d %B %Y}, with each team's share",
+                ["Team", "Cases", "Share"],
                 share_rows,
             )
         )
