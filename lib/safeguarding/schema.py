@@ -222,7 +222,10 @@ def coerce_dtypes(frame: pd.DataFrame, name: str) -> pd.DataFrame:
         elif col.dtype == "int":
             out[col.name] = pd.to_numeric(out[col.name], errors="coerce").astype("Int64")
         elif col.dtype == "bool":
-            out[col.name] = out[col.name].map(_to_bool).astype("boolean")
+            if pd.api.types.is_bool_dtype(out[col.name]):  # already booleans: no per-value map
+                out[col.name] = out[col.name].astype("boolean")
+            else:
+                out[col.name] = out[col.name].map(_to_bool).astype("boolean")
         else:
             out[col.name] = out[col.name].astype("string")
     return out[spec.column_names]
