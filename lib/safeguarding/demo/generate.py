@@ -1,0 +1,166 @@
+"""The demo's record-level data: every canonical table for every demo authority."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..dataset import DataSet
+from ..periods import Period, period_range
+from ..schema import TABLES
+from . import cin, looked_after
+from .authorities import DemoAuthority, make_authorities
+from .dates import NAT, add_years, day
+from .rates import children
+
+DEFAULT_YEARS: tuple[str, str] = ("2008-09", "2024-25")
+DEFAULT_SEED = 20241
+CIN_HISTORY_YEARS = 3  # simulated before the first year, so plans open at its start exist
+KEPT_HISTORY_YEARS = 1  # kept in the tables, for 12-month look-backs in the first year
+_UPN_CHECK = "ABCDEFGHJKLMNPQRTUVWXYZ"
+
+
+def default_years() -> list[Period]:
+    return period_range(*DEFAULT_YEARS)
+
+
+def generate(
+    n_authorities: int = 5,
+    years: Sequence[Period] | None = None,
+    seed: int = DEFAULT_SEED,
+    sizes: Sequence[int] | None = None,
+) -> DataSet:
+    """Record-level demo data for ``n_authorities`` fictional authorities over ``years``.
+
+    The same arguments always give the same tables. ``sizes`` sets the first authorities'
+    child populations (children aged 0-17); by default the demo's five run from about
+    25,000 to 250,000 and further authorities are drawn like England's.
+    """
+    authorities = make_authorities(n_authorities, seed, sizes)[:n_authorities]
+    return generate_for(authorities, years or default_years(), seed)
+
+
+def generate_for(authorities: list[DemoAuthority], years: Sequence[Period], seed: int) -> DataSet:
+    """:func:`generate` for given authorities."""
+    years = sorted({Period(p.year) for p in years})
+    parts: dict[str, list[pd.DataFrame]] = {name: [] for name in TABLES}
+    for auth in authorities:
+        for name, frame in authority_tables(auth, years, seed).items():
+            parts[name].append(frame.assign(authority=auth.code))
+    data = DataSet()
+    for name, frames in parts.items():
+        data.set(name, pd.concat(frames, ignore_index=True))
+    return data
+
+
+def authority_tables(
+    auth: DemoAuthority, years: Sequence[Period], seed: int
+) -> dict[str, pd.DataFrame]:
+    """Every canonical table for one authority (without the ``authority`` column)."""
+    rng = np.random.default_rng([seed, auth.index, 1])
+    first, last = years[0], years[-1]
+    extract = day(last.end)
+    keep_from = day(first.start) - np.timedelta64(365 * KEPT_HISTORY_YEARS, "D")
+    cin_start = np.datetime64(f"{first.year - CIN_HISTORY_YEARS}-04-01")
+    kids, generations = cin.simulate(rng, auth, cin_start, extract)
+    tables = cin.tables(rng, auth, kids, generations, extract, keep_from, first_child=0)
+    spells = looked_after.simulate(rng, auth, first.year, extract)
+    la = looked_after.tables(rng, auth, spells, [p.year for p in years], extract, keep_from,
+                             first_child=len(kids))  # fmt: skip
+    child_table = pd.concat([tables.pop("children"), la.pop("children")], ignore_index=True)
+    child_table["upn"] = fake_upns(rng, auth.code, len(child_table))
+    tables.update(la)
+    tables["children"] = child_table
+    tables["population"] = population(rng, auth, first.year - 1, last.year + 1)
+    tables["teams"] = teams(rng, auth, tables, extract)
+    return tables
+
+
+def fake_upns(rng: np.random.Generator, code: str, n: int) -> np.ndarray:
+    """Unique pupil numbers in the real shape (check letter, LA code, school, year, serial),
+    with a valid check letter; made up, so they belong to no pupil."""
+    body = int(code[-3:]) * 10**9 + rng.integers(0, 10**9, n, dtype="int64")
+    digits = body[:, None] // 10 ** np.arange(11, -1, -1) % 10
+    check = (digits * np.arange(2, 14)).sum(axis=1) % 23
+    letters = np.array(list(_UPN_CHECK))[check]
+    return np.char.add(letters, np.char.zfill(body.astype(str), 12)).astype(object)
+
+
+def population(
+    rng: np.random.Generator, auth: DemoAuthority, first: int, last: int
+) -> pd.DataFrame:
+    """Children aged 0-17 by calendar year (mid-year estimates, slightly noisy)."""
+    years = np.arange(first, last + 1)
+    value = children(auth, years) * (1 + rng.normal(0, 0.003, len(years)))
+    return pd.DataFrame({"year": years, "population": np.round(value).astype("int64")})
+
+
+def teams(
+    rng: np.random.Generator,
+    auth: DemoAuthority,
+    tables: dict[str, pd.DataFrame],
+    extract: np.datetime64,
+) -> pd.DataFrame:
+    """Which team holds each child's case and as what, for the activity tables.
+
+    Assessment teams hold a case from referral to the assessment's authorisation,
+    safeguarding teams hold children in need and on plans, Children in Care the looked-after
+    children, Disabled Children the short breaks and Leaving Care the care leavers to 21.
+    """
+    kids = pd.Index(tables["children"]["child_id"])
+    district = rng.integers(0, len(auth.districts), len(kids))
+
+    def segment(child, team, case_type, start, end, by_district=True) -> pd.DataFrame:
+        child = np.asarray(child, dtype=object)
+        if by_district:  # area teams are named after their district
+            names = np.array([f"{team} {d}" for d in auth.districts], dtype=object)
+            team = names[district[kids.get_indexer(child)]]
+        return pd.DataFrame({
+            "child_id": child, "team": team, "case_type": case_type,
+            "start_date": np.asarray(start, dtype="datetime64[D]"),
+            "end_date": np.asarray(end, dtype="datetime64[D]"),
+        })  # fmt: skip
+
+    refs = tables["referrals"].set_index("referral_id")
+    done = tables["assessments"][["referral_id", "authorised_date"]]
+    assessed = pd.DataFrame({
+        "end": done.groupby("referral_id")["authorised_date"].max(),
+        "pending": done["authorised_date"].isna().groupby(done["referral_id"]).any(),
+    })  # fmt: skip
+    assessed = assessed.join(refs[["child_id", "referral_date", "closure_date"]])
+    assessed.loc[assessed["pending"], "end"] = pd.NaT
+    conference = set(tables["section47"].dropna(subset=["icpc_date"])["referral_id"])
+    in_need = assessed[~assessed.index.isin(conference) & assessed["end"].notna()]
+    in_need = in_need[
+        in_need["closure_date"].isna()
+        | (in_need["closure_date"] > in_need["end"] + pd.Timedelta(days=14))
+    ]
+    plans = tables["cp_plans"]
+    eps = tables["la_episodes"]
+    spells = eps.assign(open=eps["episode_end"].isna()).groupby("child_id").agg(
+        start=("episode_start", "min"), end=("episode_end", "max"), open=("open", "any"),
+        status=("legal_status", "first"),
+    )  # fmt: skip
+    spells.loc[spells["open"], "end"] = pd.NaT
+    short = spells["status"].isin(["V3", "V4"])
+    leavers = tables["care_leavers"].drop_duplicates("child_id").set_index("child_id")
+    left = spells.loc[spells.index.isin(leavers.index) & spells["end"].notna()]
+    until = add_years(leavers.loc[left.index, "dob"].to_numpy("datetime64[D]"), 21)
+    parts = [
+        segment(assessed["child_id"], "Assessment", "Assessment", assessed["referral_date"],
+                assessed["end"]),
+        segment(in_need["child_id"], "Safeguarding", "Child in Need", in_need["end"],
+                in_need["closure_date"]),
+        segment(plans["child_id"], "Safeguarding", "Child Protection Plan", plans["start_date"],
+                plans["end_date"]),
+        segment(spells.index[~short], "Children in Care", "Looked After",
+                spells.loc[~short, "start"], spells.loc[~short, "end"], by_district=False),
+        segment(spells.index[short], "Disabled Children", "Short Breaks",
+                spells.loc[short, "start"], spells.loc[short, "end"], by_district=False),
+        segment(left.index, "Leaving Care", "Care Leaver", left["end"],
+                np.where(until > extract, NAT, until), by_district=False),
+    ]  # fmt: skip
+    out = pd.concat(parts, ignore_index=True)
+    return out.sort_values("start_date", kind="stable").reset_index(drop=True)
