@@ -1,0 +1,245 @@
+"""The seeded demo generator: determinism, realism, formats and read-back."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from lxml import etree
+from safeguarding.cli import main
+from safeguarding.dataset import sha256_file
+from safeguarding.demo import generate, make_authorities, write_demo
+from safeguarding.demo.formats import SSDA903_COLUMNS, cin_census_xml, cin_children_in_year
+from safeguarding.periods import add_years_series, parse_year_range, working_days_between
+from safeguarding.schema import TABLES
+
+YEARS = parse_year_range("2022-23..2024-25")
+LEGACY_YEARS = parse_year_range("2012-13..2014-15")
+ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+DMY = re.compile(r"^\d{2}/\d{2}/\d{4}$")
+
+
+def checksums(root: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(root)): sha256_file(p) for p in sorted(root.rglob("*")) if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory) -> Path:
+    return write_demo(tmp_path_factory.mktemp("demo"), n_authorities=2, years=YEARS)
+
+
+@pytest.fixture(scope="module")
+def data(demo_dir):
+    return generate(2, YEARS)
+
+
+def read(demo_dir: Path, code: str, table: str) -> pd.DataFrame:
+    spec = TABLES[table]
+    return pd.read_csv(demo_dir / code / f"{table}.csv", dtype=str, parse_dates=spec.date_columns)
+
+
+# --- determinism ---------------------------------------------------------------------------
+
+
+def test_same_seed_gives_byte_identical_files(demo_dir, tmp_path):
+    again = write_demo(tmp_path / "again", n_authorities=2, years=YEARS)
+    assert checksums(again) == checksums(demo_dir)
+
+
+def test_different_seed_gives_different_files(demo_dir, tmp_path):
+    other = write_demo(tmp_path / "other", n_authorities=2, years=YEARS, seed=7)
+    first, second = checksums(demo_dir), checksums(other)
+    assert first.keys() == second.keys()
+    assert first["901/referrals.csv"] != second["901/referrals.csv"]
+    assert first["comparators.csv"] != second["comparators.csv"]
+
+
+def test_more_authorities_extend_the_demo_without_changing_it(data):
+    one = generate(1, YEARS)
+    assert one.table("referrals").equals(data.for_authority("901").table("referrals"))
+    england = make_authorities(153, 20241)
+    assert len({a.code for a in england}) == 153
+    assert [a.name for a in england[:2]] == ["Wexcombe", "Harrowdale"]
+
+
+# --- realistic rates -----------------------------------------------------------------------
+
+
+def test_rereferrals_and_second_plans(data):
+    refs = data.table("referrals").sort_values(["authority", "child_id", "referral_date"])
+    previous = refs.groupby(["authority", "child_id"])["referral_date"].shift()
+    recent = refs["referral_date"] >= pd.Timestamp("2022-04-01")
+    rereferral = ((refs["referral_date"] - previous).dt.days <= 365)[recent].mean()
+    assert 0.15 <= rereferral <= 0.30
+
+    plans = data.table("cp_plans")
+    new = plans[plans["start_date"] >= pd.Timestamp("2022-04-01")]
+    pairs = plans.merge(new, on=["authority", "child_id"], suffixes=("_old", ""))
+    earlier = set(pairs.loc[pairs["start_date_old"] < pairs["start_date"], "plan_id"])
+    second = new["plan_id"].isin(earlier) | (new["previous_plans"] > 0)
+    assert 0.15 <= second.mean() <= 0.25
+    assert new["plan_id"].isin(earlier).any() and (new["previous_plans"] > 0).any()
+
+
+def test_three_or_more_placements_around_ten_percent(data):
+    eps = data.table("la_episodes")
+    end = pd.Timestamp("2025-03-31")
+    start = pd.Timestamp("2024-04-01")
+    current = eps[(eps["episode_start"] <= end) & eps["episode_end"].isna()
+                  & ~eps["legal_status"].isin(["V3", "V4"])]  # fmt: skip
+    kids = current[["authority", "child_id"]].drop_duplicates()
+    window = eps.merge(kids)
+    window = window[window["episode_end"].isna() | (window["episode_end"] >= start)]
+    new = (window["episode_start"] >= start) & (window["rne"] != "L")
+    entered = (window["rne"] == "S") & (window["episode_start"] >= start)
+    placements = (new.astype(int) - entered.astype(int)).groupby(
+        [window["authority"], window["child_id"]]).sum() + 1  # fmt: skip
+    assert 0.05 <= (placements >= 3).mean() <= 0.15
+    assert (eps["rne"] == "L").any() and eps["legal_status"].isin(["V3", "V4"]).any()
+
+
+def test_timeliness_and_outcomes(data):
+    a = data.table("assessments").dropna(subset=["authorised_date"])
+    on_time = working_days_between(a["start_date"], a["authorised_date"]) <= 45
+    assert 0.70 <= on_time.mean() <= 0.92
+    s47 = data.table("section47").dropna(subset=["icpc_date"])
+    icpc = working_days_between(s47["s47_start_date"], s47["icpc_date"]) <= 15
+    assert 0.65 <= icpc.mean() <= 0.92
+    leavers = data.table("care_leavers")
+    assert 0.75 <= leavers["accommodation"].str.endswith("1").mean() <= 0.95
+    assert 0.40 <= leavers["activity"].str.match(r"^[FP]").mean() <= 0.65
+    assert set(leavers["collection_year"]) == {y.label for y in YEARS}
+
+
+def test_small_authority_has_small_numbers(data):
+    refs = data.table("referrals")
+    per_year = refs[refs["referral_date"] >= pd.Timestamp("2024-04-01")].groupby("authority").size()
+    assert 600 <= per_year["901"] < per_year["902"]
+    eps = data.table("la_episodes")
+    open_ = eps[eps["episode_end"].isna()].groupby("authority")["child_id"].nunique()
+    assert 40 <= open_["901"] <= 300
+
+
+def test_legacy_assessment_types_and_single_only_census():
+    legacy = generate(1, LEGACY_YEARS)
+    # the assessment type follows the referral: single assessments from 1 April 2014
+    a = legacy.table("assessments").merge(legacy.table("referrals"))
+    new = a["referral_date"] >= pd.Timestamp("2014-04-01")
+    assert set(a.loc[~new, "assessment_type"]) == {"initial", "core"}
+    assert set(a.loc[new, "assessment_type"]) == {"single"}
+    assert "<Assessments>" not in cin_census_xml(legacy, "901", LEGACY_YEARS[0])
+    assert "<Assessments>" in cin_census_xml(legacy, "901", LEGACY_YEARS[-1])
+
+
+def test_dates_are_consistent(data):
+    kids = data.table("children").set_index(["authority", "child_id"])
+    for table, start, end in [("referrals", "referral_date", "closure_date"),
+                              ("assessments", "start_date", "authorised_date"),
+                              ("section47", "s47_start_date", "icpc_date"),
+                              ("cp_plans", "start_date", "end_date"),
+                              ("la_episodes", "episode_start", "episode_end"),
+                              ("teams", "start_date", "end_date")]:  # fmt: skip
+        frame = data.table(table)
+        assert not (frame[end] < frame[start]).any(), table
+        assert frame[start].max() <= pd.Timestamp("2025-03-31"), table
+        dob = kids.loc[pd.MultiIndex.from_frame(frame[["authority", "child_id"]]), "dob"]
+        assert (frame[start].to_numpy() >= dob.to_numpy()).all(), table
+    plans = data.table("cp_plans")
+    dob = kids.loc[pd.MultiIndex.from_frame(plans[["authority", "child_id"]]), "dob"]
+    eighteen = add_years_series(pd.Series(dob.to_numpy()), 18)
+    assert (plans["end_date"].fillna(pd.Timestamp("1900-01-01")).to_numpy()
+            <= eighteen.to_numpy()).all()  # fmt: skip
+    reviews = data.table("cp_reviews").merge(plans, on=["authority", "child_id", "plan_id"])
+    assert (reviews["review_date"] > reviews["start_date"]).all()
+    assert not (reviews["review_date"] > reviews["end_date"]).any()
+
+
+# --- files ---------------------------------------------------------------------------------
+
+
+def test_every_file_has_its_columns_and_date_format(demo_dir):
+    for code in ("901", "902"):
+        for name, spec in TABLES.items():
+            if name == "population":
+                continue
+            frame = pd.read_csv(demo_dir / code / f"{name}.csv", dtype=str)
+            assert list(frame.columns) == spec.column_names, name
+            for col in spec.date_columns:
+                assert frame[col].dropna().str.match(ISO).all(), (name, col)
+        for year in YEARS:
+            folder = demo_dir / code / "ssda903" / year.label
+            for name, columns in SSDA903_COLUMNS.items():
+                frame = pd.read_csv(folder / f"{name}.csv", dtype=str)
+                assert list(frame.columns) == columns
+                for col in ("DOB", "DECOM", "DEC", "REVIEW"):
+                    if col in frame:
+                        assert frame[col].dropna().str.match(DMY).all(), (name, col)
+    expected = {
+        "authorities.csv": ["code", "name", "region"],
+        "population.csv": ["authority", "year", "population"],
+        "comparators.csv": ["indicator", "period", "area", "value", "authority"],
+        "targets.csv": ["authority", "indicator", "year", "target", "tolerance", "band_low",
+                        "band_high"],
+    }  # fmt: skip
+    for name, columns in expected.items():
+        assert list(pd.read_csv(demo_dir / name, nrows=1).columns) == columns
+    neighbours = pd.read_csv(demo_dir / "neighbours.csv", dtype=str)
+    assert list(neighbours["authority"]) == ["901", "902"]
+    assert neighbours.filter(regex=r"^SN_\d+$").notna().all().all()
+
+
+def test_comparators_and_targets_are_realistic(demo_dir):
+    comp = pd.read_csv(demo_dir / "comparators.csv", dtype={"area": str, "authority": str})
+    england = comp[comp["area"] == "England"].set_index(["indicator", "period"])["value"]
+    assert 20 <= england["NI65", "2024-25"] <= 26
+    assert 80 <= england["ASSESS_45WD", "2024-25"] <= 86
+    assert 60 <= england["CLA_AT_END_RATE", "2024-25"] <= 75
+    assert {"North East", "London", "statistical_neighbours"} <= set(comp["area"])
+    assert comp.loc[comp["area"] == "statistical_neighbours", "authority"].notna().all()
+    targets = pd.read_csv(demo_dir / "targets.csv")
+    ni65 = targets[targets["indicator"] == "NI65"]
+    assert (ni65["band_low"] == 10).all() and (ni65["band_high"] == 15).all()
+    assert targets.groupby(["authority", "year"]).size().min() >= 8
+
+
+def test_cin_census_parses_and_holds_the_years_children(demo_dir, data):
+    refs = read(demo_dir, "901", "referrals")
+    for year in YEARS:
+        path = demo_dir / "901" / "cin_census" / f"cin_{year.year + 1}.xml"
+        root = etree.parse(str(path)).getroot()
+        assert root.findtext("Header/CollectionDetails/ReferenceDate") == f"{year.year + 1}-03-31"
+        ids = {c.findtext("ChildIdentifiers/LAchildID") for c in root.iter("Child")}
+        open_ = (refs["referral_date"] <= pd.Timestamp(year.end)) & (
+            refs["closure_date"].isna() | (refs["closure_date"] >= pd.Timestamp(year.start))
+        )
+        assert ids == set(refs.loc[open_, "child_id"]) == cin_children_in_year(data, "901", year)
+
+
+def test_command_line(tmp_path):
+    out = tmp_path / "cli"
+    assert main(["demo-data", "--authorities", "1", "--years", "2024-25", "--out", str(out),
+                 "--seed", "3"]) == 0  # fmt: skip
+    assert (out / "901" / "cin_census" / "cin_2025.xml").is_file()
+    assert (out / "901" / "ssda903" / "2024-25" / "episodes.csv").is_file()
+
+
+# --- read back by the loaders --------------------------------------------------------------
+
+
+def test_loaders_read_the_demo_without_errors_or_warnings(demo_dir):
+    loaders = pytest.importorskip("safeguarding.loaders")
+    data = loaders.read_data_dir(demo_dir)
+    assert set(data.authorities) == {"901", "902"}
+    assert not data.issues, data.issues[:5]
+    for code in ("901", "902"):
+        for year in YEARS:
+            cin = loaders.load_cin_census(
+                demo_dir / code / "cin_census" / f"cin_{year.year + 1}.xml"
+            )
+            assert not cin.issues, cin.issues[:5]
+            ssda = loaders.load_ssda903(demo_dir / code / "ssda903" / year.label, code, year.label)
+            assert not ssda.issues, ssda.issues[:5]
