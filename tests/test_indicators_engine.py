@@ -223,3 +223,19 @@ def test_a_local_rule_without_its_parameters_is_an_input_error(tmp_path: Path) -
 
 def test_every_catalogue_rule_exists() -> None:
     assert {i.rule for i in catalogue() if i.rule} <= set(RULES)
+
+
+def test_every_table_supplied_empty() -> None:
+    # a return with no records at all: counts are 0, every proportion is empty (0 of 0)
+    from safeguarding.schema import TABLES
+
+    data = dataset(**{name: [] for name in TABLES if name != "population"})
+    data.set("referrals", rows("referrals", [{"referral_date": "2001-01-01"}]))
+    out = compute(data, ["2011-12", "2011-12 Q3"])
+    counts = out[out["indicator"].isin(["CPP_AT_END", "CLA_AT_END", "REFERRALS"])]
+    assert counts["value"].tolist() == [0.0] * 6
+    shares = out[
+        ~out["indicator"].str.endswith(("_RATE", "_AT_END")) & (out["indicator"] != "REFERRALS")
+    ]
+    assert shares["value"].isna().all()
+    assert set(shares["denominator"].dropna()) == {0}

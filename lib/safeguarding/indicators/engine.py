@@ -90,46 +90,45 @@ def _rule_error(ind: Indicator, message: str, rule_name: str) -> InputError:
 class _Engine:
     def __init__(self, data: DataSet):
         self.data = data
-        self.ctx = RuleContext(data)
         self.authorities = _record_authorities(data)
-        self._covered: dict[str, frozenset[str]] = {}
+        self.ctx = RuleContext(data, self.authorities)
+        self._covered: dict[str, np.ndarray] = {}
         self._population: pd.DataFrame | None = None
 
-    def covered(self, table: str) -> frozenset[str]:
-        """Authorities whose records of ``table`` were supplied."""
+    def covered(self, table: str) -> np.ndarray:
+        """Per authority: True when its records of ``table`` were supplied."""
         if table not in self._covered:
+            n = len(self.authorities)
             if not self.data.has(table):
-                found: frozenset[str] = frozenset()
+                found = np.zeros(n, dtype=bool)
             elif table in RECORD_TABLES_EXCLUDED or not len(self.data.tables[table]):
                 # reference data, or a table supplied with no rows at all: everyone is covered
-                found = frozenset(self.authorities)
+                found = np.ones(n, dtype=bool)
             else:
-                found = frozenset(self.data.tables[table]["authority"].dropna().astype(str))
+                found = np.bincount(self.ctx.auth(table) + 1, minlength=n + 1)[1:] > 0
             self._covered[table] = found
         return self._covered[table]
 
-    def population(self, year: int) -> pd.Series:
-        """Children 0-17 per authority: ``year``'s estimate, else the latest earlier one."""
+    def population(self, year: int) -> np.ndarray:
+        """Children 0-17 per authority: ``year``'s estimate, else the latest earlier one (NaN
+        where there is none)."""
         if self._population is None:
             pop = self.data.table("population").astype({"authority": str})
             pop = pop[pop["year"].notna() & pop["population"].notna()]
             self._population = pop.sort_values(["authority", "year"])
         pop = self._population[self._population["year"] <= year]
-        return pop.groupby("authority")["population"].last().astype("int64")
+        latest = pop.groupby("authority")["population"].last()
+        return latest.reindex(self.authorities).to_numpy(dtype="float64", na_value=np.nan)
 
-    def one(self, ind: Indicator, period: Period, window: str | None) -> pd.DataFrame:
-        """Rows (authority, value, numerator, denominator) for every authority."""
-        index = pd.Index(self.authorities, name="authority", dtype=object)
-        out = pd.DataFrame(
-            {
-                "value": np.nan,
-                "numerator": pd.array([pd.NA] * len(index), dtype="Int64"),
-                "denominator": pd.array([pd.NA] * len(index), dtype="Int64"),
-            },
-            index=index,
-        )
+    def one(
+        self, ind: Indicator, period: Period, window: str | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(value, numerator, denominator) per authority; NaN where empty."""
+        n = len(self.authorities)
+        value, numerator, denominator = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
+        empty = (value, numerator, denominator)
         if ind.rule is None or not ind.applies_to(period):
-            return out
+            return empty
         if ind.rule not in RULES:
             raise _rule_error(
                 ind,
@@ -139,14 +138,13 @@ class _Engine:
         rule = RULES[ind.rule]
         version = ind.version_for(period)
         if version is None and ind.versions:
-            return out  # before the first definition
+            return empty  # before the first definition
         params = version.params if version is not None else {}
-        tables = set(ind.tables) | set(rule.tables(params))
-        covered = set(self.authorities)
-        for table in tables:
+        covered = np.ones(n, dtype=bool)
+        for table in sorted(set(ind.tables) | set(rule.tables(params))):
             covered &= self.covered(table)
-        if not covered:
-            return out
+        if not covered.any():
+            return empty
         start, end = period.window(window or ind.window)
         try:
             tally = rule.func(self.ctx, pd.Timestamp(start), pd.Timestamp(end), params)
@@ -157,25 +155,27 @@ class _Engine:
                 f"for {period.fy_label}",
                 "rule-params",
             ) from None
-        rows = index[index.isin(list(covered))]
-        tally = tally.reindex(rows)
-        numerator = tally["numerator"].fillna(0).astype("int64")
-        out.loc[rows, "numerator"] = numerator.to_numpy()
+        count = tally.numerator.astype("float64")
         if ind.unit == "rate_per_10000":
-            pop = self.population(period.year).reindex(rows)
-            value = numerator / pop.where(pop > 0) * 10_000
-            out.loc[rows, "denominator"] = pd.array(pop.to_numpy(), dtype="Int64")
+            pop = self.population(period.year)
+            denominator = pop
+            with np.errstate(divide="ignore", invalid="ignore"):
+                raw = np.where(pop > 0, count / pop * 10_000, np.nan)
         elif ind.unit == "count":
-            value = numerator.astype("float64")
-        elif "denominator" in tally:
-            denominator = tally["denominator"].fillna(0).astype("int64")
-            out.loc[rows, "denominator"] = denominator.to_numpy()
-            share = numerator / denominator.where(denominator > 0)
-            value = share * 100 if ind.unit == "percent" else share  # "days": a mean
+            raw = count
+        elif tally.denominator is not None:
+            denominator = tally.denominator.astype("float64")
+            with np.errstate(divide="ignore", invalid="ignore"):
+                share = np.where(denominator > 0, count / denominator, np.nan)
+            raw = share * 100 if ind.unit == "percent" else share  # "days": a mean
         else:
-            value = pd.Series(np.nan, index=rows)  # a count rule cannot give a proportion
-        out.loc[rows, "value"] = [_round(ind, v) for v in value.to_numpy(dtype="float64")]
-        return out
+            raw = np.full(n, np.nan)  # a count rule cannot give a proportion
+        value = np.array([_round(ind, v) for v in raw])
+        return (
+            np.where(covered, value, np.nan),
+            np.where(covered, count, np.nan),
+            np.where(covered, denominator, np.nan),
+        )
 
 
 def _round(ind: Indicator, value: float) -> float:
@@ -211,19 +211,23 @@ def compute(
             indicator_ids = [indicator_ids]
         indicators = [cat[i] for i in indicator_ids]
     engine = _Engine(data)
-    blocks = []
-    for i, ind in enumerate(indicators):
-        for j, period in enumerate(wanted):
-            block = engine.one(ind, period, window).reset_index()
-            block.insert(1, "indicator", ind.id)
-            block.insert(2, "period", period.label)
-            block["_order"] = i * len(wanted) + j
-            blocks.append(block)
-    if not blocks or not engine.authorities:
+    n = len(engine.authorities)
+    if not indicators or not wanted or not n:
         return _empty()
-    out = pd.concat(blocks, ignore_index=True)
-    out = out.sort_values(["authority", "_order"], kind="stable").reset_index(drop=True)
-    out = out[COLUMNS]
+    columns: dict[str, list[np.ndarray]] = {k: [] for k in COLUMNS}
+    for ind in indicators:
+        for period in wanted:
+            value, numerator, denominator = engine.one(ind, period, window)
+            columns["indicator"].append(np.full(n, ind.id, dtype=object))
+            columns["period"].append(np.full(n, period.label, dtype=object))
+            columns["authority"].append(np.asarray(engine.authorities, dtype=object))
+            columns["value"].append(value)
+            columns["numerator"].append(numerator)
+            columns["denominator"].append(denominator)
+    out = pd.DataFrame({k: np.concatenate(v) for k, v in columns.items()})
+    # authority first; within it, indicators and periods in the order asked for
+    order = np.argsort(np.concatenate(columns["authority"]).astype(str), kind="stable")
+    out = out.iloc[order].reset_index(drop=True)
     return out.astype(
         {
             "authority": "str",

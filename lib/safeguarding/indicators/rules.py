@@ -1,20 +1,22 @@
 """The record-level rules behind the catalogue's ``rule:`` names.
 
-Each rule is one small function ``rule(ctx, start, end, params) -> DataFrame`` that works on
-whole tables at once (every authority, every child; no Python loop over records). ``start``
-and ``end`` are the inclusive dates of the window the catalogue (or the caller) chose for the
+Each rule is one small function ``rule(ctx, start, end, params) -> Tally`` working on whole
+tables at once (every authority and child; no Python loop over records). ``start`` and
+``end`` are the inclusive dates of the window the catalogue (or the caller) chose for the
 period; snapshot rules read only ``end``. ``params`` are the definition version's parameters.
+What does not depend on the period (record dates, working-day counts, anniversaries, review
+due dates) is prepared once per data set and parameter set (``ctx.memo``) as numpy arrays,
+so that each period costs a few array comparisons and a ``bincount``.
 
-A rule returns a frame indexed by ``authority`` with an integer ``numerator`` and, for
-proportions, an integer ``denominator``. Authorities with no qualifying records are simply
-missing from it; the engine gives them 0 (and an empty value where the denominator is 0).
+A :class:`Tally` holds, per authority (in ``ctx.authorities`` order), the numerator and,
+for proportions, the denominator.
 
 Readings of the definitions (the BRIEF's conventions, and where it is silent, ours):
 
 - **Looked after at a date**: an episode with ``episode_start`` on or before the date and no
   ``episode_end``, or one after the date (an episode ending on the date has ceased by it).
   Episodes under legal status V3/V4 (agreed series of short breaks) are dropped before any
-  looked-after rule runs: they are not counted as looked after, do not count as placements,
+  looked-after rule runs: they are not counted as looked after, do not count as placements
   and do not join up periods of care.
 - **Period of care**: a child's episodes joined end to start (the next ``episode_start`` on or
   before the previous ``episode_end``); a gap of a day or more starts a new period of care.
@@ -23,7 +25,7 @@ Readings of the definitions (the BRIEF's conventions, and where it is silent, ou
 - **Plans open at a date** follow the looked-after convention: started on or before the date
   and ending after it (or not ended).
 - **Within 12 months**, **3 months** and the like are calendar months (``pd.DateOffset``: 31
-  January + 1 month = 28/29 February); **on or before** the anniversary counts as within.
+  January + 1 month = 28/29 February); on or before the anniversary counts as within.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from ..dataset import DataSet
-from ..periods import add_years_series, bank_holidays, lasted_years, within_working_days
+from ..periods import add_years_series, bank_holidays, within_working_days
 
 SHORT_BREAKS = ("V3", "V4")
 # A3-A6 are today's "placed for adoption" codes; A1/A2 are the pre-2013 ones.
@@ -45,17 +47,27 @@ ADOPTION_PLACEMENTS = ("A1", "A2", "A3", "A4", "A5", "A6")
 # OC3 activity: F = full time, P = part time, 1-5 = the kind of education/training/employment.
 EET_ACTIVITY = re.compile(r"^[FP][1-5]$")
 KEY = ["authority", "child_id"]
+Days = np.ndarray  # datetime64[D]; NaT compares False with everything
 
 
 class MissingParam(KeyError):
     """A rule needed a definition parameter the catalogue entry does not give."""
 
 
+@dataclass(frozen=True)
+class Tally:
+    """Per authority (``ctx.authorities`` order): numerator, and denominator for proportions."""
+
+    numerator: np.ndarray
+    denominator: np.ndarray | None = None
+
+
 class RuleContext:
     """The data a batch of rules reads, with a memo for work shared between periods."""
 
-    def __init__(self, data: DataSet):
+    def __init__(self, data: DataSet, authorities: list[str] | None = None):
         self.data = data
+        self.authorities = list(authorities if authorities is not None else data.authorities)
         self._memo: dict[Any, Any] = {}
 
     def table(self, name: str) -> pd.DataFrame:
@@ -67,8 +79,59 @@ class RuleContext:
             self._memo[key] = build()
         return self._memo[key]
 
+    def auth(self, table: str) -> np.ndarray:
+        """Per row of ``table``: the position of its authority (prepared once)."""
+        return self.memo(("auth", table), lambda: self.codes(self.table(table)["authority"]))
 
-RuleFn = Callable[[RuleContext, pd.Timestamp, pd.Timestamp, Mapping[str, Any]], pd.DataFrame]
+    def dates(self, table: str, column: str) -> Days:
+        """A date column of ``table`` as ``datetime64[D]`` (prepared once)."""
+        return self.memo(("dates", table, column), lambda: _days(self.table(table)[column]))
+
+    def keys(self, column: str, table: str, vocabulary: tuple[str, ...]) -> np.ndarray:
+        """Per row of ``table``: an integer for (authority, ``column``), shared by every table
+        in ``vocabulary`` so that equal ids in different tables get equal keys (-1: blank)."""
+
+        def build() -> dict[str, np.ndarray]:
+            names = [t for t in vocabulary if self.data.has(t)]
+            frames = [self.table(t) for t in names]
+            values = pd.concat([f[column].astype("string") for f in frames], ignore_index=True)
+            codes, _ = pd.factorize(values)
+            auth = np.concatenate([self.auth(t) for t in names])
+            key = codes.astype(np.int64) * (len(self.authorities) + 1) + (auth + 1)
+            key[(codes < 0) | (auth < 0)] = -1
+            bounds = np.cumsum([len(f) for f in frames])[:-1]
+            return dict(zip(names, np.split(key, bounds), strict=True))
+
+        return self.memo(("keys", column, vocabulary), build)[table]
+
+    def flag(self, table: str, column: str, test: Callable[[str], bool]) -> np.ndarray:
+        """Per row: ``test`` on the code in ``column`` (stripped, upper case; blank = '').
+
+        The column is factorised once, so ``test`` runs per distinct code, not per record.
+        """
+        codes, uniques = self.memo(
+            ("factorised", table, column), lambda: pd.factorize(self.table(table)[column])
+        )
+        results = [bool(test(str(u).strip().upper())) for u in uniques] + [bool(test(""))]
+        return np.asarray(results, dtype=bool)[codes]  # code -1 (blank) takes the last
+
+    def codes(self, authority: pd.Series) -> np.ndarray:
+        """Position of each row's authority in ``self.authorities`` (-1 if not there)."""
+        cat = pd.Categorical(authority.astype(str), categories=self.authorities)
+        return np.asarray(cat.codes, dtype=np.int64)
+
+    def count(self, auth: np.ndarray) -> Tally:
+        auth = auth[auth >= 0]
+        return Tally(np.bincount(auth, minlength=len(self.authorities)))
+
+    def proportion(self, auth: np.ndarray, hit: np.ndarray) -> Tally:
+        keep = auth >= 0
+        auth, hit = auth[keep], np.asarray(hit, dtype=bool)[keep]
+        n = len(self.authorities)
+        return Tally(np.bincount(auth[hit], minlength=n), np.bincount(auth, minlength=n))
+
+
+RuleFn = Callable[[RuleContext, pd.Timestamp, pd.Timestamp, Mapping[str, Any]], Tally]
 
 
 @dataclass(frozen=True)
@@ -99,37 +162,34 @@ def param(params: Mapping[str, Any], name: str) -> Any:
         raise MissingParam(name) from None
 
 
-# --- tallies --------------------------------------------------------------------------------
+# --- dates as day arrays --------------------------------------------------------------------
 
 
-def _proportion(authority: pd.Series, hit: pd.Series) -> pd.DataFrame:
-    """Numerator (hits) and denominator (rows) per authority."""
-    frame = pd.DataFrame(
-        {"authority": np.asarray(authority, dtype=object), "hit": np.asarray(hit, dtype=bool)}
-    )
-    out = frame.groupby("authority", sort=True).agg(
-        numerator=("hit", "sum"), denominator=("hit", "size")
-    )
-    return out.astype("int64")
+def _d(value: pd.Timestamp | Any) -> np.datetime64:
+    return np.datetime64(pd.Timestamp(value).date(), "D")
 
 
-def _count(authority: pd.Series) -> pd.DataFrame:
-    """Rows per authority as the numerator (a count has no denominator)."""
-    counts = pd.Series(np.asarray(authority, dtype=object)).value_counts(sort=False)
-    return pd.DataFrame({"numerator": counts.astype("int64")}).rename_axis("authority")
+def _days(series: pd.Series) -> Days:
+    return pd.to_datetime(pd.Series(series)).to_numpy("datetime64[D]")
 
 
-def _between(dates: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
-    return (dates >= start) & (dates <= end)
+def _plus_months(days: Days, months: int) -> Days:
+    """Calendar months later (31 Jan + 1 month = 28/29 Feb)."""
+    return _days(pd.Series(days.astype("datetime64[us]")) + pd.DateOffset(months=int(months)))
 
 
-def _open_at(begin: pd.Series, finish: pd.Series, date: pd.Timestamp) -> pd.Series:
+def _anniversary(days: Days, years: int) -> Days:
+    """The ``years``-th anniversary; a 29 February start's is 28 February in common years."""
+    return _days(add_years_series(pd.Series(days.astype("datetime64[us]")), int(years)))
+
+
+def _between(days: Days, start: np.datetime64, end: np.datetime64) -> np.ndarray:
+    return (days >= start) & (days <= end)
+
+
+def _open_at(begin: Days, finish: Days, date: np.datetime64) -> np.ndarray:
     """Started on or before ``date`` and not ended by it (no end, or an end after it)."""
-    return (begin <= date) & (finish.isna() | (finish > date))
-
-
-def _add_months(dates: pd.Series, months: int) -> pd.Series:
-    return pd.to_datetime(dates) + pd.DateOffset(months=int(months))
+    return (begin <= date) & (np.isnat(finish) | (finish > date))
 
 
 def add_working_days_series(start: pd.Series, days: int) -> pd.Series:
@@ -152,62 +212,216 @@ def add_working_days_series(start: pd.Series, days: int) -> pd.Series:
     return out
 
 
-def _text(series: pd.Series) -> pd.Series:
-    """Codes as plain upper-case text with missing as ''."""
-    return series.astype("string").fillna("").str.strip().str.upper()
+@dataclass(frozen=True)
+class _Events:
+    """Dated records sorted by date, so a window is two binary searches, not a scan."""
+
+    auth: np.ndarray
+    date: Days
+    hit: np.ndarray | None  # None: a count
+
+    @classmethod
+    def of(cls, auth: np.ndarray, date: Days, hit: np.ndarray | None = None) -> _Events:
+        rows = np.flatnonzero(~np.isnat(date) & (auth >= 0))
+        rows = rows[np.argsort(date[rows], kind="stable")]
+        return cls(auth[rows], date[rows], None if hit is None else np.asarray(hit, bool)[rows])
+
+    def tally(self, ctx: RuleContext, start: pd.Timestamp, end: pd.Timestamp) -> Tally:
+        lo = np.searchsorted(self.date, _d(start), side="left")
+        hi = np.searchsorted(self.date, _d(end), side="right")
+        if self.hit is None:
+            return ctx.count(self.auth[lo:hi])
+        return ctx.proportion(self.auth[lo:hi], self.hit[lo:hi])
+
+
+def _find(haystack: np.ndarray, needles: np.ndarray) -> np.ndarray:
+    """Position of each needle's first occurrence in ``haystack`` (-1 when absent or -1)."""
+    if len(haystack) == 0:
+        return np.full(len(needles), -1, dtype=np.int64)
+    order = np.argsort(haystack, kind="stable")
+    ordered = haystack[order]
+    pos = np.minimum(np.searchsorted(ordered, needles), len(ordered) - 1)
+    found = (ordered[pos] == needles) & (needles >= 0)
+    return np.where(found, order[pos], -1)
+
+
+LA_CHILD = ("la_episodes", "la_reviews", "children")  # tables joined on the child
+PLAN_IDS = ("cp_plans", "cp_reviews")
+REFERRAL_IDS = ("referrals", "assessments")
+
+
+def _starts(values: np.ndarray) -> np.ndarray:
+    """True where a sorted array's value differs from the one before (the first is True)."""
+    out = np.ones(len(values), dtype=bool)
+    out[1:] = values[1:] != values[:-1]
+    return out
+
+
+def _last_per_group(group: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """``idx`` (sorted by group, then date) keeping the last row of each group."""
+    if len(idx) == 0:
+        return idx
+    g = group[idx]
+    last = np.ones(len(g), dtype=bool)
+    last[:-1] = g[1:] != g[:-1]
+    return idx[last]
+
+
+# --- review chains (NI 66, NI 67) -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Chain:
+    """Reviews in date order within each group (period of care or plan), with due dates.
+
+    The first review of a group is due by ``first_due``, the second ``second_months`` after
+    the first, later ones ``later_months`` after the one before. Prepared once; a period then
+    asks :meth:`all_on_time`.
+    """
+
+    group: np.ndarray  # per review, sorted by (group, date)
+    date: Days
+    late: np.ndarray  # held after its due date
+    next_due: Days  # when the review after this one is due
+    first_pos: np.ndarray  # per group: index of its first review (-1: none)
+    first_due: Days  # per group
+
+    def all_on_time(
+        self, groups: np.ndarray, window_start: np.datetime64, end: np.datetime64
+    ) -> np.ndarray:
+        """Per group in ``groups``: no review held in the window was late, and none had fallen
+        due by ``end`` without being held (overdue). Reviews before the window only set the
+        due dates of those after them."""
+        n = len(self.first_due)
+        held = np.bincount(self.group[self.date <= end], minlength=n)[groups]
+        late_in_window = self.late & _between(self.date, window_start, end)
+        late = np.bincount(self.group[late_in_window], minlength=n)[groups] > 0
+        first_due = self.first_due[groups]
+        if len(self.date) == 0:
+            return ~late & ~(first_due <= end)
+        last = np.where(held > 0, self.first_pos[groups] + held - 1, 0)
+        next_due = np.where(held > 0, self.next_due[last], first_due)
+        return ~late & ~(next_due <= end)
+
+
+def _chain(
+    group: np.ndarray,
+    date: Days,
+    base: Days,
+    first_due: Days,
+    second_months: int,
+    later_months: int,
+    first_late: Callable[[Days, Days], np.ndarray] | None = None,
+) -> _Chain:
+    """Build a :class:`_Chain` from reviews (``group``, ``date``) and per-group clocks."""
+    keep = (group >= 0) & ~np.isnat(date)
+    group, date = group[keep], date[keep]
+    keep = date >= base[group]  # reviews before the clock started belong to nothing here
+    group, date = group[keep], date[keep]
+    order = np.lexsort((date, group))
+    group, date = group[order], date[order]
+    distinct = _starts(group) | _starts(date)
+    group, date = group[distinct], date[distinct]
+    new = _starts(group)
+    starts = np.flatnonzero(new)
+    nth = np.arange(len(group)) - np.repeat(starts, np.diff(np.r_[starts, len(group)]))
+    plus_second = _plus_months(date, second_months)
+    plus_later = _plus_months(date, later_months)
+    # the previous review's due-date offsets (rows with nth == 0 ignore the wrapped value)
+    prev_second, prev_later = np.roll(plus_second, 1), np.roll(plus_later, 1)
+    due = np.where(nth == 0, first_due[group], np.where(nth == 1, prev_second, prev_later))
+    late = date > due
+    if first_late is not None:
+        late = np.where(nth == 0, first_late(base[group], date), late)
+    first_pos = np.full(len(base), -1, dtype=np.int64)
+    first_pos[group[starts]] = starts
+    return _Chain(
+        group=group,
+        date=date,
+        late=late,
+        next_due=np.where(nth == 0, plus_second, plus_later),
+        first_pos=first_pos,
+        first_due=first_due,
+    )
 
 
 # --- looked-after episodes ------------------------------------------------------------------
 
 
-def episodes(ctx: RuleContext) -> pd.DataFrame:
-    """Episodes without short breaks, with their period of care and placement (cached)."""
+@dataclass(frozen=True)
+class _Episodes:
+    auth: np.ndarray
+    child: np.ndarray  # child index (per authority and child_id)
+    start: Days
+    end: Days
+    adoption: np.ndarray  # placed for adoption (A1-A6)
+    care: np.ndarray  # period-of-care index
+    placement: np.ndarray  # placement index
+    care_start: Days  # per episode: its period of care's start
+    placement_start: Days  # per episode: its placement's start
+    child_keys: np.ndarray  # per child index: its key (ascending; see ``ctx.keys``)
+    care_first: Days  # per period of care: its start
+    care_child: np.ndarray  # per period of care: its child
+    placement_child: np.ndarray  # per placement: its child
 
-    def build() -> pd.DataFrame:
-        eps = ctx.table("la_episodes")
-        eps = eps[~_text(eps["legal_status"]).isin(SHORT_BREAKS)]
-        eps = eps[eps["episode_start"].notna()]
-        eps = eps.sort_values([*KEY, "episode_start"], kind="stable").reset_index(drop=True)
-        same_child = (eps["authority"] == eps["authority"].shift()) & (
-            eps["child_id"] == eps["child_id"].shift()
+
+def episodes(ctx: RuleContext) -> _Episodes:
+    """Episodes without short breaks, with periods of care and placements (prepared once)."""
+
+    def build() -> _Episodes:
+        all_keys = ctx.keys("child_id", "la_episodes", LA_CHILD)
+        all_start = ctx.dates("la_episodes", "episode_start")
+        rows = np.flatnonzero(
+            ~ctx.flag("la_episodes", "legal_status", lambda c: c in SHORT_BREAKS)
+            & ~np.isnat(all_start)
+            & (all_keys >= 0)
         )
-        same_child = same_child.fillna(False).astype(bool)
-        prev_end = eps["episode_end"].shift()
-        # A gap after the previous episode's end starts a new period of care; an open previous
-        # episode (a data error) is taken as continuous rather than inventing a gap.
-        gap = prev_end.notna() & (eps["episode_start"] > prev_end)
-        new_care = ~same_child | gap
-        new_placement = new_care | (_text(eps["rne"]) != "L")
-        out = pd.DataFrame(
-            {
-                "authority": eps["authority"].astype(str).to_numpy(),
-                "child_id": eps["child_id"].astype(str).to_numpy(),
-                "start": eps["episode_start"].to_numpy(),
-                "end": eps["episode_end"].to_numpy(),
-                "placement": _text(eps["placement"]).to_numpy(),
-                "care_id": new_care.cumsum().to_numpy(),
-                "placement_id": new_placement.cumsum().to_numpy(),
-            }
+        rows = rows[np.lexsort((all_start[rows], all_keys[rows]))]  # by child, then start
+        keys = all_keys[rows]
+        new_child = _starts(keys)
+        start, end = all_start[rows], ctx.dates("la_episodes", "episode_end")[rows]
+        prev_end = np.full(len(rows), np.datetime64("NaT", "D"))
+        prev_end[1:] = end[:-1]
+        # a gap after the previous episode's end starts a new period of care; an open previous
+        # episode (a data error) is taken as continuous rather than inventing a gap
+        gap = ~np.isnat(prev_end) & (start > prev_end)
+        new_care = new_child | gap
+        new_placement = new_care | ctx.flag("la_episodes", "rne", lambda c: c != "L")[rows]
+        child = np.cumsum(new_child) - 1
+        care = np.cumsum(new_care) - 1
+        placement = np.cumsum(new_placement) - 1
+        care_first = start[new_care]
+        placement_first = start[new_placement]
+        return _Episodes(
+            auth=ctx.auth("la_episodes")[rows],
+            child=child,
+            start=start,
+            end=end,
+            adoption=ctx.flag("la_episodes", "placement", ADOPTION_PLACEMENTS.__contains__)[rows],
+            care=care,
+            placement=placement,
+            care_start=care_first[care],
+            placement_start=placement_first[placement],
+            child_keys=keys[new_child],
+            care_first=care_first,
+            care_child=child[new_care],
+            placement_child=child[new_placement],
         )
-        out["care_start"] = out.groupby("care_id")["start"].transform("first")
-        out["placement_start"] = out.groupby("placement_id")["start"].transform("first")
-        return out
 
     return ctx.memo("episodes", build)
 
 
-def looked_after_at(ctx: RuleContext, date: pd.Timestamp) -> pd.DataFrame:
-    """One row per child looked after (not on short breaks) at ``date``: the episode in force."""
-    eps = episodes(ctx)
-    current = eps[_open_at(eps["start"], eps["end"], date)]
+def looked_after_at(eps: _Episodes, date: np.datetime64) -> np.ndarray:
+    """Indices of the episode in force at ``date``, one per child looked after then."""
     # overlapping open episodes are a data error; the latest start is the one in force
-    return current.drop_duplicates(KEY, keep="last")
+    return _last_per_group(eps.child, np.flatnonzero(_open_at(eps.start, eps.end, date)))
 
 
 @rule("looked_after_at_end", tables=("la_episodes",))
 def looked_after_at_end(ctx, start, end, params):
     """CLA_AT_END: children looked after on ``end`` (V3/V4 short breaks left out)."""
-    return _count(looked_after_at(ctx, end)["authority"])
+    eps = episodes(ctx)
+    return ctx.count(eps.auth[looked_after_at(eps, _d(end))])
 
 
 @rule("placement_moves", tables=("la_episodes",))
@@ -219,12 +433,15 @@ def placement_moves(ctx, start, end, params):
     before it, ended after it) or started within them; an ``L`` episode does not start one.
     """
     eps = episodes(ctx)
-    first_day = end - pd.DateOffset(months=int(param(params, "months"))) + pd.Timedelta(days=1)
-    in_window = eps[(eps["start"] <= end) & (eps["end"].isna() | (eps["end"] > first_day))]
-    counts = in_window.groupby(KEY)["placement_id"].nunique().rename("placements")
-    cohort = looked_after_at(ctx, end)[KEY].merge(counts.reset_index(), on=KEY, how="left")
-    hit = cohort["placements"].fillna(0) >= int(param(params, "placements"))
-    return _proportion(cohort["authority"], hit)
+    e = _d(end)
+    months = int(param(params, "months"))
+    first_day = _d(pd.Timestamp(end) - pd.DateOffset(months=months) + pd.Timedelta(days=1))
+    in_window = (eps.start <= e) & (np.isnat(eps.end) | (eps.end > first_day))
+    placements = np.unique(eps.placement[in_window])
+    per_child = np.bincount(eps.placement_child[placements], minlength=len(eps.child_keys))
+    now = looked_after_at(eps, e)
+    hit = per_child[eps.child[now]] >= int(param(params, "placements"))
+    return ctx.proportion(eps.auth[now], hit)
 
 
 @rule("long_term_stability", tables=("la_episodes", "children"))
@@ -236,73 +453,30 @@ def long_term_stability(ctx, start, end, params):
     Under 16 means the 16th birthday falls after ``end``; a child without a date of birth in
     ``children`` cannot be shown to be under 16 and is left out.
     """
-    current = looked_after_at(ctx, end)
-    dob = ctx.table("children")[[*KEY, "dob"]].astype({"authority": str, "child_id": str})
-    current = current.merge(dob.drop_duplicates(KEY), on=KEY, how="left")
-    under_age = add_years_series(current["dob"], int(param(params, "max_age"))) > end
-    long_enough = _add_months(current["care_start"], param(params, "looked_after_months")) <= end
-    cohort = current[under_age.fillna(False) & long_enough]
-    at = pd.Series(end, index=cohort.index)
-    settled = lasted_years(cohort["placement_start"], at, int(param(params, "placement_years")))
-    hit = settled | cohort["placement"].isin(ADOPTION_PLACEMENTS)
-    return _proportion(cohort["authority"], hit)
+    eps = episodes(ctx)
+    max_age = int(param(params, "max_age"))
+    months = int(param(params, "looked_after_months"))
+    years = int(param(params, "placement_years"))
 
-
-def _review_chain(
-    cohort: pd.DataFrame,
-    reviews: pd.DataFrame,
-    key: list[str],
-    second_months: int,
-    later_months: int,
-    window_start: pd.Timestamp,
-    end: pd.Timestamp,
-    first_on_time: Callable[[pd.Series, pd.Series], pd.Series] | None = None,
-) -> pd.Series:
-    """True per ``cohort`` row when every review due or held in the window was on time.
-
-    ``cohort`` has ``key``, ``base`` (when the clock starts) and ``first_due``. Reviews from
-    ``base`` to ``end`` are taken in date order: the first is due by ``first_due``, the second
-    ``second_months`` after the first, later ones ``later_months`` after the one before. A
-    review held in the window after its due date is late; so is a review whose due date came
-    on or before ``end`` without one being held (overdue). Reviews before the window only set
-    the due dates of those after them.
-    """
-    r = reviews.merge(cohort[[*key, "base", "first_due"]], on=key, how="inner")
-    r = r[(r["review_date"] >= r["base"]) & (r["review_date"] <= end)]
-    r = r.sort_values([*key, "review_date"], kind="stable")
-    group = r.groupby(key, sort=False)["review_date"]
-    nth = group.cumcount()
-    prev = group.shift()
-    due = r["first_due"].where(
-        nth == 0,
-        _add_months(prev, second_months).where(nth == 1, _add_months(prev, later_months)),
-    )
-    late = r["review_date"] > due
-    if first_on_time is not None:
-        late = late.where(nth > 0, ~first_on_time(r["base"], r["review_date"]))
-    late &= r["review_date"] >= window_start
-    summary = (
-        pd.DataFrame(
-            {
-                **{k: r[k] for k in key},
-                "late": late,
-                "review_date": r["review_date"],
-            }
+    def build() -> tuple[Days, Days, Days]:
+        born = ctx.dates("children", "dob")
+        child_keys = np.where(np.isnat(born), -1, ctx.keys("child_id", "children", LA_CHILD))
+        where = _find(child_keys, eps.child_keys)
+        dob = np.r_[born, np.datetime64("NaT", "D")][where]
+        return (
+            _anniversary(dob, max_age),
+            _plus_months(eps.care_start, months),
+            _anniversary(eps.placement_start, years),
         )
-        .groupby(key, sort=False)
-        .agg(any_late=("late", "any"), last=("review_date", "max"), held=("review_date", "size"))
+
+    comes_of_age, long_enough_from, settled_from = ctx.memo(
+        ("long_term_stability", max_age, months, years), build
     )
-    c = cohort.merge(summary.reset_index(), on=key, how="left")
-    held = c["held"].fillna(0)
-    next_due = c["first_due"].where(
-        held == 0,
-        _add_months(c["last"], second_months).where(
-            held == 1, _add_months(c["last"], later_months)
-        ),
-    )
-    overdue = next_due <= end
-    ok = ~(c["any_late"].fillna(False).astype(bool) | overdue)
-    return pd.Series(ok.to_numpy(), index=cohort.index)
+    e = _d(end)
+    now = looked_after_at(eps, e)
+    cohort = now[(comes_of_age[eps.child[now]] > e) & (long_enough_from[now] <= e)]
+    hit = (settled_from[cohort] <= e) | eps.adoption[cohort]
+    return ctx.proportion(eps.auth[cohort], hit)
 
 
 @rule("la_reviews_on_time", tables=("la_episodes", "la_reviews"))
@@ -310,48 +484,77 @@ def la_reviews_on_time(ctx, start, end, params):
     """NI 66: of children looked after at ``end`` continuously for ``qualifying_days`` or more
     (``end`` on or after the care start + that many days), those whose reviews were all on time.
 
-    Clock: the start of the current period of care. First review within
-    ``first_review_working_days`` working days of it (start = day 0), the second within
-    ``second_review_months`` months of the first, later ones within ``later_review_months``
-    months of the one before. "All on time" over the window ``start``..``end``: no review held
-    in the window was late, and no review had fallen due by ``end`` without being held.
+    Clock: the start of the current period of care (an ``L`` episode does not restart it).
+    First review within ``first_review_working_days`` working days of it (start = day 0),
+    the second within ``second_review_months`` months of the first, later ones within
+    ``later_review_months`` months of the one before. "All on time" over the window
+    ``start``..``end``: no review held in the window was late, and no review had fallen due
+    by ``end`` without being held. A review belongs to the child's latest period of care that
+    started on or before it.
     """
-    current = looked_after_at(ctx, end)
-    qualifying = current["care_start"] + pd.Timedelta(days=int(param(params, "qualifying_days")))
-    cohort = current.loc[qualifying <= end, [*KEY, "care_start"]].rename(
-        columns={"care_start": "base"}
-    )
+    eps = episodes(ctx)
     first_days = int(param(params, "first_review_working_days"))
-    cohort["first_due"] = add_working_days_series(cohort["base"], first_days)
-    reviews = ctx.table("la_reviews")[[*KEY, "review_date"]].astype(
-        {"authority": str, "child_id": str}
-    )
-    reviews = reviews[reviews["review_date"].notna()]
-    ok = _review_chain(
-        cohort,
-        reviews,
-        KEY,
-        int(param(params, "second_review_months")),
-        int(param(params, "later_review_months")),
-        start,
-        end,
-        first_on_time=lambda base, held: within_working_days(base, held, first_days),
-    )
-    return _proportion(cohort["authority"], ok)
+    second = int(param(params, "second_review_months"))
+    later = int(param(params, "later_review_months"))
+    qualifying = np.timedelta64(int(param(params, "qualifying_days")), "D")
+
+    def build() -> _Chain:
+        child = _find(eps.child_keys, ctx.keys("child_id", "la_reviews", LA_CHILD))
+        date = ctx.dates("la_reviews", "review_date")
+        known = (child >= 0) & ~np.isnat(date)
+        child, date = child[known], date[known]
+        # the latest period of care of the same child that started on or before the review
+        stride = np.int64(1) << 32
+        care_key = eps.care_child.astype(np.int64) * stride + eps.care_first.astype(np.int64)
+        review_key = child.astype(np.int64) * stride + date.astype(np.int64)
+        care = np.searchsorted(care_key, review_key, side="right") - 1
+        care[(care < 0) | (eps.care_child[np.maximum(care, 0)] != child)] = -1
+        base = eps.care_first
+        first_due = add_working_days_series(pd.Series(base), first_days).to_numpy("datetime64[D]")
+
+        def first_late(b: Days, held: Days) -> np.ndarray:
+            return ~within_working_days(pd.Series(b), pd.Series(held), first_days).to_numpy()
+
+        return _chain(care, date, base, first_due, second, later, first_late)
+
+    chain = ctx.memo(("la_reviews", first_days, second, later), build)
+    e = _d(end)
+    now = looked_after_at(eps, e)
+    cohort = now[eps.care_start[now] + qualifying <= e]
+    ok = chain.all_on_time(eps.care[cohort], _d(start), e)
+    return ctx.proportion(eps.auth[cohort], ok)
 
 
 # --- child protection -------------------------------------------------------------------------
 
 
-def _plans(ctx: RuleContext) -> pd.DataFrame:
-    def build() -> pd.DataFrame:
-        plans = ctx.table("cp_plans").astype({"authority": str, "child_id": str, "plan_id": str})
-        plans = plans[plans["start_date"].notna()].reset_index(drop=True)
+@dataclass(frozen=True)
+class _Plans:
+    auth: np.ndarray
+    child: np.ndarray
+    start: Days
+    end: Days
+    has_previous: np.ndarray
+    plan_keys: np.ndarray
+
+
+def _plans(ctx: RuleContext) -> _Plans:
+    def build() -> _Plans:
+        # every row is kept (aligned with the table); a blank start never matches a window
+        plans = ctx.table("cp_plans")
+        child = ctx.keys("child_id", "cp_plans", ("cp_plans",))
+        start = ctx.dates("cp_plans", "start_date")
         # an earlier plan of the same child anywhere in the data (strictly earlier start)
-        first = plans.groupby(KEY)["start_date"].transform("min")
-        recorded = pd.to_numeric(plans["previous_plans"], errors="coerce").fillna(0) > 0
-        plans["has_previous"] = (first < plans["start_date"]) | recorded
-        return plans
+        first = pd.Series(start).groupby(child).transform("min").to_numpy("datetime64[D]")
+        recorded = pd.to_numeric(plans["previous_plans"], errors="coerce").fillna(0).to_numpy() > 0
+        return _Plans(
+            auth=ctx.auth("cp_plans"),
+            child=child,
+            start=start,
+            end=ctx.dates("cp_plans", "end_date"),
+            has_previous=(first < start) | recorded,
+            plan_keys=ctx.keys("plan_id", "cp_plans", PLAN_IDS),
+        )
 
     return ctx.memo("cp_plans", build)
 
@@ -360,8 +563,9 @@ def _plans(ctx: RuleContext) -> pd.DataFrame:
 def cp_plans_at_end(ctx, start, end, params):
     """CPP_AT_END: children (not plans) with a plan open on ``end``."""
     plans = _plans(ctx)
-    open_ = plans[_open_at(plans["start_date"], plans["end_date"], end)]
-    return _count(open_.drop_duplicates(KEY)["authority"])
+    open_ = np.flatnonzero(_open_at(plans.start, plans.end, _d(end)))
+    _, first = np.unique(plans.child[open_], return_index=True)
+    return ctx.count(plans.auth[open_[first]])
 
 
 @rule("plans_ended_long", tables=("cp_plans",))
@@ -369,19 +573,24 @@ def plans_ended_long(ctx, start, end, params):
     """NI 64: of plans ending in the window, those that had lasted ``years`` years or more
     (end date on or after the anniversary of the start; 29 Feb starts count from 28 Feb)."""
     plans = _plans(ctx)
-    ended = plans[_between(plans["end_date"], start, end)]
-    hit = lasted_years(ended["start_date"], ended["end_date"], int(param(params, "years")))
-    return _proportion(ended["authority"], hit)
+    years = int(param(params, "years"))
+
+    def build() -> _Events:
+        lasted = plans.end >= _anniversary(plans.start, years)
+        return _Events.of(plans.auth, plans.end, lasted)
+
+    return ctx.memo(("plans_ended", years), build).tally(ctx, start, end)
 
 
 @rule("open_plans_long", tables=("cp_plans",))
 def open_plans_long(ctx, start, end, params):
     """CPP_2YRS_OPEN: of plans open on ``end``, those that had lasted ``years`` years by it."""
     plans = _plans(ctx)
-    open_ = plans[_open_at(plans["start_date"], plans["end_date"], end)]
-    at = pd.Series(end, index=open_.index)
-    hit = lasted_years(open_["start_date"], at, int(param(params, "years")))
-    return _proportion(open_["authority"], hit)
+    years = int(param(params, "years"))
+    due = ctx.memo(("plan_anniversary", years), lambda: _anniversary(plans.start, years))
+    e = _d(end)
+    open_ = _open_at(plans.start, plans.end, e)
+    return ctx.proportion(plans.auth[open_], due[open_] <= e)
 
 
 @rule("repeat_plans", tables=("cp_plans",))
@@ -389,8 +598,10 @@ def repeat_plans(ctx, start, end, params):
     """NI 65: of plans starting in the window, those for a child with a previous plan: an
     earlier-starting plan of the same child in the data, or ``previous_plans`` > 0."""
     plans = _plans(ctx)
-    starting = plans[_between(plans["start_date"], start, end)]
-    return _proportion(starting["authority"], starting["has_previous"])
+    events = ctx.memo(
+        "plans_started", lambda: _Events.of(plans.auth, plans.start, plans.has_previous)
+    )
+    return events.tally(ctx, start, end)
 
 
 @rule("cp_reviews_on_time", tables=("cp_plans", "cp_reviews"))
@@ -403,36 +614,45 @@ def cp_reviews_on_time(ctx, start, end, params):
     NI 66. A child with two open plans counts once, on time only if both are.
     """
     plans = _plans(ctx)
-    open_ = plans[_open_at(plans["start_date"], plans["end_date"], end)]
-    qualifying = _add_months(open_["start_date"], param(params, "qualifying_months")) <= end
-    cohort = open_.loc[qualifying, ["authority", "child_id", "plan_id", "start_date"]]
-    cohort = cohort.rename(columns={"start_date": "base"})
-    cohort["first_due"] = _add_months(cohort["base"], param(params, "first_review_months"))
-    reviews = ctx.table("cp_reviews")[["authority", "plan_id", "review_date"]].astype(
-        {"authority": str, "plan_id": str}
-    )
-    reviews = reviews[reviews["review_date"].notna()]
+    first = int(param(params, "first_review_months"))
     later = int(param(params, "later_review_months"))
-    ok = _review_chain(cohort, reviews, ["authority", "plan_id"], later, later, start, end)
-    per_child = (
-        pd.DataFrame({"authority": cohort["authority"], "child_id": cohort["child_id"], "ok": ok})
-        .groupby(KEY, sort=False)["ok"]
-        .all()
-        .reset_index()
+    qualifying = int(param(params, "qualifying_months"))
+
+    def build() -> tuple[_Chain, Days]:
+        plan = _find(plans.plan_keys, ctx.keys("plan_id", "cp_reviews", PLAN_IDS))
+        chain = _chain(
+            plan,
+            ctx.dates("cp_reviews", "review_date"),
+            plans.start,
+            _plus_months(plans.start, first),
+            later,
+            later,
+        )
+        return chain, _plus_months(plans.start, qualifying)
+
+    chain, qualifies_from = ctx.memo(("cp_reviews", first, later, qualifying), build)
+    e = _d(end)
+    cohort = np.flatnonzero(_open_at(plans.start, plans.end, e) & (qualifies_from <= e))
+    ok = chain.all_on_time(cohort, _d(start), e)
+    children, first_row, inverse = np.unique(
+        plans.child[cohort], return_index=True, return_inverse=True
     )
-    return _proportion(per_child["authority"], per_child["ok"])
+    failed = np.bincount(inverse, weights=~ok, minlength=len(children)) > 0
+    return ctx.proportion(plans.auth[cohort[first_row]], ~failed)
 
 
 @rule("icpc_timeliness", tables=("section47",))
 def icpc_timeliness(ctx, start, end, params):
     """ICPC_15WD: of initial conferences held in the window, those within ``working_days``
     working days of the section 47 enquiry's start (start = day 0, bank holidays excluded)."""
-    s47 = ctx.table("section47")
-    held = s47[_between(s47["icpc_date"], start, end)]
-    hit = within_working_days(
-        held["s47_start_date"], held["icpc_date"], int(param(params, "working_days"))
-    )
-    return _proportion(held["authority"], hit)
+    days = int(param(params, "working_days"))
+
+    def build() -> _Events:
+        s47 = ctx.table("section47")  # a blank conference date is never in a window
+        on_time = within_working_days(s47["s47_start_date"], s47["icpc_date"], days)
+        return _Events.of(ctx.auth("section47"), ctx.dates("section47", "icpc_date"), on_time)
+
+    return ctx.memo(("icpc", days), build).tally(ctx, start, end)
 
 
 # --- referrals and assessments ---------------------------------------------------------------
@@ -451,33 +671,29 @@ def assessment_timeliness(ctx, start, end, params):
     the referral date (``start: referral``) or the assessment's own start (``start:
     assessment``). An assessment whose clock start is unknown (no such referral) stays in the
     denominator and is not on time: a missing date must not shrink the denominator."""
-    kind = str(param(params, "assessment_type")).lower()
+    kind = str(param(params, "assessment_type")).upper()
     clock = str(param(params, "start"))
     if clock not in ("referral", "assessment"):
         raise MissingParam("start (referral or assessment)")
     days = int(param(params, "working_days"))
 
-    def build() -> pd.DataFrame:
-        a = ctx.table("assessments")
-        a = a[_text(a["assessment_type"]) == kind.upper()]
-        a = a[a["authorised_date"].notna()][
-            ["authority", "referral_id", "start_date", "authorised_date"]
-        ].astype({"authority": str, "referral_id": str})
+    def build() -> _Events:
+        done = ctx.dates("assessments", "authorised_date")
+        rows = np.flatnonzero(
+            ctx.flag("assessments", "assessment_type", lambda c: c == kind) & ~np.isnat(done)
+        )
         if clock == "referral":
-            refs = ctx.table("referrals")[["authority", "referral_id", "referral_date"]]
-            refs = refs.astype({"authority": str, "referral_id": str}).drop_duplicates(
-                ["authority", "referral_id"]
+            where = _find(
+                ctx.keys("referral_id", "referrals", REFERRAL_IDS),
+                ctx.keys("referral_id", "assessments", REFERRAL_IDS)[rows],
             )
-            a = a.merge(refs, on=["authority", "referral_id"], how="left")
-            begin = a["referral_date"]
+            begin = np.r_[ctx.dates("referrals", "referral_date"), np.datetime64("NaT", "D")][where]
         else:
-            begin = a["start_date"]
-        a["on_time"] = within_working_days(begin, a["authorised_date"], days).to_numpy()
-        return a.reset_index(drop=True)
+            begin = ctx.dates("assessments", "start_date")[rows]
+        on_time = within_working_days(pd.Series(begin), pd.Series(done[rows]), days)
+        return _Events.of(ctx.auth("assessments")[rows], done[rows], on_time.to_numpy())
 
-    a = ctx.memo(("assessments", kind, clock, days), build)
-    done = a[_between(a["authorised_date"], start, end)]
-    return _proportion(done["authority"], done["on_time"])
+    return ctx.memo(("assessments", kind, clock, days), build).tally(ctx, start, end)
 
 
 @rule("referral_conversion", tables=("referrals", "assessments"))
@@ -486,26 +702,24 @@ def referral_conversion(ctx, start, end, params):
     by ``referral_id`` (whenever it started: the figure can rise as later extracts arrive)."""
     kind = str(param(params, "assessment_type")).upper()
 
-    def build() -> pd.DataFrame:
-        refs = ctx.table("referrals").astype({"authority": str, "referral_id": str})
-        a = ctx.table("assessments")
-        linked = a.loc[_text(a["assessment_type"]) == kind, ["authority", "referral_id"]]
-        linked = linked.astype(str).drop_duplicates()
-        linked["assessed"] = True
-        refs = refs.merge(linked, on=["authority", "referral_id"], how="left")
-        refs["assessed"] = refs["assessed"].fillna(False).astype(bool)
-        return refs
+    def build() -> _Events:
+        of_kind = ctx.flag("assessments", "assessment_type", lambda c: c == kind)
+        linked = ctx.keys("referral_id", "assessments", REFERRAL_IDS)[of_kind]
+        referral = ctx.keys("referral_id", "referrals", REFERRAL_IDS)
+        assessed = np.isin(referral, linked[linked >= 0])
+        return _Events.of(ctx.auth("referrals"), ctx.dates("referrals", "referral_date"), assessed)
 
-    refs = ctx.memo(("referral_conversion", kind), build)
-    window = refs[_between(refs["referral_date"], start, end)]
-    return _proportion(window["authority"], window["assessed"])
+    return ctx.memo(("referral_conversion", kind), build).tally(ctx, start, end)
 
 
 @rule("referrals_in_period", tables=("referrals",))
 def referrals_in_period(ctx, start, end, params):
     """REFERRALS: referrals (not children) dated in the window."""
-    refs = ctx.table("referrals")
-    return _count(refs.loc[_between(refs["referral_date"], start, end), "authority"])
+    events = ctx.memo(
+        "referrals",
+        lambda: _Events.of(ctx.auth("referrals"), ctx.dates("referrals", "referral_date")),
+    )
+    return events.tally(ctx, start, end)
 
 
 @rule("rereferrals", tables=("referrals",))
@@ -515,59 +729,65 @@ def rereferrals(ctx, start, end, params):
     referrals on one day are one event, neither previous to the other)."""
     months = int(param(params, "months"))
 
-    def build() -> pd.DataFrame:
-        refs = ctx.table("referrals")[[*KEY, "referral_date"]].astype(
-            {"authority": str, "child_id": str}
-        )
-        refs = refs[refs["referral_date"].notna()].sort_values([*KEY, "referral_date"])
-        prev = refs.groupby(KEY, sort=False)["referral_date"].shift()
-        # a same-day duplicate takes the previous *distinct* date of its child
-        tie = (prev == refs["referral_date"]).fillna(False).astype(bool)
-        distinct_prev = prev.mask(tie)
-        filled = distinct_prev.groupby([refs["authority"], refs["child_id"]], sort=False).ffill()
-        distinct_prev = distinct_prev.where(~tie, filled)
-        refs["repeat"] = (refs["referral_date"] <= _add_months(distinct_prev, months)).fillna(False)
-        return refs
+    def build() -> _Events:
+        child = ctx.keys("child_id", "referrals", ("referrals",))
+        date = ctx.dates("referrals", "referral_date")
+        rows = np.flatnonzero(~np.isnat(date) & (child >= 0))
+        order = rows[np.lexsort((date[rows], child[rows]))]
+        c, d = child[order], date[order]
+        same_child = ~_starts(c)
+        new_day = _starts(d) | ~same_child
+        # the previous distinct date of the same child: the date before each run of equal dates
+        prev = np.full(len(d), np.datetime64("NaT", "D"))
+        prev[1:] = d[:-1]
+        prev = np.where(same_child & new_day, prev, np.datetime64("NaT", "D"))
+        run = np.cumsum(new_day) - 1
+        prev = prev[np.flatnonzero(new_day)][run]  # same-day rows share their run's first
+        repeat = np.zeros(len(date), dtype=bool)
+        repeat[order] = d <= _plus_months(prev, months)
+        return _Events.of(ctx.auth("referrals"), date, repeat)
 
-    refs = ctx.memo(("rereferrals", months), build)
-    window = refs[_between(refs["referral_date"], start, end)]
-    return _proportion(window["authority"], window["repeat"])
+    return ctx.memo(("rereferrals", months), build).tally(ctx, start, end)
 
 
 # --- care leavers -----------------------------------------------------------------------------
 
 
-def _care_leavers_in_window(ctx, start, end, params) -> pd.DataFrame:
-    """OC3 rows of young people whose birthday at one of ``ages`` fell in the window and in
-    the return's own collection year (so one young person is not counted from two returns).
-    Young people recorded as having died (``in_touch`` DIED) are left out."""
-    cl = ctx.table("care_leavers")
-    years = cl["collection_year"].astype("string").str.extract(r"^\s*(\d{4})", expand=False)
-    fy_start = pd.to_datetime(years + "-04-01", errors="coerce")
-    fy_end = fy_start + pd.DateOffset(years=1) - pd.Timedelta(days=1)
-    eligible = pd.Series(False, index=cl.index)
-    for age in param(params, "ages"):
-        birthday = add_years_series(cl["dob"], int(age))
-        eligible |= (_between(birthday, start, end) & _between(birthday, fy_start, fy_end)).fillna(
-            False
-        )
-    alive = _text(cl["in_touch"]) != "DIED"
-    return cl[eligible & alive]
+def _care_leavers(ctx: RuleContext, params: Mapping[str, Any]):
+    """Per OC3 row: the birthday at one of ``ages`` that falls in the return's own collection
+    year (so one young person is not counted from two returns); young people recorded as
+    having died (``in_touch`` DIED) are left out."""
+    ages = tuple(int(a) for a in param(params, "ages"))
+
+    def build() -> tuple[_Events, _Events]:
+        cl = ctx.table("care_leavers")
+        years = cl["collection_year"].astype("string").str.extract(r"^\s*(\d{4})", expand=False)
+        fy_start = _days(pd.to_datetime(years + "-04-01", errors="coerce"))
+        fy_end = _plus_months(fy_start, 12) - np.timedelta64(1, "D")
+        birthday = np.full(len(cl), np.datetime64("NaT", "D"))
+        dob = ctx.dates("care_leavers", "dob")
+        for age in ages:  # a handful of ages, not records
+            day = _anniversary(dob, age)
+            birthday = np.where(np.isnat(birthday) & _between(day, fy_start, fy_end), day, birthday)
+        alive = ~ctx.flag("care_leavers", "in_touch", lambda c: c == "DIED")
+        auth = np.where(alive, ctx.auth("care_leavers"), -1)
+        suitable = ctx.flag("care_leavers", "accommodation", lambda c: c.endswith("1"))
+        eet = ctx.flag("care_leavers", "activity", lambda c: bool(EET_ACTIVITY.match(c)))
+        return _Events.of(auth, birthday, suitable), _Events.of(auth, birthday, eet)
+
+    return ctx.memo(("care_leavers", ages), build)
 
 
 @rule("care_leaver_accommodation", tables=("care_leavers",))
 def care_leaver_accommodation(ctx, start, end, params):
-    """NI 147: of those care leavers, the ones whose accommodation is suitable (an ACCOM code
-    ending in 1; not in touch, code 0 or blank, is not suitable)."""
-    cl = _care_leavers_in_window(ctx, start, end, params)
-    hit = _text(cl["accommodation"]).str.endswith("1")
-    return _proportion(cl["authority"], hit)
+    """NI 147: of care leavers whose 19th-21st birthday fell in the window, those whose
+    accommodation is suitable (an ACCOM code ending in 1; not in touch, 0 or blank, is not)."""
+    return _care_leavers(ctx, params)[0].tally(ctx, start, end)
 
 
 @rule("care_leaver_activity", tables=("care_leavers",))
 def care_leaver_activity(ctx, start, end, params):
-    """NI 148: of those care leavers, the ones in education, employment or training (ACTIV
-    F1-F5 or P1-P5; G codes are NEET, 0 not in touch)."""
-    cl = _care_leavers_in_window(ctx, start, end, params)
-    hit = _text(cl["activity"]).str.fullmatch(EET_ACTIVITY.pattern)
-    return _proportion(cl["authority"], hit)
+    """NI 148: of care leavers whose 19th-21st birthday fell in the window, those in
+    education, employment or training (ACTIV F1-F5 or P1-P5; G codes are NEET, 0 not in
+    touch)."""
+    return _care_leavers(ctx, params)[1].tally(ctx, start, end)
