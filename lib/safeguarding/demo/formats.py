@@ -14,7 +14,6 @@ the same every time it is written.
 
 from __future__ import annotations
 
-import zlib
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -23,7 +22,8 @@ import pandas as pd
 
 from .. import __version__
 from ..dataset import DataSet
-from ..periods import Period, add_working_days
+from ..periods import Period
+from .dates import add_working_days
 
 ETHNICITY = {"WBRI": 70, "WOTH": 5, "WIRI": 1, "WROM": 1, "MWBC": 3, "MWBA": 1, "MWAS": 1,
              "MOTH": 3, "AIND": 1, "APKN": 3, "ABAN": 1, "AOTH": 1, "BCRB": 1, "BAFR": 3,
@@ -47,9 +47,10 @@ SSDA903_COLUMNS = {
 SEX_ELEMENT_FROM = 2023
 
 
-def stable_pick(keys: pd.Series, choices: dict[str, float], salt: str) -> np.ndarray:
+def stable_pick(keys: pd.Series | pd.Index, choices: dict[str, float], salt: str) -> np.ndarray:
     """A code per key, drawn with the given weights by a hash of ``salt`` and the key."""
-    u = np.array([zlib.crc32(f"{salt}:{k}".encode()) for k in keys], dtype="float64") / 2**32
+    text = np.char.add(f"{salt}:", np.asarray(keys, dtype=str)).astype(object)
+    u = pd.util.hash_array(text, categorize=False) / 2.0**64  # pandas' fixed-key hash
     weights = np.cumsum(list(choices.values()))
     index = np.searchsorted(weights / weights[-1], u, side="right")
     return np.array(list(choices))[np.minimum(index, len(choices) - 1)]
@@ -77,8 +78,16 @@ def _el(tag: str, values: pd.Series, indent: int) -> pd.Series:
 
 
 def _join(fragments: pd.Series, by: pd.Series) -> pd.Series:
-    """Concatenate fragments per key (in their current order)."""
-    return fragments.groupby(by.to_numpy(), sort=False).agg("".join)
+    """Concatenate fragments per key, keeping their order within each key."""
+    if fragments.empty:
+        return pd.Series([], dtype=object)
+    codes, keys = pd.factorize(by.to_numpy(), sort=False)
+    order = np.argsort(codes, kind="stable")
+    grouped = codes[order]
+    starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]])
+    # adding object arrays concatenates the strings, one group at a time
+    joined = np.add.reduceat(fragments.to_numpy(dtype=object)[order], starts)
+    return pd.Series(joined, index=keys[grouped[starts]])
 
 
 def _lookup(keys: pd.Series, fragments: pd.Series) -> pd.Series:
@@ -136,9 +145,8 @@ def cin_census_xml(data: DataSet, authority: str, year: Period) -> str:
         + "        </Assessments>\n"
     )  # fmt: skip
     target = pd.Series(
-        pd.to_datetime([add_working_days(x.date(), 15) for x in s47["s47_start_date"]]),
-        index=s47.index, dtype="datetime64[ns]",
-    )  # fmt: skip
+        add_working_days(s47["s47_start_date"].to_numpy("datetime64[D]"), 15), index=s47.index
+    ).astype("datetime64[ns]")
     decided = s47["icpc_not_required"].fillna(False).astype(bool) & (
         s47["s47_start_date"] + pd.Timedelta(days=21) <= ref
     )
