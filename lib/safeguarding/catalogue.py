@@ -96,10 +96,11 @@ class Indicator:
 
     def changed_definition_note(self, periods: list[Period]) -> str | None:
         """A footnote when the given periods span more than one definition version."""
-        notes = {self.version_for(p) for p in periods} - {None}
-        if len(notes) <= 1:
+        # versions hold a params dict, so they are told apart by their start year
+        in_force = {v.start: v for p in periods if (v := self.version_for(p)) is not None}
+        if len(in_force) <= 1:
             return None
-        latest = max(notes, key=lambda v: v.start)
+        latest = in_force[max(in_force)]
         return latest.note or f"Definition changed in {latest.start.fy_label}."
 
     def polarity_sentence(self) -> str:
@@ -194,8 +195,14 @@ class Catalogue:
         if clash:
             raise InputError(
                 [
-                    Issue("error", str(path), "unique-id", f"id {c!r} is a built-in indicator",
-                          column="id", value=c)
+                    Issue(
+                        "error",
+                        str(path),
+                        "unique-id",
+                        f"id {c!r} is a built-in indicator",
+                        column="id",
+                        value=c,
+                    )
                     for c in clash
                 ]
             )
@@ -208,8 +215,15 @@ def _parse_indicator(entry: dict[str, Any], source: str, row: str, local: bool) 
     def bad(key: str, message: str, rule: str) -> None:
         value = entry.get(key)
         issues.append(
-            Issue("error", source, rule, message, row=row, column=key,
-                  value=None if value is None else str(value))
+            Issue(
+                "error",
+                source,
+                rule,
+                message,
+                row=row,
+                column=key,
+                value=None if value is None else str(value),
+            )
         )
 
     for key in LOCAL_KEYS:
@@ -254,13 +268,14 @@ def _parse_indicator(entry: dict[str, Any], source: str, row: str, local: bool) 
     for n, v in enumerate(raw_versions if isinstance(raw_versions, list) else [None], 1):
         params = (v.get("params") or {}) if isinstance(v, dict) else None
         if not isinstance(v, dict) or "from" not in v or not isinstance(params, dict):
-            bad("versions", f"version {n} needs 'from' (a year) and optional 'params' mapping",
-                "version")
+            bad(
+                "versions",
+                f"version {n} needs 'from' (a year) and optional 'params' mapping",
+                "version",
+            )
             continue
         try:
-            versions.append(
-                Version(parse_period(str(v["from"])), dict(params), v.get("note", ""))
-            )
+            versions.append(Version(parse_period(str(v["from"])), dict(params), v.get("note", "")))
         except PeriodError as exc:
             bad("versions", f"version {n}: {exc}", "period")
     if issues:
@@ -310,8 +325,9 @@ def load_local_indicators(path: str | Path) -> list[Indicator]:
     for n, entry in enumerate(data, start=1):
         where = f"entry {n}"
         if not isinstance(entry, dict):
-            issues.append(Issue("error", str(path), "yaml-mapping", "entry is not a mapping",
-                                row=where))
+            issues.append(
+                Issue("error", str(path), "yaml-mapping", "entry is not a mapping", row=where)
+            )
             continue
         try:
             ind = _parse_indicator(entry, str(path), where, local=True)
@@ -319,8 +335,17 @@ def load_local_indicators(path: str | Path) -> list[Indicator]:
             issues.extend(exc.issues)
             continue
         if ind.id in seen:
-            issues.append(Issue("error", str(path), "unique-id", "id appears twice", row=where,
-                                column="id", value=ind.id))
+            issues.append(
+                Issue(
+                    "error",
+                    str(path),
+                    "unique-id",
+                    "id appears twice",
+                    row=where,
+                    column="id",
+                    value=ind.id,
+                )
+            )
         seen.add(ind.id)
         out.append(ind)
     if issues:

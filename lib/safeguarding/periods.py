@@ -95,8 +95,7 @@ class Period:
             return self.start.strftime("%B %Y")
         if self.quarter:
             return (
-                f"quarter {self.quarter} of {self.fy_label} "
-                f"({self.start:%B} to {self.end:%B %Y})"
+                f"quarter {self.quarter} of {self.fy_label} ({self.start:%B} to {self.end:%B %Y})"
             )
         return f"{self.fy_label} (April {self.year} to March {self.year + 1})"
 
