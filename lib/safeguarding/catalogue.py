@@ -100,8 +100,9 @@ class Indicator:
         in_force = {v.start: v for p in periods if (v := self.version_for(p)) is not None}
         if len(in_force) <= 1:
             return None
-        latest = in_force[max(in_force)]
-        return latest.note or f"Definition changed in {latest.start.fy_label}."
+        newest_first = [in_force[start] for start in sorted(in_force, reverse=True)]
+        notes = [v.note for v in newest_first if v.note]
+        return " ".join(notes) or f"Definition changed in {newest_first[0].start.fy_label}."
 
     def polarity_sentence(self) -> str:
         """The sentence every report gives to say which direction is good."""
