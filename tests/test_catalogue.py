@@ -90,7 +90,9 @@ def test_ni59_versions_7_then_10_working_days() -> None:
     assert ni59.version_for("2007-08") is None
     # a report spanning the change gets a footnote; one that does not, none
     spanning = [Period(2009, 4), Period(2010, 1)]
-    assert ni59.changed_definition_note(spanning) == "10 working days from 2010-11."
+    assert ni59.changed_definition_note(spanning) == (
+        "10 working days from 2010-11. Previously 7 working days (until 2009-10)."
+    )
     assert ni59.changed_definition_note([Period(2010, 1), Period(2010, 2)]) is None
 
 
