@@ -96,6 +96,15 @@ def indicator_name(ind: Indicator) -> str:
     return f"{esc(ind.label)} ({code})" if code else esc(ind.label)
 
 
+def cell_value(ind: Indicator, value: float | None) -> str:
+    """A figure for a table cell. Rates drop "per 10,000": the row's label says it, and
+    repeating it in every cell only makes the table wrap."""
+    if value is None:
+        return "n/a"
+    unit = "count" if ind.unit == "rate_per_10000" else ind.unit
+    return esc(format_value(value, unit, ind.decimals))
+
+
 def _lower_first(text: str) -> str:
     """Lower-case the first letter only (keeps "ONS", "CP" and names intact)."""
     return text[:1].lower() + text[1:]
@@ -362,10 +371,7 @@ class QuarterlyReport:
             return "n/a"
         if fig.hidden:
             return disclosure.SUPPRESSED
-        # rates: the label says "per 10,000"; repeating it in every cell only wraps the table
-        unit = "count" if indicator.unit == "rate_per_10000" else indicator.unit
-        text = esc(format_value(fig.value, unit, indicator.decimals))
-        return text + (sup("p") if fig.provisional else "")
+        return cell_value(indicator, fig.value) + (sup("p") if fig.provisional else "")
 
     @cached_property
     def assessment(self) -> pd.DataFrame:
@@ -499,13 +505,11 @@ class QuarterlyReport:
             for kind in ("england", "neighbours"):
                 comp = self._comparator(kind, ind, last_year)
                 value = None if comp is None else comp.value
-                if comp is not None and comp.period != last_year.label:
+                if comp is not None and comp.period != last_year.label and value is not None:
                     older.add(comp.period)
-                    row.append(
-                        esc(ind.format(value)) + sup(comp.period) if value is not None else "n/a"
-                    )
+                    row.append(cell_value(ind, value) + sup(comp.period))
                 else:
-                    row.append("n/a" if value is None else esc(ind.format(value)))
+                    row.append(cell_value(ind, value))
             row += [
                 self._target_text(ind, last_year),
                 self.cell(ind, last_year),
@@ -664,17 +668,23 @@ class QuarterlyReport:
         for p in periods:
             t = self.target(ind, p)
             targets.append(None if t is None or t.target is None else t.target)
+        # Counts are not comparable across authorities of different sizes: rates are.
+        comparable = ind.unit != "count"
         return charts.trend_chart(
             ind,
             labels,
             values,
-            england=comparator("england"),
-            neighbours=comparator("neighbours"),
+            england=comparator("england") if comparable else None,
+            neighbours=comparator("neighbours") if comparable else None,
             target=targets,
             own_label=self.meta.authority_name,
             suppressed=hidden,
-            caption=f"{ind.label} by quarter, {labels[0]} to {labels[-1]}: "
-            f"{self.meta.authority_name} against England, statistical neighbours and target",
+            caption=f"{ind.label} by quarter, {labels[0]} to {labels[-1]}"
+            + (
+                f": {self.meta.authority_name} against England, statistical neighbours and target"
+                if comparable
+                else f", {self.meta.authority_name}"
+            ),
         )
 
     def spc_chart(self, ind: Indicator | str, months: int = 24) -> charts.Chart:
