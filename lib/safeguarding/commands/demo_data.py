@@ -6,6 +6,7 @@ import argparse
 
 from ..demo import DEFAULT_SEED, write_demo
 from ..demo.generate import DEFAULT_YEARS
+from ..demo.write import REAL_FORMATS
 from ..periods import parse_year_range
 
 
@@ -31,11 +32,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", required=True, metavar="DIR", help="the directory to write")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
                         help=f"random seed (default {DEFAULT_SEED})")  # fmt: skip
+    parser.add_argument("--real-formats", choices=REAL_FORMATS, default="recent",
+                        help="years to also write as CIN census XML and SSDA903 CSV: all, "
+                        "recent (the last three, the default) or none")  # fmt: skip
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     years = parse_year_range(args.years)
-    out = write_demo(args.out, n_authorities=args.authorities, years=years, seed=args.seed)
+    out = write_demo(
+        args.out,
+        n_authorities=args.authorities,
+        years=years,
+        seed=args.seed,
+        real_formats=args.real_formats,
+    )
     print(f"demo data for {args.authorities} authorities, {years[0]} to {years[-1]}: {out}")
     return 0

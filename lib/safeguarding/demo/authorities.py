@@ -23,13 +23,15 @@ FREE_CODES: tuple[str, ...] = tuple(
     f"{c}" for c in [*range(901, 908), *range(944, 1000), *range(101, 200)]
 )
 
-# The demo's own five, from small (numbers too small to mean much) to large.
+# The demo's own five, from small (numbers too small to mean much) to large. Sizes are
+# children aged 0-17; kept modest so that the demo generates in seconds on first use (the
+# synthetic England of `national` goes up to a quarter of a million).
 _DEMO = (
-    ("Wexcombe", "South West", 25_000),
-    ("Harrowdale", "North East", 45_000),
-    ("Castlemere", "East Midlands", 70_000),
-    ("Brackenridge", "North West", 120_000),
-    ("Eastmarsh", "South East", 250_000),
+    ("Wexcombe", "South West", 12_000),
+    ("Harrowdale", "North East", 22_000),
+    ("Castlemere", "East Midlands", 35_000),
+    ("Brackenridge", "North West", 55_000),
+    ("Eastmarsh", "South East", 90_000),
 )
 _STEMS = [
     "Ash",

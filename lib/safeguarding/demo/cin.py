@@ -182,7 +182,7 @@ def _pathway(
     # a child's first plan may follow plans before the records began
     first_plan = plan & (plans[child] == 0)
     # the longer the simulated history, the more earlier plans are in the data themselves
-    in_data = np.minimum(0.11, 0.01 * (date - start).astype("float64") / 365.25)
+    in_data = np.minimum(0.16, 0.015 * (date - start).astype("float64") / 365.25)
     p_hidden = np.clip((share(auth, "NI65", fy) - in_data) / (1 - in_data), 0.02, 0.4)
     has_hidden[child[first_plan]] = rng.random(first_plan.sum()) < p_hidden[first_plan]
     previous = np.where(plan, plans[child] + np.where(has_hidden[child], hidden[child], 0), 0)

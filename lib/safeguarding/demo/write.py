@@ -20,6 +20,7 @@ def write_demo(
     years: Sequence[Period] | None = None,
     seed: int = DEFAULT_SEED,
     sizes: Sequence[int] | None = None,
+    real_formats: str = "recent",
 ) -> Path:
     """Generate the demo and write its data directory; returns the directory.
 
@@ -28,7 +29,13 @@ def write_demo(
     year of its 31 March reference date) and the SSDA903 return
     (``<code>/ssda903/<YYYY-YY>/{header,episodes,reviews,oc3}.csv``), and the synthetic
     ``comparators.csv``, ``neighbours.csv`` and ``targets.csv``.
+
+    ``real_formats`` says for which years the statutory-format files are written beside the
+    canonical tables: ``all``, ``recent`` (the last three years, as an analyst keeps them) or
+    ``none``. The canonical tables always cover every year.
     """
+    if real_formats not in REAL_FORMATS:
+        raise ValueError(f"real_formats must be one of {', '.join(REAL_FORMATS)}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     years = sorted({Period(p.year) for p in (years or default_years())})
@@ -45,7 +52,7 @@ def write_demo(
         own = data.for_authority(code)
         write_canonical(DataSet({n: f for n, f in own.tables.items() if n != "population"}),
                         out / code)  # fmt: skip
-        for year in years:
+        for year in _real_format_years(years, real_formats):
             formats.write_cin_census(
                 own, code, year, out / code / "cin_census" / f"cin_{year.year + 1}.xml"
             )
@@ -54,6 +61,15 @@ def write_demo(
     _csv(aggregates.neighbours_table(lists, codes), out / "neighbours.csv")
     _csv(aggregates.targets(demo, years), out / "targets.csv")
     return out
+
+
+REAL_FORMATS = ("all", "recent", "none")
+
+
+def _real_format_years(years: list[Period], real_formats: str) -> list[Period]:
+    if real_formats == "none":
+        return []
+    return years if real_formats == "all" else years[-3:]
 
 
 def _csv(frame: pd.DataFrame, path: Path) -> None:
