@@ -70,7 +70,7 @@ def test_first_run_publishes_and_records_everything(project: Path) -> None:
     assert "params/runs/2024-25-Q2.yaml" in run["params_files"]
     assert run["notebook"]["path"] == "notebooks/looked_after.ipynb"
     assert run["library"]["source_sha256"] and "pandas" in run["packages"]
-    assert set(run["timings"]) == {"execute", "render", "scan"}
+    assert set(run["timings"]) == {"identifiers", "execute", "render", "scan"}
     assert set(run["outputs"]) == {
         f"902/looked_after.{s}" for s in ("docx", "html", "ipynb", "pdf")
     }
@@ -98,6 +98,9 @@ def test_rerun_skips_and_a_changed_input_reruns_only_its_authority(project: Path
         "902/looked_after": "skipped",
     }
     assert _published(project, "902") == before
+    assert {r.reason for r in changed.rows if r.status == "ok"} == {
+        "changed: inputs (data/mini/901/referrals.csv)"
+    }
     forced = _run(project, force=True, authorities=["902"], reports=["looked_after"])
     assert _status(forced) == {"902/looked_after": "ok"}
     # a forced rebuild of unchanged inputs reuses the recorded run time: byte-identical

@@ -98,9 +98,11 @@ def run_task(task: RunTask) -> RunResult:
     executed = staging / f"{task.report}.ipynb"
     scanner = None
     try:
+        start = time.perf_counter()
         scanner = privacy.Scanner(
             privacy.identifiers_from_folder(task.data_folder), task.allowed_dates
         )
+        timings["identifiers"] = round(time.perf_counter() - start, 3)  # cached per process
         start = time.perf_counter()
         failure = _execute(task, executed)
         timings["execute"] = round(time.perf_counter() - start, 3)
@@ -404,6 +406,7 @@ def run_batch(
                 entry.authority, entry.report, "skipped", 0.0, "unchanged since the published run"
             )
             continue
+        record["why"] = why_rerun(previous, record)
         record["run_time"] = choose_run_time(options, previous, record["fingerprint"])
         record["parameters"]["run_time"] = record["run_time"]
         records[key] = record
@@ -423,7 +426,11 @@ def run_batch(
             notes.append(result.note)
         seconds = round(sum(result.timings.values()), 2)
         rows[result.key] = SummaryRow(
-            result.authority, result.report, result.status, seconds, result.reason
+            result.authority,
+            result.report,
+            result.status,
+            seconds,
+            result.reason or record.get("why", ""),
         )
         _update_manifest(manifest, result, record)
         manifest.save()
@@ -537,6 +544,32 @@ def _record(
     }
     record["fingerprint"] = fingerprint(record)
     return record
+
+
+def why_rerun(previous: dict[str, Any] | None, record: dict[str, Any]) -> str:
+    """What changed since the published run, in a few words (the summary's reason column)."""
+    if not previous:
+        return "first run"
+    changed = []
+    if previous.get("notebook", {}).get("sha256") != record["notebook"]["sha256"]:
+        changed.append("notebook")
+    if previous.get("library", {}).get("source_sha256") != record["library"]["source_sha256"]:
+        changed.append("library")
+    for part in ("inputs", "params_files"):
+        old, new = previous.get(part, {}), record[part]
+        files = sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
+        if files:
+            label = "inputs" if part == "inputs" else "params"
+            changed.append(
+                f"{label} ({files[0]}" + (f" and {len(files) - 1} more)" if len(files) > 1 else ")")
+            )
+    old_params = {k: v for k, v in previous.get("parameters", {}).items() if k != "run_time"}
+    new_params = {k: v for k, v in record["parameters"].items() if k != "run_time"}
+    if old_params != new_params:
+        changed.append("parameters")
+    if previous.get("formats") != record.get("formats"):
+        changed.append("formats")
+    return "changed: " + ", ".join(changed) if changed else "forced"
 
 
 def choose_run_time(options: BatchOptions, previous: dict | None, fingerprint_: str) -> str:

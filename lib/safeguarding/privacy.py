@@ -31,6 +31,8 @@ import calendar
 import datetime as dt
 import json
 import re
+import shutil
+import subprocess
 import zipfile
 from collections import Counter
 from collections.abc import Iterable
@@ -214,24 +216,25 @@ def _from_csv(path: Path) -> Identifiers:
     return identifiers_from_frames([frame])
 
 
-def _from_xml(path: Path) -> Identifiers:
-    from lxml import etree
+def _xml_pattern(tags: frozenset[str]) -> re.Pattern[bytes]:
+    names = "|".join(sorted(tags))
+    return re.compile(rb"<(?:[\w.-]+:)?(" + names.encode() + rb")\b[^>]*>([^<]*)<")
 
+
+_XML_VALUES = _xml_pattern(ID_COLUMNS | DOB_COLUMNS)
+
+
+def _from_xml(path: Path) -> Identifiers:
+    """Element text of the id and date-of-birth elements. A regular expression over the bytes
+    is many times faster than parsing, and a CIN census file holds nothing that could make it
+    match elsewhere (the tags are unique names)."""
     found = Identifiers()
-    ids: list[str] = []
-    dobs: list[str] = []
-    try:
-        for _, element in etree.iterparse(str(path), events=("end",), recover=True):
-            tag = etree.QName(element).localname if isinstance(element.tag, str) else ""
-            if tag in ID_COLUMNS and element.text:
-                ids.append(element.text)
-            elif tag in DOB_COLUMNS and element.text:
-                dobs.append(element.text)
-            element.clear(keep_tail=True)
-    except etree.Error:
-        return found
-    found.add_ids(ids)
-    found.add_dobs(dobs)
+    ids: set[bytes] = set()
+    dobs: set[bytes] = set()
+    for tag, value in _XML_VALUES.findall(path.read_bytes()):
+        (ids if tag.decode() in ID_COLUMNS else dobs).add(value)
+    found.add_ids(v.decode("utf-8", "replace") for v in ids)
+    found.add_dobs(v.decode("utf-8", "replace") for v in dobs)
     return found
 
 
@@ -375,9 +378,16 @@ class Scanner:
         return findings
 
     def scan_pdf(self, path: str | Path, name: str | None = None) -> list[Finding]:
+        name = name or Path(path).name
+        pages = _pdftotext_pages(Path(path))
+        if pages is not None:
+            return [
+                f
+                for number, text in enumerate(pages, start=1)
+                for f in self._findings(name, f"page {number}", text)
+            ]
         from pypdf import PdfReader
 
-        name = name or Path(path).name
         reader = PdfReader(str(path))
         findings = self._findings(name, "document information", _flatten(reader.metadata or {}))
         for number, page in enumerate(reader.pages, start=1):
@@ -405,6 +415,25 @@ class Scanner:
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
             findings.extend(self.scan_file(path, path.relative_to(base).as_posix()))
         return findings
+
+
+def _pdftotext_pages(path: Path) -> list[str] | None:
+    """Page texts by poppler's ``pdftotext`` (about 50 times faster than pypdf on pages full
+    of vector charts), or None where it is not installed (pypdf is used instead)."""
+    exe = shutil.which("pdftotext")
+    if exe is None:
+        return None
+    try:
+        done = subprocess.run(
+            [exe, "-q", "-enc", "UTF-8", str(path), "-"],
+            capture_output=True,
+            timeout=120,
+            check=True,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    pages = done.stdout.decode("utf-8", "replace").split("\f")
+    return pages[:-1] if pages and not pages[-1].strip() else pages
 
 
 def _uk_iso(d: str, m: str, y: str) -> str:
