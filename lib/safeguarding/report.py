@@ -601,7 +601,7 @@ class QuarterlyReport:
         if target != "N/A":
             parts.append(f"**Target {self.period.fy_label}:** {target}")
         row = self.assessed(ind.id)
-        if row and not _missing(row.get("england_value")):
+        if row and not _missing(row.get("england_value")) and ind.unit != "count":
             parts.append(
                 f"**England {esc(row.get('comparator_year') or '')}:** "
                 f"{esc(ind.format(row['england_value']))}"
