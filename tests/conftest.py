@@ -14,5 +14,5 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 def shared_data() -> Path:
     """``../shared/data`` (public reference files); tests using it skip when it is absent."""
     if not SHARED_DATA.is_dir():
-        pytest.skip(f"reference data folder {SHARED_DATA} is absent (a clone outside the workplace)")
+        pytest.skip(f"reference data folder {SHARED_DATA} is absent (a clone outside it)")
     return SHARED_DATA
