@@ -64,6 +64,11 @@ def events_by_team(
     dated = dated.reset_index(drop=True)
     dated["_row"] = range(len(dated))
     alloc = teams[["child_id", "team", "start_date", "end_date"]]
+    # only allocations open on some day of the window can hold one of its events; dropping the
+    # others first keeps the merge to about a year of allocations, not the whole history
+    alloc = alloc[
+        (alloc["start_date"] <= hi) & (alloc["end_date"].isna() | (alloc["end_date"] > lo))
+    ]
     merged = dated.merge(alloc, on="child_id", how="left")
     live = (merged["start_date"] <= merged["_when"]) & (
         merged["end_date"].isna() | (merged["end_date"] > merged["_when"])
