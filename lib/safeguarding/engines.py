@@ -69,6 +69,7 @@ PRELOAD: tuple[str, ...] = (
     "safeguarding.disclosure",
     "safeguarding.charts",
     "safeguarding.activity",
+    "safeguarding.summary",
     "safeguarding.report",
 )
 

@@ -34,7 +34,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import __version__, activity, charts, disclosure
+from . import __version__, charts, disclosure
 from .catalogue import Catalogue, Indicator, format_value
 from .catalogue import catalogue as builtin_catalogue
 from .markup import (
@@ -52,6 +52,7 @@ from .markup import (
     sup,
 )
 from .periods import Period, parse_period
+from .summary import AuthoritySummary, records_summary
 
 META_MIME = "application/vnd.safeguarding.meta+json"
 RAG_WORDS = {"green": "Green", "amber": "Amber", "red": "Red", "none": "No target"}
@@ -310,7 +311,9 @@ class ReportInputs:
     comparators: Any = None  # safeguarding.comparators.Comparators
     catalogue: Catalogue | None = None
     commentary: Callable[[str], tuple[str, str]] | None = None  # indicator -> (text, mode)
-    data: Any = None  # safeguarding.dataset.DataSet (teams, sources, issues)
+    # teams, sources and warnings: a safeguarding.summary.AuthoritySummary, or a DataSet
+    # (summarised for the authority when the report is made)
+    data: Any = None
     neighbour_average: str = "mean"
     conclusion: str = ""
     extra_sources: Sequence[tuple[str, str]] = ()  # (label, sha256) e.g. params files
@@ -331,6 +334,7 @@ class QuarterlyReport:
         self.period = meta.period
         own = inputs.outturns[inputs.outturns["authority"].astype(str) == meta.authority]
         self.figures = mask_outturns(own, self.catalogue, meta.audience)
+        self.records = _records(inputs.data, meta.authority, self.period)
         self._index = {(r["indicator"], r["period"]): r for r in self.figures.to_dict("records")}
 
     # -- construction from the project ---------------------------------------------------------
@@ -707,21 +711,13 @@ class QuarterlyReport:
         return charts.spc_chart(ind, labels, values, result)
 
     # -- activity, data quality, conclusion, provenance -------------------------------------------
-    def _teams(self) -> pd.DataFrame | None:
-        data = self.inputs.data
-        if data is None or not data.has("teams"):
-            return None
-        teams = data.table("teams")
-        return teams[teams["authority"] == self.meta.authority]
-
     def caseloads(self, case_types: Sequence[str] | None = None) -> Fragment:
         """Children by case type and team at the quarter's end, with totals (and c)."""
         blocks: list[Block] = [Heading(3, "Caseloads by team and case type", "caseloads")]
-        teams = self._teams()
-        if teams is None or teams.empty:
+        table = None if self.records is None else self.records.caseloads
+        if table is None:
             blocks.append(Para("No team allocations were supplied for this authority."))
             return Fragment(blocks)
-        table = activity.caseloads(teams, self.period.end)
         if case_types:  # matched without regard to case: systems spell them differently
             wanted = {c.lower() for c in case_types}
             table = table.loc[[c for c in table.index if c.lower() in wanted]]
@@ -760,15 +756,19 @@ class QuarterlyReport:
 
     def activity_by_team(self, table: str, date_column: str, title: str) -> Fragment:
         """Events in the financial year to date by team (e.g. assessments, conferences)."""
+        from .summary import ACTIVITY_EVENTS
+
+        if (table, date_column) not in ACTIVITY_EVENTS:
+            raise ValueError(
+                f"no events by team for {table}.{date_column}; the dated events are: "
+                + ", ".join(f"{t}.{c}" for t, c in ACTIVITY_EVENTS)
+            )
         blocks: list[Block] = [Heading(3, esc(title), f"activity-{slug(table)}")]
-        teams, data = self._teams(), self.inputs.data
-        if teams is None or data is None or not data.has(table):
+        counts = None if self.records is None else self.records.events.get((table, date_column))
+        if counts is None:
             blocks.append(Para("No team allocations were supplied for this authority."))
             return Fragment(blocks)
-        events = data.table(table)
-        events = events[events["authority"] == self.meta.authority]
         start, end = self.period.window("year_to_date")
-        counts = activity.events_by_team(events, date_column, teams, start, end)
         shares = disclosure.display_shares(counts, self.meta.audience)
         rows = [[esc(t), r["count"], r["share"]] for t, r in shares.iterrows()]
         rows[-1] = [f"**{c}**" for c in rows[-1]]
@@ -779,12 +779,7 @@ class QuarterlyReport:
     def data_quality(self) -> Fragment:
         """What the loaders warned about, in a sentence per rule."""
         blocks: list[Block] = [Heading(2, "Data quality", "data-quality")]
-        data = self.inputs.data
-        warnings = (
-            []
-            if data is None
-            else [w for w in data.warnings if w.authority in (None, self.meta.authority)]
-        )
+        warnings = [] if self.records is None else self.records.warnings
         if not warnings:
             blocks.append(
                 Para(
@@ -793,12 +788,9 @@ class QuarterlyReport:
                 )
             )
             return Fragment(blocks)
-        by_rule: dict[str, list[Any]] = {}
-        for w in warnings:
-            by_rule.setdefault(w.rule, []).append(w)
         rows = [
-            [esc(rule), self._record_count(len(items)), esc(items[0].message)]
-            for rule, items in sorted(by_rule.items())
+            [esc(rule), self._record_count(count), esc(message)]
+            for rule, count, message in warnings
         ]
         blocks.append(
             Table(
@@ -846,7 +838,7 @@ class QuarterlyReport:
                 "are in the quarter's manifest."
             )
         )
-        rows = provenance_rows(self.inputs.data, self.meta.authority)
+        rows = provenance_rows(self.records)
         rows += [[esc(label), "", f"`{digest}`"] for label, digest in self.inputs.extra_sources]
         if rows:
             blocks.append(
@@ -893,6 +885,13 @@ class SectionGroup:
             section._ipython_display_()
 
 
+def _records(data: Any, authority: str, period: Period) -> AuthoritySummary | None:
+    """What the report shows from the records: the summary given, or a data set's summary."""
+    if data is None or isinstance(data, AuthoritySummary):
+        return data
+    return records_summary(data, authority, period)
+
+
 def code_version() -> str:
     """The git commit of the library (with ``+changes`` if the tree is dirty), else 'unknown'."""
     root = Path(__file__).resolve().parents[2]
@@ -909,14 +908,13 @@ def code_version() -> str:
     return commit or "unknown"
 
 
-def provenance_rows(data: Any, authority: str) -> list[list[str]]:
+def provenance_rows(records: AuthoritySummary | None) -> list[list[str]]:
     """One row per kind of input: extract dates, file count and a combined SHA-256."""
-    if data is None:
+    if records is None:
         return []
     groups: dict[str, list[Any]] = {}
-    for s in data.sources:
-        if s.authority in (None, authority):
-            groups.setdefault(s.kind, []).append(s)
+    for s in records.sources:
+        groups.setdefault(s.kind, []).append(s)
     rows = []
     for kind, sources in sorted(groups.items()):
         dates = sorted(s.extract_date for s in sources if s.extract_date)
@@ -933,25 +931,6 @@ def provenance_rows(data: Any, authority: str) -> list[list[str]]:
 
 
 # --- construction from the project ------------------------------------------------------------
-SPC_MONTHS = 24
-TREND_QUARTERS = 8
-# The monthly series each report charts with SPC (computing months costs time: only these).
-SPC_INDICATORS = {
-    "quarterly_scorecard": (),
-    "child_protection": ("CPP_AT_END", "NI65"),
-    "looked_after": ("CLA_AT_END",),
-}
-
-
-def report_periods(quarter: Period) -> tuple[list[Period], list[Period]]:
-    """The periods a report shows: quarters and years (the indicators' own windows), and the
-    months of its SPC charts (each month on its own)."""
-    quarters = {quarter.shift(-i) for i in range(TREND_QUARTERS)} | set(quarter.quarters())
-    quarters = {q for q in quarters if q <= quarter}
-    years = {quarter.financial_year.shift(-1), quarter.financial_year.shift(-2)}
-    last_month = Period(quarter.year, month=3 * quarter.quarter)
-    months = [last_month.shift(-i) for i in range(SPC_MONTHS - 1, -1, -1)]
-    return sorted(quarters | years), months
 
 
 def _meta_from_project(
@@ -1000,12 +979,12 @@ def build_report(
     data_dir: str | Path,
     run_time: str,
 ) -> QuarterlyReport:
-    """Read the project's parameters and data, compute and mask the figures, and build."""
+    """Read the project's parameters and the authority's summary (cached, else built from
+    its records), and build."""
     from . import params
     from .comparators import Comparators
     from .dataset import sha256_file
-    from .indicators import compute
-    from .loaders import read_data_dir
+    from .summary import summary_for
 
     disclosure.check_audience(audience)
     authority = str(authority)
@@ -1017,15 +996,9 @@ def build_report(
         folder = project.root / folder
     if not folder.is_dir():
         ensure_demo(folder)
-    data = read_data_dir(folder, authorities=[authority])
+    summary = summary_for(project, folder, authority, period)
     cat = project.catalogue()
-    periods, months = report_periods(period)
-    figures = compute(data, periods, catalogue=cat)
-    frames = [figures]
-    spc_ids = [i for i in SPC_INDICATORS.get(report, ()) if i in cat]
-    if spc_ids:
-        frames.append(compute(data, months, spc_ids, catalogue=cat, window="in_period"))
-    outturns = pd.concat(frames, ignore_index=True)
+    outturns = summary.report_outturns(report, cat)
     comp_file = project.settings.comparators_file or folder / "comparators.csv"
     comparators = (
         Comparators.from_csv(comp_file, cat, neighbour_average=project.settings.neighbour_average)
@@ -1041,7 +1014,7 @@ def build_report(
         comparators=comparators,
         catalogue=cat,
         commentary=lambda ind: project.commentary(authority, period, ind),
-        data=data,
+        data=summary,
         neighbour_average=project.settings.neighbour_average,
         extra_sources=extra,
     )

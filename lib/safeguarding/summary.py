@@ -1,0 +1,282 @@
+"""What a report needs from one authority's records for one quarter, computed once and cached.
+
+Reading an authority's record-level data (every canonical table, years of it) and computing
+its indicators costs seconds; three reports per authority used to do it three times. An
+:class:`AuthoritySummary` holds everything the reports take from the records:
+
+- ``outturns``: every computable indicator for every quarter and year a report shows
+  (:func:`report_periods`), and ``monthly``: the SPC indicators month by month;
+- ``caseloads`` (children by case type and team at the quarter's end) and ``events`` (events
+  in the financial year to date by team, for every dated event table);
+- ``warnings``: the loaders' data-quality warnings counted by rule, with the first message
+  (messages never hold input values; :attr:`Issue.value <safeguarding.validation.Issue>`
+  is dropped here);
+- ``sources``: the input files with their SHA-256 checksums and extract dates.
+
+It holds aggregates only: no child identifier, date of birth or postcode, no row of any
+table. :func:`summarise` builds summaries for many authorities in one vectorised pass of
+:func:`safeguarding.indicators.compute`; :func:`summary_for` returns a cached one when its
+key still matches, else builds and caches it (an analyst's notebook and the batch alike).
+
+The cache lives in ``<project>/.cache/summaries/`` (git-ignored), one file per data folder,
+quarter and authority. Its key is the format version, the library's source hash, the local
+indicators file's checksum, the data folder, the quarter and the (path, size, mtime_ns) of
+the authority's input files; anything else and the summary is rebuilt. Delete the folder to
+clear it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .dataset import DataSet, Source
+from .periods import Period, parse_period
+from .schema import TABLES
+
+SUMMARY_VERSION = 1
+CACHE_DIR = Path(".cache") / "summaries"
+
+SPC_MONTHS = 24
+TREND_QUARTERS = 8
+# The monthly series each report charts with SPC (computing months costs time: only these).
+SPC_INDICATORS: dict[str, tuple[str, ...]] = {
+    "quarterly_scorecard": (),
+    "child_protection": ("CPP_AT_END", "NI65"),
+    "looked_after": ("CLA_AT_END",),
+}
+# (table, date column) of every dated event a report may count by team: all record tables'
+# dates except dates of birth (not events) and the allocations themselves.
+ACTIVITY_EVENTS: tuple[tuple[str, str], ...] = tuple(
+    (name, column)
+    for name, spec in TABLES.items()
+    if name not in ("teams", "population")
+    for column in spec.date_columns
+    if column != "dob"
+)
+# Files in the data folder every authority's load reads besides its own folder.
+SHARED_FILES = ("population.csv", "authorities.csv")
+
+
+def report_periods(quarter: Period) -> tuple[list[Period], list[Period]]:
+    """The periods a report shows: quarters and years (the indicators' own windows), and the
+    months of its SPC charts (each month on its own)."""
+    quarters = {quarter.shift(-i) for i in range(TREND_QUARTERS)} | set(quarter.quarters())
+    quarters = {q for q in quarters if q <= quarter}
+    years = {quarter.financial_year.shift(-1), quarter.financial_year.shift(-2)}
+    last_month = Period(quarter.year, month=3 * quarter.quarter)
+    months = [last_month.shift(-i) for i in range(SPC_MONTHS - 1, -1, -1)]
+    return sorted(quarters | years), months
+
+
+@dataclass
+class AuthoritySummary:
+    """One authority's records for one quarter, reduced to what the reports show."""
+
+    authority: str
+    quarter: str  # canonical label
+    outturns: pd.DataFrame = field(default_factory=pd.DataFrame)
+    monthly: pd.DataFrame = field(default_factory=pd.DataFrame)
+    caseloads: pd.DataFrame | None = None  # None: no team allocations for the authority
+    events: dict[tuple[str, str], pd.Series] = field(default_factory=dict)  # absent: no data
+    warnings: list[tuple[str, int, str]] = field(default_factory=list)  # rule, count, message
+    sources: list[Source] = field(default_factory=list)
+
+    def report_outturns(self, report: str, catalogue: Any) -> pd.DataFrame:
+        """The figures ``report`` uses: every period's, then its SPC indicators' months (the
+        rows and order one ``compute`` call per part gives)."""
+        frames = [self.outturns]
+        spc_ids = [i for i in SPC_INDICATORS.get(report, ()) if i in catalogue]
+        if spc_ids:
+            monthly = self.monthly
+            frames += [monthly[monthly["indicator"] == i] for i in spc_ids]
+        return pd.concat(frames, ignore_index=True)
+
+
+def records_summary(data: DataSet, authority: str, quarter: Period | str) -> AuthoritySummary:
+    """The record-derived parts (activity, warnings, sources) of ``authority``'s summary,
+    without outturns. The reports built from frames (tests) pass a :class:`DataSet`."""
+    from . import activity
+
+    period = parse_period(quarter)
+    summary = AuthoritySummary(authority, period.label)
+    teams = None
+    if data.has("teams"):
+        teams = data.table("teams")
+        teams = teams[teams["authority"] == authority]
+    if teams is not None and not teams.empty:
+        summary.caseloads = activity.caseloads(teams, period.end)
+    if teams is not None:
+        start, end = period.window("year_to_date")
+        own: dict[str, pd.DataFrame] = {}
+        for table, column in ACTIVITY_EVENTS:
+            if data.has(table):
+                if table not in own:
+                    events = data.table(table)
+                    own[table] = events[events["authority"] == authority]
+                summary.events[(table, column)] = activity.events_by_team(
+                    own[table], column, teams, start, end
+                )
+    by_rule: dict[str, list[str]] = {}
+    for w in data.warnings:
+        if w.authority in (None, authority):
+            by_rule.setdefault(w.rule, []).append(w.message)
+    summary.warnings = [(rule, len(m), m[0]) for rule, m in sorted(by_rule.items())]
+    summary.sources = [s for s in data.sources if s.authority in (None, authority)]
+    return summary
+
+
+def summarise(
+    parts: Mapping[str, DataSet], quarter: Period | str, catalogue: Any
+) -> dict[str, AuthoritySummary]:
+    """Summaries of several authorities (``parts``: each one's own data set, as
+    ``read_data_dir(folder, [code])`` gives it), their indicators in one vectorised pass."""
+    from .indicators import compute
+    from .indicators.engine import RECORD_TABLES_EXCLUDED
+
+    period = parse_period(quarter)
+    periods, months = report_periods(period)
+    spc_ids = list(
+        dict.fromkeys(i for ids in SPC_INDICATORS.values() for i in ids if i in catalogue)
+    )
+    # A table supplied with no rows counts as supplied when an authority is computed alone,
+    # but as not supplied beside others that have rows: such an authority is computed alone.
+    alone = [
+        [code]
+        for code, data in parts.items()
+        if any(not len(f) for n, f in data.tables.items() if n not in RECORD_TABLES_EXCLUDED)
+    ]
+    together = [code for code in parts if [code] not in alone]
+    groups = ([together] if together else []) + alone
+    summaries: dict[str, AuthoritySummary] = {}
+    for group in groups:
+        data = parts[group[0]] if len(group) == 1 else DataSet.combine([parts[c] for c in group])
+        outturns = compute(data, periods, catalogue=catalogue)
+        monthly = compute(data, months, spc_ids, catalogue=catalogue, window="in_period")
+        for code in group:
+            summary = records_summary(parts[code], code, period)
+            summary.outturns = _own(outturns, code)
+            summary.monthly = _own(monthly, code)
+            summaries[code] = summary
+    return summaries
+
+
+def _own(frame: pd.DataFrame, code: str) -> pd.DataFrame:
+    return frame[frame["authority"] == code].reset_index(drop=True)
+
+
+# --- the cache -----------------------------------------------------------------------------
+
+
+def input_files(folder: Path, authority: str) -> list[Path]:
+    """The files an authority's load reads: its own folder's files and the shared ones."""
+    own = folder / authority
+    files = sorted(p for p in own.iterdir() if p.is_file()) if own.is_dir() else []
+    return files + [folder / name for name in SHARED_FILES if (folder / name).is_file()]
+
+
+def cache_key(
+    folder: Path, authority: str, quarter: Period | str, indicators_file: Path | None
+) -> dict[str, Any]:
+    """What a cached summary must match to be reused (see the module docstring)."""
+    from .dataset import sha256_file
+    from .manifest import library_source_sha256
+
+    folder = folder.resolve()
+    return {
+        "version": SUMMARY_VERSION,
+        "library": library_source_sha256(),
+        "indicators": sha256_file(indicators_file) if indicators_file else None,
+        "folder": str(folder),
+        "authority": authority,
+        "quarter": parse_period(quarter).label,
+        "files": [
+            (p.relative_to(folder).as_posix(), s.st_size, s.st_mtime_ns)
+            for p in input_files(folder, authority)
+            for s in [p.stat()]
+        ],
+    }
+
+
+def cache_path(root: Path, key: Mapping[str, Any]) -> Path:
+    """``<root>/.cache/summaries/<data folder hash>/<quarter>/<authority>.pickle``."""
+    where = hashlib.sha256(key["folder"].encode()).hexdigest()[:16]
+    quarter = key["quarter"].replace(" ", "-")
+    return root / CACHE_DIR / where / quarter / f"{key['authority']}.pickle"
+
+
+def load_cached(root: Path, key: Mapping[str, Any]) -> AuthoritySummary | None:
+    """The cached summary for ``key``, or None when there is none or it is stale."""
+    path = cache_path(root, key)
+    try:
+        with open(path, "rb") as handle:
+            stored = pickle.load(handle)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        return None  # absent or unreadable: rebuilt
+    if not isinstance(stored, dict) or stored.get("key") != key:
+        return None
+    return stored.get("summary")
+
+
+def save(root: Path, key: Mapping[str, Any], summary: AuthoritySummary) -> Path:
+    """Write atomically: a concurrent reader sees the old file or the new, never half."""
+    path = cache_path(root, key)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("wb", dir=path.parent, suffix=".tmp", delete=False) as tmp:
+        pickle.dump({"key": dict(key), "summary": summary}, tmp, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp.name, path)
+    return path
+
+
+def summary_for(
+    project: Any, folder: Path, authority: str, quarter: Period | str
+) -> AuthoritySummary:
+    """``authority``'s summary: the cached one while its key matches, else built from the
+    records (raising :class:`~safeguarding.validation.InputError` as the loaders do) and
+    cached."""
+    from .loaders import read_data_dir
+
+    key = cache_key(folder, authority, quarter, project.settings.indicators_file)
+    cached = load_cached(project.root, key)
+    if cached is not None:
+        return cached
+    data = read_data_dir(folder, authorities=[authority])
+    summary = summarise({authority: data}, quarter, project.catalogue())[authority]
+    save(project.root, key, summary)
+    return summary
+
+
+def ensure(
+    project: Any, folder: Path, authorities: Iterable[str], quarter: Period | str
+) -> list[str]:
+    """Build and cache the summaries ``authorities`` lack (or have out of date), their
+    indicators in one vectorised pass. Returns the codes whose records could not be read: no
+    summary is cached for them, so their reports raise the loaders' error when built, exactly
+    as without the cache."""
+    from .loaders import read_data_dir
+    from .validation import InputError
+
+    keys = {}
+    for code in authorities:
+        key = cache_key(folder, code, quarter, project.settings.indicators_file)
+        if load_cached(project.root, key) is None:
+            keys[code] = key
+    parts: dict[str, DataSet] = {}
+    failed = []
+    for code in keys:
+        try:
+            parts[code] = read_data_dir(folder, authorities=[code])
+        except InputError:
+            failed.append(code)
+    if parts:
+        for code, summary in summarise(parts, quarter, project.catalogue()).items():
+            save(project.root, keys[code], summary)
+    return failed
