@@ -102,3 +102,23 @@ def test_the_cache_holds_no_child_level_value(project: params.Project) -> None:
     records = summary.records_summary(data, "901", QUARTER)
     assert records.warnings == [("odd", 1, "looks odd")]
     assert child not in pickle.dumps(records).decode("latin-1")
+
+
+def test_the_batch_prepares_each_authority_once(
+    project: params.Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from safeguarding.batch import BatchOptions, run_batch
+
+    collected: list[str] = []
+    real = privacy.identifiers_from_folder
+
+    def counting(folder):
+        collected.append(Path(folder).name)
+        return real(folder)
+
+    monkeypatch.setattr(privacy, "identifiers_from_folder", counting)
+    options = BatchOptions(QUARTER, root=project.root, jobs=1, formats=(), progress=False)
+    assert run_batch(options).exit_code == 0
+    assert sorted(collected) == ["901", "902"]  # not once per report
+    cached = sorted(p.name for p in (project.root / summary.CACHE_DIR).rglob("*.pickle"))
+    assert cached == ["901.pickle", "902.pickle"]

@@ -28,7 +28,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -62,6 +62,9 @@ class RunTask:
     engine: str
     formats: tuple[str, ...]
     timeout: int
+    # the authority's child-level values for the scan, collected once per batch (None: the
+    # worker reads them from data_folder itself)
+    identifiers: privacy.Identifiers | None = None
 
 
 @dataclass
@@ -99,10 +102,11 @@ def run_task(task: RunTask) -> RunResult:
     scanner = None
     try:
         start = time.perf_counter()
-        scanner = privacy.Scanner(
-            privacy.identifiers_from_folder(task.data_folder), task.allowed_dates
-        )
-        timings["identifiers"] = round(time.perf_counter() - start, 3)  # cached per process
+        identifiers = task.identifiers
+        if identifiers is None:
+            identifiers = privacy.identifiers_from_folder(task.data_folder)
+        scanner = privacy.Scanner(identifiers, task.allowed_dates)
+        timings["identifiers"] = round(time.perf_counter() - start, 3)
         start = time.perf_counter()
         failure = _execute(task, executed)
         timings["execute"] = round(time.perf_counter() - start, 3)
@@ -224,20 +228,13 @@ def local_executor(jobs: int, worker_log: Path | None = None) -> Executor:
         return serial_executor
 
     def execute(tasks: Sequence[RunTask], on_result: OnResult) -> None:
-        import multiprocessing
         from concurrent.futures import ProcessPoolExecutor, as_completed
         from concurrent.futures.process import BrokenProcessPool
 
-        # forkserver: workers start from a clean process (no threads or sockets inherited)
-        # that has imported the library once
-        methods = multiprocessing.get_all_start_methods()
-        context = multiprocessing.get_context("forkserver" if "forkserver" in methods else None)
-        if "forkserver" in methods:
-            context.set_forkserver_preload(["safeguarding.batch"])
         workers = min(jobs, len(tasks))
         with ProcessPoolExecutor(
             workers,
-            mp_context=context,
+            mp_context=_mp_context(),
             initializer=_worker_start,
             initargs=(str(worker_log) if worker_log else None,),
         ) as pool:
@@ -412,6 +409,14 @@ def run_batch(
         records[key] = record
         tasks.append(_task(project, entry, record, data_dir, staging_root / key, options))
 
+    prepare_seconds = 0.0
+    if tasks:
+        start = time.perf_counter()
+        codes = list(dict.fromkeys(t.authority for t in tasks))
+        identifiers = prepare(project, data_dir, period.label, codes, options.jobs, notes)
+        tasks = [replace(t, identifiers=identifiers.get(t.authority)) for t in tasks]
+        prepare_seconds = time.perf_counter() - start
+
     done = 0
 
     def on_result(result: RunResult) -> None:
@@ -453,8 +458,108 @@ def run_batch(
         if run_key(e.authority, e.report) in rows
     ]
     summary = BatchSummary(period.label, ordered, notes, manifest.path, None)
-    summary.log = _write_batch_log(logs, summary, options, time.perf_counter() - started)
+    summary.log = _write_batch_log(
+        logs, summary, options, time.perf_counter() - started, prepare_seconds
+    )
     return summary
+
+
+# --- preparing the authorities: summaries and identifiers, once each -------------------------
+
+CHUNK = 16  # authorities per preparing task: bounds a worker's memory, keeps the pass vectorised
+
+
+def prepare(
+    project: Project,
+    data_dir: Path,
+    quarter: str,
+    authorities: Sequence[str],
+    jobs: int | None,
+    notes: list[str],
+) -> dict[str, privacy.Identifiers]:
+    """Before any notebook runs: build the authorities' missing or stale summaries (read
+    once, indicators computed in one vectorised pass per chunk; see
+    :mod:`safeguarding.summary`) and collect each one's identifiers for the privacy scan.
+
+    Chunks of authorities, balanced by input size, run in parallel worker processes. Nothing
+    here fails a run: an authority whose records cannot be read gets no summary, so its
+    notebooks raise the loaders' error themselves, and an authority whose identifiers could
+    not be collected is left to its workers (which fail the run with the reason).
+    """
+    chunks = _chunks(data_dir, authorities, jobs or os.cpu_count() or 1)
+    args = [(str(project.root), str(data_dir), quarter, chunk) for chunk in chunks]
+    found: dict[str, privacy.Identifiers] = {}
+    results: list[Any] = []
+    if len(chunks) <= 1 or (jobs or os.cpu_count() or 1) <= 1:
+        results = [_guarded_prepare(a) for a in args]
+    else:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(
+            min(len(chunks), jobs or os.cpu_count() or 1), mp_context=_mp_context()
+        ) as pool:
+            results = list(pool.map(_guarded_prepare, args))
+    for result in results:
+        if isinstance(result, str):
+            notes.append(f"preparing the summaries failed ({result}); the reports built them")
+        else:
+            found.update(result)
+    return found
+
+
+def _chunks(data_dir: Path, authorities: Sequence[str], jobs: int) -> list[list[str]]:
+    """At least ``jobs`` chunks of at most :data:`CHUNK` authorities, balanced by the bytes
+    of their inputs (the largest first, each into the lightest chunk)."""
+
+    def size(code: str) -> int:
+        folder = data_dir / code
+        return (
+            sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+            if folder.is_dir()
+            else 0
+        )
+
+    sizes = {code: size(code) for code in authorities}
+    count = min(len(authorities), max(jobs, -(-len(authorities) // CHUNK)))
+    bins: list[list[str]] = [[] for _ in range(count)]
+    loads = [0] * count
+    for code in sorted(authorities, key=lambda c: -sizes[c]):
+        i = loads.index(min(loads))
+        bins[i].append(code)
+        loads[i] += sizes[code]
+    return [b for b in bins if b]
+
+
+def _guarded_prepare(args: tuple[str, str, str, list[str]]) -> dict[str, privacy.Identifiers] | str:
+    try:
+        return _prepare_chunk(*args)
+    except Exception as exc:  # noqa: BLE001 - the runs still work without the cache
+        return one_line(f"{type(exc).__name__}: {exc}")
+
+
+def _prepare_chunk(
+    root: str, data_dir: str, quarter: str, authorities: list[str]
+) -> dict[str, privacy.Identifiers]:
+    from . import summary
+
+    summary.ensure(load_project(root), Path(data_dir), authorities, quarter)
+    found = {}
+    for code in authorities:
+        with contextlib.suppress(Exception):  # the run's worker tries again and reports it
+            found[code] = privacy.identifiers_from_folder(Path(data_dir) / code)
+    return found
+
+
+def _mp_context() -> Any:
+    """forkserver: workers start from a clean process (no threads or sockets inherited) that
+    has imported the library once."""
+    import multiprocessing
+
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else None)
+    if "forkserver" in methods:
+        context.set_forkserver_preload(["safeguarding.batch"])
+    return context
 
 
 def _check_selection(project: Project, entries: Sequence[RunEntry], options: BatchOptions) -> None:
@@ -710,12 +815,17 @@ def _write_index(quarter_dir: Path, manifest: Manifest, project: Project, notes:
 
 
 def _write_batch_log(
-    logs: Path, summary: BatchSummary, options: BatchOptions, seconds: float
+    logs: Path, summary: BatchSummary, options: BatchOptions, seconds: float, prepare: float
 ) -> Path:
     stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S")
     path = logs / f"batch-{stamp}.log"
     settings = {k: v for k, v in asdict(options).items() if k not in ("scheduler",)}
-    text = [f"batch {stamp}: {settings}", f"seconds: {seconds:.1f}", "", summary.table()]
+    text = [
+        f"batch {stamp}: {settings}",
+        f"seconds: {seconds:.1f} (of which preparing summaries and identifiers: {prepare:.1f})",
+        "",
+        summary.table(),
+    ]
     text += [f"note: {n}" for n in summary.notes]
     path.write_text("\n".join(text) + "\n", encoding="utf-8")
     return path
