@@ -16,3 +16,14 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"reference data folder {SHARED_DATA} is absent (a clone outside it)")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def small_demo(tmp_path_factory) -> Path:
+    """A small demo data folder (authorities 901 and 902, 2021-22 to 2024-25) for the tests
+    that execute the real report notebooks: enough years for a 2024-25 Q2 report's trends."""
+    from safeguarding.demo import write_demo
+    from safeguarding.periods import period_range
+
+    folder = tmp_path_factory.mktemp("small-demo")
+    return write_demo(folder, n_authorities=2, years=period_range("2021-22", "2024-25"))

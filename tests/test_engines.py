@@ -123,14 +123,13 @@ def test_warm_kernel_state_is_reset(project: Path, tmp_path: Path) -> None:
 REAL_REPORTS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
-@pytest.mark.skipif(
-    not REAL_REPORTS or not (ROOT / "data" / "demo").is_dir(),
-    reason="report notebooks or the demo data are not there yet",
-)
 @pytest.mark.parametrize("notebook", REAL_REPORTS, ids=lambda p: p.stem)
-def test_fast_equals_papermill_on_a_report_notebook(notebook: Path, tmp_path: Path) -> None:
+def test_fast_equals_papermill_on_a_report_notebook(
+    notebook: Path, tmp_path: Path, small_demo: Path
+) -> None:
     params = _params(
         ROOT,
+        data_dir=str(small_demo),
         authority="902",
         report=notebook.stem,
         committee="scrutiny"

@@ -28,23 +28,8 @@ REPORTS = {
 
 
 @pytest.fixture(scope="module")
-def demo_dir(tmp_path_factory) -> Path:
-    demo = pytest.importorskip("safeguarding.demo")
-    folder = tmp_path_factory.mktemp("demo-data")
-    write_demo = getattr(demo, "write_demo", None)
-    if write_demo is not None:
-        write_demo(folder)
-        return folder
-    from safeguarding.dataset import write_canonical
-    from safeguarding.periods import period_range
-
-    data = demo.generate(2, years=period_range("2022-23", "2024-25"))
-    for code in data.authorities:
-        part = data.for_authority(code)
-        part.tables.pop("population", None)
-        write_canonical(part, folder / code)
-    data.table("population").to_csv(folder / "population.csv", index=False)
-    return folder
+def demo_dir(small_demo) -> Path:
+    return small_demo
 
 
 @pytest.fixture(scope="module")
