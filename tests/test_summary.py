@@ -122,3 +122,30 @@ def test_the_batch_prepares_each_authority_once(
     assert sorted(collected) == ["901", "902"]  # not once per report
     cached = sorted(p.name for p in (project.root / summary.CACHE_DIR).rglob("*.pickle"))
     assert cached == ["901.pickle", "902.pickle"]
+
+
+def test_comparators_are_read_once_while_unchanged(
+    project: params.Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from safeguarding import report
+    from safeguarding.comparators import Comparators
+
+    path = project.data_dir / "comparators.csv"
+    path.write_text("indicator,period,area,value,authority\nNI65,2023-24,England,22.0,\n")
+    reads: list[str] = []
+    real = Comparators.from_csv.__func__
+
+    def counting(cls, file, *args, **kwargs):
+        reads.append(str(file))
+        return real(cls, file, *args, **kwargs)
+
+    monkeypatch.setattr(Comparators, "from_csv", classmethod(counting))
+    cat = project.catalogue()
+    first = report.comparators_for(project, path, cat)
+    again = report.comparators_for(project, path, cat)
+    assert len(reads) == 1 and again.england("NI65", "2023-24") == first.england("NI65", "2023-24")
+    path.write_text("indicator,period,area,value,authority\nNI65,2023-24,England,23.5,\n")
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    assert report.comparators_for(project, path, cat).england("NI65", "2023-24").value == 23.5
+    assert len(reads) == 2

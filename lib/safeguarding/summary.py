@@ -28,9 +28,6 @@ clear it.
 from __future__ import annotations
 
 import hashlib
-import os
-import pickle
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,12 +35,13 @@ from typing import Any
 
 import pandas as pd
 
+from . import cache
 from .dataset import DataSet, Source
 from .periods import Period, parse_period
 from .schema import TABLES
 
 SUMMARY_VERSION = 1
-CACHE_DIR = Path(".cache") / "summaries"
+CACHE_DIR = cache.CACHE_DIR / "summaries"
 
 SPC_MONTHS = 24
 TREND_QUARTERS = 8
@@ -187,22 +185,14 @@ def cache_key(
     folder: Path, authority: str, quarter: Period | str, indicators_file: Path | None
 ) -> dict[str, Any]:
     """What a cached summary must match to be reused (see the module docstring)."""
-    from .dataset import sha256_file
-    from .manifest import library_source_sha256
-
     folder = folder.resolve()
     return {
         "version": SUMMARY_VERSION,
-        "library": library_source_sha256(),
-        "indicators": sha256_file(indicators_file) if indicators_file else None,
+        **cache.library_key(indicators_file),
         "folder": str(folder),
         "authority": authority,
         "quarter": parse_period(quarter).label,
-        "files": [
-            (p.relative_to(folder).as_posix(), s.st_size, s.st_mtime_ns)
-            for p in input_files(folder, authority)
-            for s in [p.stat()]
-        ],
+        "files": cache.file_stamps(input_files(folder, authority), folder),
     }
 
 
@@ -215,25 +205,11 @@ def cache_path(root: Path, key: Mapping[str, Any]) -> Path:
 
 def load_cached(root: Path, key: Mapping[str, Any]) -> AuthoritySummary | None:
     """The cached summary for ``key``, or None when there is none or it is stale."""
-    path = cache_path(root, key)
-    try:
-        with open(path, "rb") as handle:
-            stored = pickle.load(handle)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-        return None  # absent or unreadable: rebuilt
-    if not isinstance(stored, dict) or stored.get("key") != key:
-        return None
-    return stored.get("summary")
+    return cache.load(cache_path(root, key), key)
 
 
 def save(root: Path, key: Mapping[str, Any], summary: AuthoritySummary) -> Path:
-    """Write atomically: a concurrent reader sees the old file or the new, never half."""
-    path = cache_path(root, key)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("wb", dir=path.parent, suffix=".tmp", delete=False) as tmp:
-        pickle.dump({"key": dict(key), "summary": summary}, tmp, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp.name, path)
-    return path
+    return cache.save(cache_path(root, key), key, summary)
 
 
 def summary_for(
