@@ -9,9 +9,10 @@ import pandas as pd
 import pytest
 from lxml import etree
 from safeguarding.cli import main
-from safeguarding.dataset import sha256_file
+from safeguarding.dataset import DataSet, sha256_file, write_canonical
 from safeguarding.demo import generate, make_authorities, write_demo
 from safeguarding.demo.formats import SSDA903_COLUMNS, cin_census_xml, cin_children_in_year
+from safeguarding.demo.write import write_table
 from safeguarding.periods import add_years_series, parse_year_range, working_days_between
 from safeguarding.schema import TABLES
 from safeguarding.significance import wilson_interval
@@ -248,3 +249,19 @@ def test_loaders_read_the_demo_without_errors_or_warnings(demo_dir):
             assert not cin.issues, cin.issues[:5]
             ssda = loaders.load_ssda903(demo_dir / code / "ssda903" / year.label, code, year.label)
             assert not ssda.issues, ssda.issues[:5]
+
+
+def test_worker_processes_write_the_same_files(demo_dir, tmp_path):
+    parallel = write_demo(tmp_path / "parallel", n_authorities=2, years=YEARS, jobs=2)
+    assert checksums(parallel) == checksums(demo_dir)
+
+
+def test_fast_table_writer_matches_write_canonical(data, tmp_path):
+    own = data.for_authority("902")
+    odd = own.table("children").head(3).copy()
+    odd["upn"] = pd.array(['A, "quoted"', None, "line\nbreak"], dtype="string")
+    for name, frame in [*own.tables.items(), ("children", odd), ("teams", own.table("teams")[:0])]:
+        write_canonical(DataSet({name: frame}), tmp_path / "slow")
+        write_table(frame, name, tmp_path / "fast" / f"{name}.csv")
+        slow = (tmp_path / "slow" / f"{name}.csv").read_bytes()
+        assert (tmp_path / "fast" / f"{name}.csv").read_bytes() == slow, name

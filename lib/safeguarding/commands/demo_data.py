@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 from ..demo import DEFAULT_SEED, write_demo
 from ..demo.generate import DEFAULT_YEARS
@@ -35,6 +36,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--real-formats", choices=REAL_FORMATS, default="recent",
                         help="years to also write as CIN census XML and SSDA903 CSV: all, "
                         "recent (the last three, the default) or none")  # fmt: skip
+    parser.add_argument("--jobs", "-j", type=_positive, metavar="N",
+                        help="worker processes (default: one per core); the files are the "
+                        "same whatever N")  # fmt: skip
     parser.set_defaults(func=run)
 
 
@@ -46,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
         years=years,
         seed=args.seed,
         real_formats=args.real_formats,
+        jobs=args.jobs or os.cpu_count() or 1,
     )
     print(f"demo data for {args.authorities} authorities, {years[0]} to {years[-1]}: {out}")
     return 0
