@@ -14,7 +14,7 @@ from safeguarding.demo import generate, make_authorities, write_demo
 from safeguarding.demo.formats import SSDA903_COLUMNS, cin_census_xml, cin_children_in_year
 from safeguarding.demo.write import write_table
 from safeguarding.periods import add_years_series, parse_year_range, working_days_between
-from safeguarding.schema import TABLES
+from safeguarding.schema import TABLES, coerce_dtypes
 from safeguarding.significance import wilson_interval
 
 YEARS = parse_year_range("2022-23..2024-25")
@@ -265,3 +265,10 @@ def test_fast_table_writer_matches_write_canonical(data, tmp_path):
         write_table(frame, name, tmp_path / "fast" / f"{name}.csv")
         slow = (tmp_path / "slow" / f"{name}.csv").read_bytes()
         assert (tmp_path / "fast" / f"{name}.csv").read_bytes() == slow, name
+
+
+def test_generate_in_worker_processes_gives_the_same_canonical_tables(data):
+    parallel = generate(2, YEARS, jobs=2)
+    for name, frame in data.tables.items():
+        assert parallel.table(name).equals(frame), name
+        assert coerce_dtypes(frame, name).equals(frame), name  # stacked parts stay canonical
