@@ -1,0 +1,356 @@
+"""A synthetic England quarter, measured: indicators, the batch, the naive baseline, a rerun.
+
+    .venv/bin/python benchmarks/bench_national.py [--authorities 153] [--sample 5]
+        [--years 2020-21..2024-25] [--quarter "2024-25 Q2"] [--jobs N] [--skip-full]
+        [--workdir DIR]
+
+In one run on this machine it
+
+0. writes the synthetic England's data directory (``write_demo``, no statutory-format files)
+   and a project folder for it (``safeguarding.demo.project.write_project``: every authority
+   with committees and targets, the committee scorecard in the run plan);
+a. times ``indicators.compute`` over every period (years and quarters) for a quarter, half
+   and all of the authorities, built in memory first (not timed): rows per second and how
+   the time grows with records;
+b. runs the quarter (every authority x ``quarterly_scorecard``, HTML + PDF + DOCX) with
+   ``safeguarding run`` as an analyst would: the default engine, ``--jobs`` = cores;
+c. runs the naive baseline on ``--sample`` authorities spread over the sizes, one after
+   another: the stock ``papermill`` command per notebook, then a fresh ``python -c`` calling
+   ``safeguarding.render.render_notebook`` per report (as a ``quarto render`` per file would),
+   in a second project folder so that it starts as cold as a first batch does;
+d. changes one authority's referrals file and reruns the quarter (only that run reruns);
+e. samples the batch's process tree for its peak memory (psutil; else the largest single
+   process from ``getrusage``).
+
+It prints a table, seconds per report for both paths and their ratio, and writes the figures
+to ``benchmarks/results/national.csv``. ``--skip-full`` runs the batch (b, d) on the sample's
+authorities only, for a quick check. Timings are for reading; no test asserts them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import datetime as dt
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+REPORT = "quarterly_scorecard"
+RUN_TIME = "2024-10-15T09:00:00+00:00"  # fixed, so reruns compare like with like
+
+
+class PeakMemory:
+    """Peak resident memory of a process tree (the process and every descendant, summed),
+    sampled every ``interval`` seconds in a thread."""
+
+    def __init__(self, pid: int, interval: float = 0.2):
+        self.pid, self.interval, self.peak = pid, interval, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        try:
+            import psutil
+        except ImportError:  # the getrusage figure is printed instead
+            return
+        while not self._stop.is_set():
+            try:
+                root = psutil.Process(self.pid)
+                procs = [root, *root.children(recursive=True)]
+                total = 0
+                for proc in procs:
+                    with contextlib.suppress(psutil.Error):  # it may just have ended
+                        total += proc.memory_info().rss
+                self.peak = max(self.peak, total)
+            except psutil.Error:
+                pass
+            self._stop.wait(self.interval)
+
+
+def run_command(args: Sequence[str], cwd: Path, env: dict | None = None) -> tuple[float, int, str]:
+    """Run a command; return (seconds, peak tree memory in bytes, stdout). Raises on failure."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [str(a) for a in args],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    with PeakMemory(proc.pid) as memory:
+        out, err = proc.communicate()
+    seconds = time.perf_counter() - start
+    if proc.returncode:
+        raise RuntimeError(f"{args[0]} failed ({proc.returncode}):\n{out[-3000:]}\n{err[-3000:]}")
+    return seconds, memory.peak, out
+
+
+def build_data(work: Path, n: int, years: list, jobs: int) -> tuple[Path, float]:
+    from safeguarding.demo import write_demo
+
+    start = time.perf_counter()
+    data = write_demo(work / "data", n_authorities=n, years=years, real_formats="none", jobs=jobs)
+    return data, time.perf_counter() - start
+
+
+def bench_indicators(n: int, years: list, jobs: int) -> list[dict]:
+    """(a): indicators.compute over every period for growing numbers of authorities."""
+    import gc
+
+    from safeguarding.demo import make_authorities
+    from safeguarding.demo.generate import DEFAULT_SEED, generate_for
+    from safeguarding.indicators import compute
+
+    periods = [q for y in years for q in (y, *y.quarters())]
+    england = make_authorities(n, DEFAULT_SEED)[:n]
+    sizes = sorted({max(1, round(n / 4)), max(1, round(n / 2)), n})
+    rows = []
+    for k in sizes:
+        start = time.perf_counter()
+        data = generate_for(england[:k], years, DEFAULT_SEED, jobs)
+        built = time.perf_counter() - start
+        records = sum(len(f) for f in data.tables.values())
+        start = time.perf_counter()
+        out = compute(data, periods)
+        took = time.perf_counter() - start
+        rows.append(
+            {
+                "authorities": k,
+                "records": records,
+                "periods": len(periods),
+                "rows_out": len(out),
+                "build_s": built,
+                "compute_s": took,
+            }
+        )
+        print(
+            f"  indicators: {k} authorities, {records:,} records -> {len(out):,} rows "
+            f"in {took:.2f} s (built in {built:.0f} s)",
+            flush=True,
+        )
+        del data, out
+        gc.collect()
+    return rows
+
+
+def run_batch(project: Path, quarter: str, jobs: int, codes: Sequence[str] | None) -> dict:
+    """(b)/(d): ``safeguarding run`` for the quarter; seconds, peak memory, status counts."""
+    args = [BIN / "safeguarding", "run", "--quarter", quarter, "--project", project,
+            "--jobs", jobs, "--report", REPORT, "--run-time", RUN_TIME]  # fmt: skip
+    if codes:
+        args += ["--authority", *codes]
+    seconds, peak, out = run_command(args, cwd=project)
+    last = [line for line in out.splitlines() if line.startswith(f"{quarter}:")]
+    counts = {}
+    for part in (last[-1].split(":", 1)[1] if last else "").split(","):
+        bits = part.split()
+        if len(bits) == 2 and bits[0].isdigit():
+            counts[bits[1]] = int(bits[0])
+    return {"seconds": seconds, "peak": peak, "counts": counts, "output": out}
+
+
+def manifest_timings(project: Path, quarter: str) -> dict[str, float]:
+    """Mean seconds per run of each step the workers recorded (execute, render, scan...)."""
+    import json
+
+    from safeguarding.params import quarter_slug
+
+    path = project / "outputs" / quarter_slug(quarter) / "manifest.json"
+    runs = json.loads(path.read_text())["runs"].values()
+    sums: dict[str, float] = {}
+    for run in runs:
+        for step, value in (run.get("timings") or {}).items():
+            sums[step] = sums.get(step, 0.0) + value
+    return {step: total / max(len(runs), 1) for step, total in sums.items()}
+
+
+def naive_baseline(project: Path, quarter: str, codes: Sequence[str], out: Path) -> list[float]:
+    """(c): the papermill CLI per notebook, then a fresh render per report, one after another."""
+    notebook = ROOT / "notebooks" / f"{REPORT}.ipynb"
+    render = (
+        "import sys; from safeguarding.render import render_notebook; "
+        "render_notebook(sys.argv[1], sys.argv[2], formats=('html', 'pdf', 'docx'), "
+        "run_time=sys.argv[3])"
+    )
+    seconds = []
+    for code in codes:
+        folder = out / code
+        folder.mkdir(parents=True, exist_ok=True)
+        executed = folder / f"{REPORT}.ipynb"
+        start = time.perf_counter()
+        run_command(
+            [BIN / "papermill", notebook, executed, "-p", "authority", code, "-p", "quarter",
+             quarter, "-p", "report", REPORT, "-p", "committee", "scrutiny", "-p", "audience",
+             "public", "-p", "project_dir", project, "-p", "run_time", RUN_TIME,
+             "--cwd", project, "--no-progress-bar"],
+            cwd=project,
+        )  # fmt: skip
+        run_command([sys.executable, "-c", render, executed, folder, RUN_TIME], cwd=project)
+        seconds.append(time.perf_counter() - start)
+        print(f"  naive: {code} in {seconds[-1]:.1f} s", flush=True)
+    return seconds
+
+
+def change_one_authority(data: Path, code: str) -> Path:
+    """Drop the last referral of one authority: its data changed, nobody else's."""
+    path = data / code / "referrals.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(lines[:-1]), encoding="utf-8")
+    return path
+
+
+def spread(codes: Sequence[str], sizes: dict[str, int], k: int) -> list[str]:
+    """``k`` codes spread from the smallest authority to the largest."""
+    ordered = sorted(codes, key=lambda c: sizes[c])
+    if k >= len(ordered):
+        return ordered
+    picks = [round(i * (len(ordered) - 1) / (k - 1)) for i in range(k)] if k > 1 else [0]
+    return [ordered[i] for i in picks]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--authorities", type=int, default=153)
+    parser.add_argument("--sample", type=int, default=5, help="authorities in the naive baseline")
+    parser.add_argument("--years", default="2020-21..2024-25")
+    parser.add_argument("--quarter", default="2024-25 Q2")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--skip-full", action="store_true",
+                        help="run the batch on the sample's authorities only")  # fmt: skip
+    parser.add_argument("--skip-indicators", action="store_true")
+    parser.add_argument("--workdir", type=Path, help="keep the data and outputs here")
+    args = parser.parse_args()
+
+    from safeguarding.demo import make_authorities
+    from safeguarding.demo.generate import DEFAULT_SEED
+    from safeguarding.demo.project import write_project
+    from safeguarding.periods import parse_year_range
+
+    years = parse_year_range(args.years)
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="bench-national-"))
+    if work.exists() and args.workdir:
+        shutil.rmtree(work)
+    work.mkdir(parents=True, exist_ok=True)
+    figures: list[tuple[str, float | str, str]] = []
+    cores = os.cpu_count() or 1
+    print(f"machine: {cores} cores, {platform.processor() or platform.machine()}; load "
+          f"{os.getloadavg()[0]:.1f}; work folder {work}", flush=True)  # fmt: skip
+
+    print(f"generating {args.authorities} authorities x {len(years)} years …", flush=True)
+    data, generated = build_data(work, args.authorities, years, args.jobs)
+    figures.append(("generate_data_s", generated, f"write_demo, --jobs {args.jobs}"))
+
+    indicator_rows = []
+    if not args.skip_indicators:
+        print("(a) indicators …", flush=True)
+        indicator_rows = bench_indicators(args.authorities, years, args.jobs)
+
+    england = make_authorities(args.authorities, DEFAULT_SEED)[: args.authorities]
+    sizes = {a.code: a.children for a in england}
+    sample = spread(list(sizes), sizes, args.sample)
+    batch_codes = None if not args.skip_full else sample
+    project = write_project(work / "project", data, ROOT / "params", ROOT / "notebooks",
+                            args.quarter)  # fmt: skip
+    baseline_project = write_project(work / "baseline-project", data, ROOT / "params",
+                                     ROOT / "notebooks", args.quarter)  # fmt: skip
+
+    print(f"(c) naive baseline on {len(sample)} authorities: {' '.join(sample)} …", flush=True)
+    naive = naive_baseline(baseline_project, args.quarter, sample, work / "naive")
+
+    n_reports = len(batch_codes or sizes)
+    print(f"(b) the quarter: {n_reports} reports, --jobs {args.jobs} …", flush=True)
+    full = run_batch(project, args.quarter, args.jobs, batch_codes)
+    steps = manifest_timings(project, args.quarter)
+
+    changed = sample[len(sample) // 2]
+    print(f"(d) rerun after {changed}'s referrals changed …", flush=True)
+    change_one_authority(data, changed)
+    rerun = run_batch(project, args.quarter, args.jobs, batch_codes)
+    children_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+    self_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+    # --- the table -----------------------------------------------------------------------
+    batch_per = full["seconds"] / max(full["counts"].get("ok", 0), 1)
+    naive_per = sum(naive) / len(naive)
+    print()
+    print(f"Synthetic England: {args.authorities} authorities x {len(years)} years "
+          f"({args.years}), quarter {args.quarter}; {cores} cores (nproc), load "
+          f"{os.getloadavg()[0]:.1f} at the end; {dt.date.today()}")  # fmt: skip
+    print()
+    header = f"{'measure':<52} {'value':>12}  unit"
+    print(header)
+    print("-" * (len(header) + 20))
+
+    def row(name: str, value: float | str, unit: str, fmt: str = "{:>12.2f}") -> None:
+        text = fmt.format(value) if not isinstance(value, str) else f"{value:>12}"
+        print(f"{name:<52} {text}  {unit}")
+        figures.append((name, value, unit))
+
+    row("generate the data (write_demo)", generated, "s")
+    for r in indicator_rows:
+        label = f"(a) indicators, {r['authorities']} LAs, {r['records']:,} records"
+        row(label, r["compute_s"], f"s ({r['rows_out']:,} rows out, {r['periods']} periods)")
+        row(f"(a)   rows out per second, {r['authorities']} LAs", r["rows_out"] / r["compute_s"],
+            "rows/s", "{:>12,.0f}")  # fmt: skip
+        row(f"(a)   records per second, {r['authorities']} LAs", r["records"] / r["compute_s"],
+            "records/s", "{:>12,.0f}")  # fmt: skip
+    if len(indicator_rows) > 1:
+        first, last = indicator_rows[0], indicator_rows[-1]
+        growth = (last["compute_s"] / first["compute_s"]) / (last["records"] / first["records"])
+        row("(a)   time growth / record growth (1 = linear)", growth, "")
+    row(f"(b) the quarter: {n_reports} x {REPORT}, html+pdf+docx", full["seconds"], "s")
+    row("(b)   runs ok / failed", f"{full['counts'].get('ok', 0)} / "
+        f"{full['counts'].get('failed', 0)}", "")  # fmt: skip
+    row("(b)   seconds per report (amortised)", batch_per, "s/report")
+    for step, mean in steps.items():
+        row(f"(b)   in a worker: {step} (mean per run)", mean, "s")
+    row(f"(c) naive: papermill CLI + fresh render, {len(naive)} reports", sum(naive), "s")
+    row("(c)   seconds per report", naive_per, "s/report")
+    row("naive / batch, per report", naive_per / batch_per, "x")
+    row(f"(d) rerun after one authority changed ({changed})", rerun["seconds"], "s")
+    row("(d)   runs rerun / skipped", f"{rerun['counts'].get('ok', 0)} / "
+        f"{rerun['counts'].get('skipped', 0)}", "")  # fmt: skip
+    row("(e) peak memory of the batch (process tree)", full["peak"] / 2**30, "GiB")
+    row("(e) peak memory of the rerun (process tree)", rerun["peak"] / 2**30, "GiB")
+    row("(e) largest single child process (getrusage)", children_rss / 2**30, "GiB")
+    row("(e) this benchmark process (getrusage)", self_rss / 2**30, "GiB")
+
+    results = ROOT / "benchmarks" / "results"
+    results.mkdir(parents=True, exist_ok=True)
+    path = results / "national.csv"
+    stamp = dt.datetime.now().isoformat(timespec="seconds")
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["measure", "value", "unit", "authorities", "cores", "jobs", "when"])
+        for name, value, unit in figures:
+            value = f"{value:.4f}" if isinstance(value, float) else value
+            writer.writerow([name, value, unit, args.authorities, cores, args.jobs, stamp])
+    print(f"\nfigures: {path}")
+    if not args.workdir:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
