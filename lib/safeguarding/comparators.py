@@ -33,8 +33,10 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -679,6 +681,24 @@ class Comparators:
             return None
         return rows[rows["period"] == chosen].iloc[0]
 
+    def _pick_memo(
+        self, key: tuple, select: Callable[[], pd.DataFrame], period: Period | str
+    ) -> pd.Series | None:
+        """:meth:`_pick` over ``select()``'s rows, which are selected and split by period once
+        per ``key``: a report asks for the same selection for every period it charts, and
+        filtering the frame each time was a quarter of a report's time."""
+        memo = self.__dict__.setdefault("_lookups", {})
+        if key not in memo:
+            rows = select()
+            rows = rows[rows["value"].notna()]
+            first: dict[Any, int] = {}
+            for i, label in enumerate(rows["period"]):
+                first.setdefault(label, i)
+            memo[key] = {label: rows.iloc[i] for label, i in first.items()}
+        by_period = memo[key]
+        chosen = self.choose_period(list(by_period), period)
+        return None if chosen is None else by_period[chosen]
+
     def _value(self, row: pd.Series | None, note: str = "") -> ComparatorValue | None:
         if row is None:
             return None
@@ -694,8 +714,11 @@ class Comparators:
 
     # -- lookups --
     def england(self, indicator: str, period: Period | str) -> ComparatorValue | None:
-        rows = self._rows(indicator)
-        return self._value(self._pick(rows[rows["area_type"] == "england"], period))
+        def select() -> pd.DataFrame:
+            rows = self._rows(indicator)
+            return rows[rows["area_type"] == "england"]
+
+        return self._value(self._pick_memo(("england", indicator), select, period))
 
     def region(
         self, authority: str, indicator: str, period: Period | str
@@ -737,13 +760,24 @@ class Comparators:
         """Neighbour mean and median, from a given neighbour row or the neighbour list."""
         code = self.code(authority)
         rows = self._rows(indicator)
-        given = rows[
-            rows["area_type"].isin(["neighbours", "neighbours_median"])
-            & rows["authority"].isin(["", code])
-        ]
+        memo = self.__dict__.setdefault("_lookups", {})
+        if ("given", indicator, code) not in memo:
+            memo[("given", indicator, code)] = rows[
+                rows["area_type"].isin(["neighbours", "neighbours_median"])
+                & rows["authority"].isin(["", code])
+            ]
+        given = memo[("given", indicator, code)]
         if len(given):
-            mean_row = self._pick(given[given["area_type"] == "neighbours"], period)
-            median_row = self._pick(given[given["area_type"] == "neighbours_median"], period)
+            mean_row = self._pick_memo(
+                ("neighbours", indicator, code),
+                lambda: given[given["area_type"] == "neighbours"],
+                period,
+            )
+            median_row = self._pick_memo(
+                ("neighbours_median", indicator, code),
+                lambda: given[given["area_type"] == "neighbours_median"],
+                period,
+            )
             if mean_row is None and median_row is None:
                 return None
             chosen = (mean_row if mean_row is not None else median_row)["period"]
