@@ -155,3 +155,15 @@ def test_public_report_of_small_authority_shows_no_count_of_one_to_five(small_re
 def test_restricted_report_of_small_authority_shows_them(small_reports):
     cells = _cells(small_reports["restricted"].read_text(encoding="utf-8"))
     assert disclosure.small_cells(cells)
+
+
+def test_rag_summary_counts_only_the_reports_own_themes(public):
+    # the same figures seen by the child protection report: only its theme's indicators count
+    cp = QuarterlyReport(fx.meta("public", "child_protection"), public.inputs)
+    assessed = public.assessment
+    themes = assessed["indicator"].map(lambda i: public.catalogue[i].theme)
+    expected = assessed[themes == "child_protection"]["rag"]
+    counts = cp.rag_counts()
+    assert sum(counts.values()) == len(expected) < sum(public.rag_counts().values())
+    assert counts["red"] == int((expected == "red").sum())
+    assert counts["green"] == int((expected == "green").sum())

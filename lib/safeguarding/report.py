@@ -73,6 +73,11 @@ THEME_ORDER = (
     "care_leavers",
     "local",
 )
+# The themes each report covers (others cover every theme): its RAG summary counts only these.
+REPORT_THEMES = {
+    "child_protection": ("child_protection",),
+    "looked_after": ("looked_after", "care_leavers"),
+}
 IMPLICATION_TITLES = {
     "financial": "Financial implications",
     "legal": "Legal implications",
@@ -442,15 +447,28 @@ class QuarterlyReport:
     def front_sheet(self) -> Fragment:
         return front_sheet(self.meta)
 
+    @property
+    def themes(self) -> tuple[str, ...]:
+        """The themes this report covers."""
+        return REPORT_THEMES.get(self.meta.report, THEME_ORDER)
+
     def rag_counts(self) -> dict[str, int]:
+        """Green, amber, red and unjudged indicators among this report's themes."""
         counts = {"green": 0, "amber": 0, "red": 0, "none": 0}
-        for rag in self.assessment["rag"] if len(self.assessment) else []:
+        ours = (
+            self.assessment[
+                self.assessment["indicator"].map(lambda i: self.catalogue[i].theme in self.themes)
+            ]
+            if len(self.assessment)
+            else self.assessment
+        )
+        for rag in ours["rag"] if len(ours) else []:
             counts[rag if rag in counts else "none"] += 1
         return counts
 
-    def summary(self, themes: Iterable[str] = THEME_ORDER) -> Fragment:
+    def summary(self, themes: Iterable[str] | None = None) -> Fragment:
         """A short overview: how many indicators are green, amber and red this quarter."""
-        themes = list(themes)
+        themes = list(self.themes if themes is None else themes)
         rows = self.assessment[
             self.assessment["indicator"].map(lambda i: self.catalogue[i].theme in themes)
         ]
