@@ -231,6 +231,8 @@ def local_executor(jobs: int, worker_log: Path | None = None) -> Executor:
         from concurrent.futures import ProcessPoolExecutor, as_completed
         from concurrent.futures.process import BrokenProcessPool
 
+        if not tasks:
+            return
         workers = min(jobs, len(tasks))
         with ProcessPoolExecutor(
             workers,
@@ -445,7 +447,8 @@ def run_batch(
     executor = executor or _executor(options, logs)
     with _Progress(len(tasks), stream, options.progress) as progress:
         try:
-            executor(tasks, on_result)
+            if tasks:  # a rerun with nothing changed starts no workers
+                executor(tasks, on_result)
         finally:
             shutil.rmtree(staging_root, ignore_errors=True)
             with contextlib.suppress(OSError):
