@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 
 import pandas as pd
 import pytest
 from safeguarding.assessment import COLUMNS, assess, judge_target
-from safeguarding.catalogue import catalogue
+from safeguarding.catalogue import Catalogue, catalogue
 from safeguarding.cli import main
 from safeguarding.outturns import read_outturns, validate_outturns
-from safeguarding.targets import Target, default_tolerance, read_targets
+from safeguarding.targets import Target, as_targets, default_tolerance, read_targets
 from safeguarding.validation import InputError
 
 CAT = catalogue()
@@ -462,3 +463,18 @@ def test_cli_computes_from_a_data_directory(tmp_path):
         "within_normal_variation",
     )
     assert frame.loc["REFERRALS", "vs_previous_year_end"] == "not_comparable"
+
+
+def test_checked_targets_pass_through_and_other_catalogues_recheck(tmp_path):
+    """A frame validate_targets returned is not checked again for the same catalogue; for a
+    catalogue that differs (here, one without NI59's polarity) it is checked again."""
+    path = write(tmp_path, "targets.csv", "authority,indicator,year,target\n901,NI59,2011-12,78\n")
+    checked = read_targets(path)
+    assert as_targets(checked) is checked
+    derived = checked[checked["authority"] == "901"]
+    assert as_targets(derived) is derived  # pandas carries the mark into derived frames
+    activity_only = Catalogue(
+        [dataclasses.replace(i, polarity="none") if i.id == "NI59" else i for i in catalogue()]
+    )
+    with pytest.raises(InputError, match="target-needs-polarity|polarity 'none'"):
+        as_targets(checked, activity_only)

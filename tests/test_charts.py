@@ -72,3 +72,17 @@ def test_spc_chart_marks_special_causes():
         "normal (common-cause) variation"
         in charts.spc_chart(CAT["CPP_AT_END"], labels[:14], values[:14], quiet).alt
     )
+
+
+def test_highest_point_has_headroom_and_zeros_keep_a_readable_scale():
+    """The top marker is not cut by the frame (8% headroom above the highest value); an
+    all-zero percentage series still gets a 0-10% axis."""
+    from matplotlib.figure import Figure
+
+    ind = catalogue()["CPP_AT_END"]
+    for values, expected_top in (([230.0, 262.0, 240.0], 262.0 * 1.08), ([0.0, 0.0], 5.0)):
+        ax = Figure().add_subplot()
+        ax.plot([0, 1, 2][: len(values)], values)
+        charts._format_axis(ax, ind)
+        assert ax.get_ylim()[0] == 0
+        assert ax.get_ylim()[1] >= expected_top

@@ -140,3 +140,28 @@ def test_fast_equals_papermill_on_a_report_notebook(
     _run(tmp_path, "fast", "warm-up.ipynb", {**params, "authority": "901"}, notebook)
     fast = _run(tmp_path, "fast", "fast.ipynb", params, notebook)
     _assert_same(plain, fast)
+
+
+def test_fast_engine_writes_the_notebook_at_start_and_end_only(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Papermill's per-cell saves (the whole notebook, charts and all) are skipped: the
+    notebook is written when the run starts and when it ends, not at every cell."""
+    import papermill.engines
+
+    writes: list[str] = []
+    real_write = papermill.engines.write_ipynb
+
+    def counting_write(nb: nbformat.NotebookNode, path: str) -> None:
+        writes.append(path)
+        real_write(nb, path)
+
+    monkeypatch.setattr(papermill.engines, "write_ipynb", counting_write)
+    fast = _run(project, "fast", "fast-writes.ipynb", _params(project))
+    fast_writes = len(writes)
+    writes.clear()
+    plain = _run(project, "papermill", "plain-writes.ipynb", _params(project))
+    _assert_same(plain, fast)
+    cells = len(nbformat.reads(fast, as_version=4).cells)
+    assert fast_writes == 2
+    assert len(writes) > cells  # what papermill itself does: every cell's start and end

@@ -62,6 +62,9 @@ STYLE = {
     "svg.hashsalt": "safeguarding",  # fixed ids: byte-identical rebuilds
 }
 SIZE = (6.4, 2.9)  # inches: the width of an A4 text column, short enough for two per page
+# inches around the axes: y label and 6-character tick labels; tick labels and a legend below
+MARGINS = {"left": 0.72, "right": 0.28, "top": 0.1, "bottom": 0.8}
+LEGEND_COLUMNS = 3  # a legend of up to six entries in at most two rows inside the width
 
 
 @dataclass(frozen=True)
@@ -100,7 +103,7 @@ def _as_series(ref: Reference, n: int) -> list[float | None]:
 
 def _to_svg(fig: Figure) -> str:
     buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight")
+    fig.savefig(buffer, format="svg", metadata={"Date": None})
     svg = buffer.getvalue()
     # The DOCTYPE names a remote DTD; browsers never load it but it is noise in a
     # self-contained file, so drop it (and the XML declaration, for inlining).
@@ -109,7 +112,17 @@ def _to_svg(fig: Figure) -> str:
 
 
 def _new_figure() -> tuple[Figure, Any]:
-    fig = Figure(figsize=SIZE, dpi=100, layout="constrained")
+    # Fixed margins, not constrained layout or a tight bounding box: every chart has the same
+    # furniture (y label, short tick labels, a one-row legend below), and the layout solver
+    # was half of each chart's time (0.18 s -> 0.09 s; a scorecard has 18 charts).
+    fig = Figure(figsize=SIZE, dpi=100)
+    width, height = SIZE
+    fig.subplots_adjust(**{side: round(inches, 4) for side, inches in {
+        "left": MARGINS["left"] / width,
+        "right": 1 - MARGINS["right"] / width,
+        "top": 1 - MARGINS["top"] / height,
+        "bottom": MARGINS["bottom"] / height,
+    }.items()})  # fmt: skip
     return fig, fig.add_subplot()
 
 
@@ -129,6 +142,10 @@ def _format_axis(ax: Any, indicator: Indicator) -> None:
     else:
         ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:,.0f}" if v == int(v) else f"{v:g}")
     _, top = ax.get_ylim()
+    # Headroom above the highest point, so its marker is not cut by the frame (the
+    # autoscaled margin is a share of the data's range, which is small once 0 is the floor).
+    if math.isfinite(ax.dataLim.y1):
+        top = max(top, ax.dataLim.y1 * 1.08)
     # A series of zeros would otherwise get a scale of hundredths; keep a readable range.
     floor = 10.0 if indicator.unit == "percent" else 5.0
     ax.set_ylim(bottom=0, top=max(top, floor))
@@ -295,7 +312,7 @@ def trend_chart(
             handles=[*handles[::-1], *handles_extra],
             loc="upper center",
             bbox_to_anchor=(0.5, -0.14),
-            ncol=5,
+            ncol=LEGEND_COLUMNS,
             fontsize=8,
             handlelength=2.6,
         )
@@ -378,10 +395,10 @@ def spc_chart(
                     linewidths=0.6,
                     label=label,
                 )
-        step = max(1, n // 12)
+        step = max(1, math.ceil(n / 8))  # month labels need ~0.6 in each
         ax.set_xticks(x[::step], list(labels)[::step])
         _format_axis(ax, indicator)
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3, fontsize=8)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=LEGEND_COLUMNS, fontsize=8)
         svg = _to_svg(fig)
     alt = spc_alt_text(indicator, labels, own, centre, kinds)
     caption = caption or f"{indicator.label}, monthly, {labels[0]} to {labels[-1]} (SPC chart)"

@@ -340,6 +340,11 @@ def _register_warm_engine() -> None:
                 **kwargs,
             )
             client.kc = kernel.kc  # reuse the warm client: no new channels per notebook
+            # Papermill writes the whole notebook at every cell's start and end (40 writes of
+            # a scorecard with 18 SVG charts: 1-2 s of JSON per report). Nobody watches a
+            # batch's notebooks fill in, so only the final write (notebook_complete, which
+            # also runs after a failure) is kept.
+            nb_man.save = lambda **_kwargs: None
             try:
                 result = client.execute()
             except PapermillExecutionError:
@@ -348,6 +353,8 @@ def _register_warm_engine() -> None:
                 # a dead or stuck kernel (timeout, crash): never reuse it
                 discard_kernel(kernel_name)
                 raise
+            finally:
+                del nb_man.save
             kernel.notebooks += 1
             return result
 

@@ -213,9 +213,14 @@ def find_root(start: str | Path | None = None) -> Path:
     )
 
 
+# libyaml's loader when PyYAML was built with it: a national authorities.yaml (153 entries)
+# takes 1.5 s with the pure-Python one, and every report reads it.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _read_yaml(path: Path, rel: str) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)  # noqa: S506
     except FileNotFoundError:
         raise InputError([Issue("error", rel, "file-exists", "file not found")]) from None
     except yaml.YAMLError as exc:
@@ -740,7 +745,9 @@ class Project:
         frames = [targets_module.read_targets(f, catalogue) for f in files]
         if not frames:
             return pd.DataFrame(columns=list(targets_module.COLUMNS))
-        return pd.concat(frames, ignore_index=True)
+        combined = pd.concat(frames, ignore_index=True)
+        combined.attrs = dict(frames[0].attrs)  # every frame was checked against catalogue
+        return combined
 
     def catalogue(self) -> Any:
         """The built-in indicator catalogue plus the project's local indicators."""

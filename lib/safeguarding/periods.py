@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -205,7 +206,12 @@ def parse_period(text: str | Period) -> Period:
     """
     if isinstance(text, Period):
         return text
-    raw = str(text).strip()
+    return _parse_text(str(text).strip())
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_text(raw: str) -> Period:
+    """parse_period for a stripped string; cached because files repeat a few spellings."""
     for pattern in _PATTERNS:
         match = pattern.match(raw)
         if not match:

@@ -335,7 +335,12 @@ class QuarterlyReport:
         if inputs.targets is not None:  # checked once; fills default tolerances
             from .targets import as_targets
 
-            inputs.targets = as_targets(inputs.targets, self.catalogue)
+            checked = as_targets(inputs.targets, self.catalogue)
+            # only this authority's rows: every figure looks its target up (a national file
+            # has thousands of rows)
+            own_targets = checked[checked["authority"] == meta.authority]
+            own_targets.attrs = dict(checked.attrs)
+            inputs.targets = own_targets
         self.period = meta.period
         own = inputs.outturns[inputs.outturns["authority"].astype(str) == meta.authority]
         self.figures = mask_outturns(own, self.catalogue, meta.audience)

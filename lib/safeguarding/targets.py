@@ -17,6 +17,7 @@ A target for an indicator whose polarity is ``none`` is an error: activity measu
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,8 @@ OPTIONAL = ("tolerance", "band_low", "band_high")
 COLUMNS = (*REQUIRED, *OPTIONAL)
 PERCENT_TOLERANCE = 2.0
 RELATIVE_TOLERANCE = 0.05
+# Marks a frame validate_targets returned, so that passing it on does not check it again.
+CHECKED = "safeguarding.targets.checked"
 
 
 def default_tolerance(indicator: Indicator, target: float | None) -> float:
@@ -86,7 +89,8 @@ def validate_targets(
         )
     issues: list[Issue] = []
     records = []
-    for n, (_, rec) in enumerate(frame.iterrows(), start=2):
+    # plain dicts, not iterrows' Series: a national file has thousands of rows
+    for n, rec in enumerate(frame.to_dict("records"), start=2):
 
         def bad(column: str, message: str, rule: str, rec=rec, n=n) -> None:
             value = rec.get(column)
@@ -195,7 +199,15 @@ def validate_targets(
         raise InputError(issues)
     for column in ("target", "tolerance", "band_low", "band_high"):
         out[column] = out[column].astype("float64")
+    out.attrs[CHECKED] = _checked_against(cat)
     return out
+
+
+def _checked_against(cat: Catalogue) -> str:
+    """What a check depended on (each indicator's id, unit and polarity), as a short digest:
+    pandas deep-copies ``attrs`` into every derived frame, so the mark must be small."""
+    signature = repr([(i.id, i.unit, i.polarity) for i in cat])
+    return hashlib.sha1(signature.encode(), usedforsecurity=False).hexdigest()
 
 
 def as_targets(
@@ -206,6 +218,8 @@ def as_targets(
         return None
     if isinstance(data, (str, Path)):
         return read_targets(data, catalogue)
+    if data.attrs.get(CHECKED) == _checked_against(catalogue or builtin_catalogue()):
+        return data
     return validate_targets(data.astype(str).replace({"nan": "", "None": ""}), catalogue=catalogue)
 
 
