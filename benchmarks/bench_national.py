@@ -56,7 +56,10 @@ class PeakMemory:
     sampled every ``interval`` seconds in a thread."""
 
     def __init__(self, pid: int, interval: float = 0.2):
-        self.pid, self.interval, self.peak = pid, interval, 0
+        # rss counts pages shared between processes (the pandoc binary, the libraries the
+        # kernels share) once per process; pss shares them out, so it sums to what the
+        # machine actually holds (Linux; elsewhere it equals rss)
+        self.pid, self.interval, self.peak, self.peak_pss = pid, interval, 0, 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -77,18 +80,23 @@ class PeakMemory:
             try:
                 root = psutil.Process(self.pid)
                 procs = [root, *root.children(recursive=True)]
-                total = 0
+                rss = pss = 0
                 for proc in procs:
                     with contextlib.suppress(psutil.Error):  # it may just have ended
-                        total += proc.memory_info().rss
-                self.peak = max(self.peak, total)
+                        info = proc.memory_full_info()
+                        rss += info.rss
+                        pss += getattr(info, "pss", info.rss)
+                self.peak = max(self.peak, rss)
+                self.peak_pss = max(self.peak_pss, pss)
             except psutil.Error:
                 pass
             self._stop.wait(self.interval)
 
 
-def run_command(args: Sequence[str], cwd: Path, env: dict | None = None) -> tuple[float, int, str]:
-    """Run a command; return (seconds, peak tree memory in bytes, stdout). Raises on failure."""
+def run_command(
+    args: Sequence[str], cwd: Path, env: dict | None = None
+) -> tuple[float, PeakMemory, str]:
+    """Run a command; return (seconds, its tree's peak memory, stdout). Raises on failure."""
     start = time.perf_counter()
     proc = subprocess.Popen(
         [str(a) for a in args],
@@ -103,7 +111,7 @@ def run_command(args: Sequence[str], cwd: Path, env: dict | None = None) -> tupl
     seconds = time.perf_counter() - start
     if proc.returncode:
         raise RuntimeError(f"{args[0]} failed ({proc.returncode}):\n{out[-3000:]}\n{err[-3000:]}")
-    return seconds, memory.peak, out
+    return seconds, memory, out
 
 
 def build_data(work: Path, n: int, years: list, jobs: int) -> tuple[Path, float]:
@@ -134,6 +142,12 @@ def bench_indicators(n: int, years: list, jobs: int) -> list[dict]:
         start = time.perf_counter()
         out = compute(data, periods)
         took = time.perf_counter() - start
+        took_jobs = None
+        if k == n and jobs > 1:  # the whole country again, sharing the work among the cores
+            start = time.perf_counter()
+            forked = compute(data, periods, jobs=jobs)
+            took_jobs = time.perf_counter() - start
+            assert forked.equals(out), "compute(jobs=...) differs from one process"
         rows.append(
             {
                 "authorities": k,
@@ -142,6 +156,7 @@ def bench_indicators(n: int, years: list, jobs: int) -> list[dict]:
                 "rows_out": len(out),
                 "build_s": built,
                 "compute_s": took,
+                "compute_jobs_s": took_jobs,
             }
         )
         print(
@@ -149,6 +164,8 @@ def bench_indicators(n: int, years: list, jobs: int) -> list[dict]:
             f"in {took:.2f} s (built in {built:.0f} s)",
             flush=True,
         )
+        if took_jobs is not None:
+            print(f"  indicators: the same with jobs={jobs}: {took_jobs:.2f} s", flush=True)
         del data, out
         gc.collect()
     return rows
@@ -315,6 +332,9 @@ def main() -> int:
             "rows/s", "{:>12,.0f}")  # fmt: skip
         row(f"(a)   records per second, {r['authorities']} LAs", r["records"] / r["compute_s"],
             "records/s", "{:>12,.0f}")  # fmt: skip
+        if r["compute_jobs_s"]:
+            row(f"(a)   the same with compute(jobs={args.jobs})", r["compute_jobs_s"],
+                f"s ({r['rows_out'] / r['compute_jobs_s']:,.0f} rows/s)")  # fmt: skip
     if len(indicator_rows) > 1:
         first, last = indicator_rows[0], indicator_rows[-1]
         growth = (last["compute_s"] / first["compute_s"]) / (last["records"] / first["records"])
@@ -335,8 +355,11 @@ def main() -> int:
         # the fingerprint covers the library's source: an edit to lib/ during the benchmark
         # (a shared working tree) reruns everything, which is right but not what (d) measures
         print("    note: more than one run reran: did the library or params change meanwhile?")
-    row("(e) peak memory of the batch (process tree)", full["peak"] / 2**30, "GiB")
-    row("(e) peak memory of the rerun (process tree)", rerun["peak"] / 2**30, "GiB")
+    row("(e) peak memory of the batch (process tree, PSS)", full["peak"].peak_pss / 2**30, "GiB")
+    row("(e)   the same as summed RSS (shared pages repeated)", full["peak"].peak / 2**30,
+        "GiB")  # fmt: skip
+    row("(e) peak memory of the rerun (process tree, PSS)", rerun["peak"].peak_pss / 2**30,
+        "GiB")  # fmt: skip
     row("(e) largest single child process (getrusage)", children_rss / 2**30, "GiB")
     row("(e) this benchmark process (getrusage)", self_rss / 2**30, "GiB")
 
