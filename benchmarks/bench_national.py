@@ -55,7 +55,7 @@ class PeakMemory:
     """Peak resident memory of a process tree (the process and every descendant, summed),
     sampled every ``interval`` seconds in a thread."""
 
-    def __init__(self, pid: int, interval: float = 0.2):
+    def __init__(self, pid: int, interval: float = 0.5):
         # rss counts pages shared between processes (the pandoc binary, the libraries the
         # kernels share) once per process; pss shares them out, so it sums to what the
         # machine actually holds (Linux; elsewhere it equals rss)
@@ -142,12 +142,6 @@ def bench_indicators(n: int, years: list, jobs: int) -> list[dict]:
         start = time.perf_counter()
         out = compute(data, periods)
         took = time.perf_counter() - start
-        took_jobs = None
-        if k == n and jobs > 1:  # the whole country again, sharing the work among the cores
-            start = time.perf_counter()
-            forked = compute(data, periods, jobs=jobs)
-            took_jobs = time.perf_counter() - start
-            assert forked.equals(out), "compute(jobs=...) differs from one process"
         rows.append(
             {
                 "authorities": k,
@@ -156,7 +150,6 @@ def bench_indicators(n: int, years: list, jobs: int) -> list[dict]:
                 "rows_out": len(out),
                 "build_s": built,
                 "compute_s": took,
-                "compute_jobs_s": took_jobs,
             }
         )
         print(
@@ -164,8 +157,6 @@ def bench_indicators(n: int, years: list, jobs: int) -> list[dict]:
             f"in {took:.2f} s (built in {built:.0f} s)",
             flush=True,
         )
-        if took_jobs is not None:
-            print(f"  indicators: the same with jobs={jobs}: {took_jobs:.2f} s", flush=True)
         del data, out
         gc.collect()
     return rows
@@ -332,9 +323,6 @@ def main() -> int:
             "rows/s", "{:>12,.0f}")  # fmt: skip
         row(f"(a)   records per second, {r['authorities']} LAs", r["records"] / r["compute_s"],
             "records/s", "{:>12,.0f}")  # fmt: skip
-        if r["compute_jobs_s"]:
-            row(f"(a)   the same with compute(jobs={args.jobs})", r["compute_jobs_s"],
-                f"s ({r['rows_out'] / r['compute_jobs_s']:,.0f} rows/s)")  # fmt: skip
     if len(indicator_rows) > 1:
         first, last = indicator_rows[0], indicator_rows[-1]
         growth = (last["compute_s"] / first["compute_s"]) / (last["records"] / first["records"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 
@@ -54,3 +55,25 @@ def test_dask_outputs_equal_local_outputs(tmp_path: Path) -> None:
     assert _files(quarter) == expected  # 901 rebuilt byte for byte; 902 left as it was
     manifest = json.loads((quarter / "manifest.json").read_text())
     assert manifest["runs"]["901/looked_after"]["executor"] == "dask"
+
+
+def test_dask_without_a_scheduler_or_the_package_is_a_one_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from safeguarding.cli import main
+
+    run = ["run", "--quarter", "2024-25 Q2", "--project", str(make_project(tmp_path))]
+    code = main([*run, "--executor", "dask"])
+    err = capsys.readouterr().err
+    assert code == 2 and "needs --scheduler ADDRESS" in err and "Traceback" not in err
+
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "distributed" else real_find_spec(name, *a),
+    )
+    code = main([*run, "--executor", "dask", "--scheduler", "tcp://nowhere:1"])
+    err = capsys.readouterr().err
+    assert code == 2 and "safeguarding-reports[dask]" in err
+    assert not list((tmp_path / "outputs").glob("*/*/*"))  # refused before any run

@@ -184,7 +184,6 @@ def test_bad_local_file_exits_2(fake_loaders, capsys, tmp_path: Path) -> None:
         (["--period", "2011-12", "--data", "d", "--cin", "a.xml"], "not both"),
         (["--period", "2011-12", "--cin", "a.xml"], "need --authority"),
         (["--data", "d"], "--period"),
-        (["--period", "2011-12", "--data", "d", "--jobs", "0"], "--jobs must be at least 1"),
     ],
 )
 def test_usage_errors(fake_loaders, capsys, argv: list[str], words: str) -> None:

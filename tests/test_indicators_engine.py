@@ -239,29 +239,3 @@ def test_every_table_supplied_empty() -> None:
     ]
     assert shares["value"].isna().all()
     assert set(shares["denominator"].dropna()) == {0}
-
-
-def test_forked_processes_give_the_same_frame_as_one() -> None:
-    """jobs=3 shares the (indicator, period) pairs among forked processes; the frame, its
-    order and dtypes are what one process gives (three authorities, every indicator)."""
-    from safeguarding.demo import generate
-    from safeguarding.periods import period_range
-
-    data = generate(3, period_range("2023-24", "2024-25"), sizes=[2000, 3000, 4000])
-    periods = ["2023-24", "2024-25 Q1", "2024-25 Q2", "2024-25"]
-    one = compute(data, periods)
-    forked = compute(data, periods, jobs=3)
-    pd.testing.assert_frame_equal(one, forked)
-    assert one["authority"].nunique() == 3 and one["value"].notna().sum() > 100
-
-
-def test_an_input_error_in_a_forked_process_reaches_the_caller(tmp_path: Path) -> None:
-    path = tmp_path / "local.yaml"
-    path.write_text(
-        "- {id: X3, title: x, unit: percent, decimals: 1, polarity: high, "
-        "rule: icpc_timeliness, tables: [section47]}\n"
-    )
-    cat = catalogue().with_local(path)
-    data = dataset(section47=[{"s47_start_date": "2023-05-05", "icpc_date": "2023-05-22"}])
-    with pytest.raises(InputError, match="needs the parameter 'working_days'"):
-        compute(data, ["2022-23", "2023-24"], ["NI67", "X3"], catalogue=cat, jobs=2)

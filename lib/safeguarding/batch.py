@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import importlib.util
 import os
 import shutil
 import sys
@@ -378,6 +379,7 @@ def run_batch(
     quarter_dir = project.root / "outputs" / slug
     logs = quarter_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
+    executor = executor or _executor(options, logs)  # its option errors before any work
     manifest = Manifest.load(quarter_dir / "manifest.json", period.label)
     hasher = FileHasher(manifest.file_cache)
     staging_root = quarter_dir / ".staging" / uuid.uuid4().hex[:12]
@@ -444,7 +446,6 @@ def run_batch(
         _write_run_log(logs, result, record)
         progress.update(result, done)
 
-    executor = executor or _executor(options, logs)
     with _Progress(len(tasks), stream, options.progress) as progress:
         try:
             if tasks:  # a rerun with nothing changed starts no workers
@@ -724,6 +725,11 @@ def _executor(options: BatchOptions, logs: Path) -> Executor:
     if options.executor == "dask":
         if not options.scheduler:
             raise ValueError("--executor dask needs --scheduler ADDRESS (e.g. tcp://host:8786)")
+        if importlib.util.find_spec("distributed") is None:
+            raise ValueError(
+                "--executor dask needs the 'distributed' package: "
+                "pip install 'safeguarding-reports[dask]' (scripts/bootstrap installs it)"
+            )
         return dask_executor(options.scheduler)
     if options.executor != "local":
         raise ValueError(f"unknown executor {options.executor!r}; expected local or dask")

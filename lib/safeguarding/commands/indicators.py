@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import sys
 from pathlib import Path
 
@@ -78,13 +77,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="override every indicator's window (e.g. in_period for monthly SPC series)",
     )
     parser.add_argument("--out", type=Path, metavar="FILE.csv", help="default: standard output")
-    parser.add_argument(
-        "--jobs",
-        type=int,
-        default=os.cpu_count() or 1,
-        metavar="N",
-        help="processes sharing the computation (default: every core)",
-    )
     parser.set_defaults(func=run, parser=parser)
 
 
@@ -117,8 +109,6 @@ def run(args: argparse.Namespace) -> int:
         parser.error("--cin/--ssda903 need --authority CODE")
     if args.population is not None and not returns:
         parser.error("--population goes with --cin/--ssda903 (a data directory has its own)")
-    if args.jobs < 1:
-        parser.error("--jobs must be at least 1")
     # check the cheap arguments before reading any data
     periods = [parse_period(p) for p in args.period]
     cat = catalogue().with_local(args.indicators_file)
@@ -127,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
         for indicator_id in ids:
             cat[indicator_id]  # KeyError naming the known ids
     data = _load(args)
-    frame = compute(data, periods, ids, catalogue=cat, window=args.window, jobs=args.jobs)
+    frame = compute(data, periods, ids, catalogue=cat, window=args.window)
     text = to_csv(frame, cat)
     if args.out is None:
         sys.stdout.write(text)

@@ -81,7 +81,11 @@ def run(args: argparse.Namespace) -> int:
         run_time=args.run_time,
         timeout=args.timeout,
     )
-    summary = run_batch(options)
+    try:
+        summary = run_batch(options)
+    except ValueError as exc:  # options the batch cannot honour (executor, engine, formats)
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     print(summary.table())
     for note in summary.notes:
         print(f"note: {note}")

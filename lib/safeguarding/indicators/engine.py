@@ -22,7 +22,6 @@ table's mid-year estimate for the calendar year the financial year starts in (20
 from __future__ import annotations
 
 import math
-import multiprocessing
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -191,7 +190,6 @@ def compute(
     indicator_ids: Iterable[str] | None = None,
     catalogue: Catalogue | None = None,
     window: str | None = None,
-    jobs: int = 1,
 ) -> pd.DataFrame:
     """Every requested indicator for every authority in ``data`` and every period.
 
@@ -201,9 +199,6 @@ def compute(
     indicators read only the window's end, so they are unchanged by it. Returns exactly the
     columns ``authority, indicator, period, value, numerator, denominator`` (period in the
     canonical spelling), ordered by authority, then indicator and period as requested.
-
-    ``jobs`` > 1 shares the (indicator, period) pairs among that many forked processes, which
-    read ``data`` from the parent's memory without copying it (see :func:`_tally_pairs`).
     """
     cat = catalogue if catalogue is not None else builtin_catalogue()
     if window is not None and window not in WINDOWS:
@@ -220,15 +215,15 @@ def compute(
     if not indicators or not wanted or not n:
         return _empty()
     columns: dict[str, list[np.ndarray]] = {k: [] for k in COLUMNS}
-    pairs = [(ind, period) for ind in indicators for period in wanted]
-    tallies = _tally_pairs(engine, pairs, window, jobs)
-    for (ind, period), (value, numerator, denominator) in zip(pairs, tallies, strict=True):
-        columns["indicator"].append(np.full(n, ind.id, dtype=object))
-        columns["period"].append(np.full(n, period.label, dtype=object))
-        columns["authority"].append(np.asarray(engine.authorities, dtype=object))
-        columns["value"].append(value)
-        columns["numerator"].append(numerator)
-        columns["denominator"].append(denominator)
+    for ind in indicators:
+        for period in wanted:
+            value, numerator, denominator = engine.one(ind, period, window)
+            columns["indicator"].append(np.full(n, ind.id, dtype=object))
+            columns["period"].append(np.full(n, period.label, dtype=object))
+            columns["authority"].append(np.asarray(engine.authorities, dtype=object))
+            columns["value"].append(value)
+            columns["numerator"].append(numerator)
+            columns["denominator"].append(denominator)
     out = pd.DataFrame({k: np.concatenate(v) for k, v in columns.items()})
     # authority first; within it, indicators and periods in the order asked for
     order = np.argsort(np.concatenate(columns["authority"]).astype(str), kind="stable")
@@ -243,40 +238,6 @@ def compute(
             "denominator": "Int64",
         }
     )
-
-
-# What forked children compute from: set by _tally_pairs just before forking, so that they
-# inherit the engine (and the record tables behind it) instead of receiving a pickled copy.
-_FORKED: tuple[_Engine, list[tuple[Indicator, Period]], str | None] | None = None
-
-
-def _tally_pairs(
-    engine: _Engine, pairs: list[tuple[Indicator, Period]], window: str | None, jobs: int
-) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """``engine.one`` for every pair, in order: here, or in ``jobs`` forked processes (each
-    taking every ``jobs``-th pair, which spreads cheap and costly indicators evenly). Where
-    the platform cannot fork (Windows), or for a handful of pairs, it runs here."""
-    global _FORKED
-    jobs = min(jobs, len(pairs))
-    if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        return [engine.one(ind, period, window) for ind, period in pairs]
-    _FORKED = (engine, pairs, window)
-    try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            shares = pool.map(_tally_share, [(k, jobs) for k in range(jobs)])
-    finally:
-        _FORKED = None
-    out: list = [None] * len(pairs)
-    for k, share in enumerate(shares):
-        out[k::jobs] = share
-    return out
-
-
-def _tally_share(share: tuple[int, int]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    assert _FORKED is not None, "runs only in a child forked by _tally_pairs"
-    engine, pairs, window = _FORKED
-    first, step = share
-    return [engine.one(ind, period, window) for ind, period in pairs[first::step]]
 
 
 def _empty() -> pd.DataFrame:
