@@ -93,6 +93,33 @@ class PeakMemory:
             self._stop.wait(self.interval)
 
 
+class Steal:
+    """The share of the machine's CPU time that the hypervisor gave to other guests (the
+    ``steal`` column of ``/proc/stat``) while the ``with`` block ran; None off Linux."""
+
+    def __init__(self) -> None:
+        self.share: float | None = None
+        self._start: list[int] | None = None
+
+    @staticmethod
+    def _times() -> list[int] | None:
+        try:
+            with open("/proc/stat", encoding="ascii") as handle:
+                return [int(v) for v in handle.readline().split()[1:9]]
+        except (OSError, ValueError):
+            return None
+
+    def __enter__(self) -> Steal:
+        self._start = self._times()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        end = self._times()
+        if self._start and end:
+            spent = [b - a for a, b in zip(self._start, end, strict=True)]
+            self.share = spent[7] / max(sum(spent), 1)  # user ... softirq, steal
+
+
 def _pss(pid: int, rss: int) -> int:
     """A process's proportional set size from ``/proc/<pid>/smaps_rollup`` (one line the
     kernel sums for us: far cheaper than psutil's ``memory_full_info``, which parses every
@@ -284,9 +311,11 @@ def main() -> int:
     figures.append(("generate_data_s", generated, f"write_demo, --jobs {args.jobs}"))
 
     indicator_rows = []
+    steal_a = Steal()
     if not args.skip_indicators:
         print("(a) indicators …", flush=True)
-        indicator_rows = bench_indicators(args.authorities, years, args.jobs)
+        with Steal() as steal_a:
+            indicator_rows = bench_indicators(args.authorities, years, args.jobs)
 
     england = make_authorities(args.authorities, DEFAULT_SEED)[: args.authorities]
     sizes = {a.code: a.children for a in england}
@@ -298,17 +327,20 @@ def main() -> int:
                                      ROOT / "notebooks", args.quarter)  # fmt: skip
 
     print(f"(c) naive baseline on {len(sample)} authorities: {' '.join(sample)} …", flush=True)
-    naive = naive_baseline(baseline_project, args.quarter, sample, work / "naive")
+    with Steal() as steal_c:
+        naive = naive_baseline(baseline_project, args.quarter, sample, work / "naive")
 
     n_reports = len(batch_codes or sizes)
     print(f"(b) the quarter: {n_reports} reports, --jobs {args.jobs} …", flush=True)
-    full = run_batch(project, args.quarter, args.jobs, batch_codes)
+    with Steal() as steal_b:
+        full = run_batch(project, args.quarter, args.jobs, batch_codes)
     steps = manifest_timings(project, args.quarter)
 
     changed = sample[len(sample) // 2]
     print(f"(d) rerun after {changed}'s referrals changed …", flush=True)
     change_one_authority(data, changed)
-    rerun = run_batch(project, args.quarter, args.jobs, batch_codes)
+    with Steal() as steal_d:
+        rerun = run_batch(project, args.quarter, args.jobs, batch_codes)
     children_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
     self_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
@@ -357,6 +389,10 @@ def main() -> int:
         # the fingerprint covers the library's source: an edit to lib/ during the benchmark
         # (a shared working tree) reruns everything, which is right but not what (d) measures
         print("    note: more than one run reran: did the library or params change meanwhile?")
+    # a virtual machine's CPU time taken by the host: the same work then takes longer
+    for label, steal in (("a", steal_a), ("b", steal_b), ("c", steal_c), ("d", steal_d)):
+        if steal.share is not None:
+            row(f"({label}) CPU time stolen by the hypervisor meanwhile", steal.share * 100, "%")
     row("(e) peak memory of the batch (process tree, PSS)", full["peak"].peak_pss / 2**30, "GiB")
     row("(e)   the same as summed RSS (shared pages repeated)", full["peak"].peak / 2**30,
         "GiB")  # fmt: skip

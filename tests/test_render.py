@@ -13,23 +13,7 @@ import pytest
 from fixtures import report_fixture as fx
 from safeguarding import render
 
-FRONT_SHEET = [
-    "Report to",
-    "Meeting date",
-    "Report of",
-    "Contact officer",
-    "Report title",
-    "Classification",
-    "Wards affected",
-    "Decision type",
-    "Purpose of the report",
-    "Recommendations",
-    "Financial implications",
-    "Legal implications",
-    "Equalities implications",
-    "Risk management",
-    "Consultation",
-]
+FRONT_SHEET = fx.FRONT_SHEET_FIELDS
 SECTIONS = [
     "Summary",
     "Front door: contacts and referrals",

@@ -19,20 +19,7 @@ def public() -> QuarterlyReport:
 
 def test_front_sheet_has_every_field(public):
     md = public.front_sheet().markdown
-    for label in [
-        "Report to",
-        "Meeting date",
-        "Report of",
-        "Contact officer",
-        "Report title",
-        "Classification",
-        "Wards affected",
-        "Decision type",
-        "Purpose of the report",
-        "Recommendations",
-        "Financial implications",
-        "Consultation",
-    ]:
+    for label in fx.FRONT_SHEET_FIELDS:
         assert label in md
     assert "01632 960000" in md and "mailto:performance@testshire.example.org" in md
     assert "5 November 2024" in md and "N/A" in md

@@ -44,7 +44,7 @@ import pandas as pd
 from .catalogue import Catalogue
 from .catalogue import catalogue as builtin_catalogue
 from .periods import Period, PeriodError, parse_period
-from .validation import InputError, Issue
+from .validation import InputError, Issue, read_csv_text
 
 SUPPRESSION_SYMBOLS = ("c", "x", "u", "z", "k", "low")
 ENGLAND = "England"
@@ -232,7 +232,7 @@ def _find(dfe_dir: Path, stem: str) -> Path | None:
 
 
 def _read_ees(path: Path) -> pd.DataFrame:
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    frame = read_csv_text(path)
     frame.columns = [c.strip() for c in frame.columns]
     return frame
 
@@ -440,12 +440,7 @@ def neighbour_lists(neighbours: pd.DataFrame) -> dict[str, list[str]]:
 def read_comparators_csv(path: str | Path, catalogue: Catalogue | None = None) -> pd.DataFrame:
     """Read and check a tidy comparators CSV (see the module docstring)."""
     path = Path(path)
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError([Issue("error", str(path), "file-exists", "file not found")]) from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InputError([Issue("error", str(path), "csv", f"not a readable CSV: {exc}")]) from None
+    raw = read_csv_text(path)
     return validate_comparators(raw, str(path), catalogue)
 
 

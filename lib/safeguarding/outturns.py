@@ -17,7 +17,7 @@ import pandas as pd
 from .catalogue import Catalogue
 from .catalogue import catalogue as builtin_catalogue
 from .periods import PeriodError, parse_period
-from .validation import InputError, Issue
+from .validation import InputError, Issue, read_csv_text
 
 REQUIRED = ("authority", "indicator", "period", "value")
 OPTIONAL = ("numerator", "denominator", "status", "note")
@@ -28,12 +28,7 @@ STATUSES = ("final", "provisional")
 def read_outturns(path: str | Path, catalogue: Catalogue | None = None) -> pd.DataFrame:
     """Read and check an Outturns CSV; raise :class:`InputError` listing every problem."""
     path = Path(path)
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError([Issue("error", str(path), "file-exists", "file not found")]) from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InputError([Issue("error", str(path), "csv", f"not a readable CSV: {exc}")]) from None
+    raw = read_csv_text(path)
     return validate_outturns(raw, source=str(path), catalogue=catalogue)
 
 

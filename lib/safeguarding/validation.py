@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Literal
 
 import pandas as pd
@@ -52,6 +53,17 @@ class InputError(Exception):
             issues = [Issue("error", "<input>", "input", issues)]
         self.issues = [i for i in issues]
         super().__init__("\n".join(str(i) for i in self.issues))
+
+
+def read_csv_text(path: str | Path) -> pd.DataFrame:
+    """A CSV as strings, exactly as written (blank cells stay ``""``, a BOM is dropped), for
+    a validator to check cell by cell; :class:`InputError` when it is missing or unreadable."""
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError([Issue("error", str(path), "file-exists", "file not found")]) from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise InputError([Issue("error", str(path), "csv", f"not a readable CSV: {exc}")]) from None
 
 
 @dataclass
