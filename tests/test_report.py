@@ -93,6 +93,22 @@ def test_indicator_section_outputs_text_chart_and_commentary(public):
     assert "Repeat plans are being audited" in text  # the analyst's text follows
 
 
+def test_chart_captions_name_only_what_is_drawn(public):
+    """NI65 has a target band; NI67 a target (the fixture's targets); a count has no
+    comparators; CPP_AT_END_RATE has no target set, so no target is named."""
+    name = public.meta.authority_name
+    assert public.trend_chart("NI65").caption.endswith(
+        f"{name} against England, statistical neighbours and the target band"
+    )
+    assert public.trend_chart("NI67").caption.endswith(
+        f"{name} against England, statistical neighbours and target"
+    )
+    assert public.trend_chart("CPP_AT_END").caption.endswith(f", {name}")
+    assert public.trend_chart("CPP_AT_END_RATE").caption.endswith(
+        f"{name} against England and statistical neighbours"
+    )
+
+
 def test_analyst_text_replaces_the_draft_when_asked():
     r = fx.build("public")
     r.inputs.commentary = lambda ind: ("Our own words.", "replace")

@@ -324,6 +324,20 @@ class ReportInputs:
     extra_sources: Sequence[tuple[str, str]] = ()  # (label, sha256) e.g. params files
 
 
+def _against(name: str, comparable: bool, ind: Indicator, targets: list) -> str:
+    """The end of a trend chart's caption: what the authority is drawn against (only what
+    the chart shows: no target where none is set)."""
+    drawn = ["England", "statistical neighbours"] if comparable else []
+    if ind.polarity == "band" and ind.band:
+        drawn.append("the target band")
+    elif any(t is not None for t in targets):
+        drawn.append("target")
+    if not drawn:
+        return f", {name}"
+    listed = drawn[0] if len(drawn) == 1 else f"{', '.join(drawn[:-1])} and {drawn[-1]}"
+    return f": {name} against {listed}"
+
+
 class QuarterlyReport:
     """A quarter's report for one authority: the objects a notebook displays."""
 
@@ -707,11 +721,7 @@ class QuarterlyReport:
             own_label=self.meta.authority_name,
             suppressed=hidden,
             caption=f"{ind.label} by quarter, {labels[0]} to {labels[-1]}"
-            + (
-                f": {self.meta.authority_name} against England, statistical neighbours and target"
-                if comparable
-                else f", {self.meta.authority_name}"
-            ),
+            + _against(self.meta.authority_name, comparable, ind, targets),
         )
 
     def spc_chart(self, ind: Indicator | str, months: int = 24) -> charts.Chart:
