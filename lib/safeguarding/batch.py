@@ -297,6 +297,11 @@ def dask_executor(scheduler: Any) -> Executor:
 # --- the batch -----------------------------------------------------------------------------
 
 
+class OptionError(ValueError):
+    """Options the batch cannot honour (an executor without what it needs): reported as one
+    line by the command, before any work."""
+
+
 @dataclass
 class BatchOptions:
     quarter: str
@@ -724,15 +729,15 @@ def _task(
 def _executor(options: BatchOptions, logs: Path) -> Executor:
     if options.executor == "dask":
         if not options.scheduler:
-            raise ValueError("--executor dask needs --scheduler ADDRESS (e.g. tcp://host:8786)")
+            raise OptionError("--executor dask needs --scheduler ADDRESS (e.g. tcp://host:8786)")
         if importlib.util.find_spec("distributed") is None:
-            raise ValueError(
+            raise OptionError(
                 "--executor dask needs the 'distributed' package: "
                 "pip install 'safeguarding-reports[dask]' (scripts/bootstrap installs it)"
             )
         return dask_executor(options.scheduler)
     if options.executor != "local":
-        raise ValueError(f"unknown executor {options.executor!r}; expected local or dask")
+        raise OptionError(f"unknown executor {options.executor!r}; expected local or dask")
     return local_executor(options.jobs or os.cpu_count() or 1, logs / "workers.log")
 
 

@@ -25,7 +25,6 @@ import datetime as dt
 import hashlib
 import math
 import re
-import subprocess
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -37,6 +36,7 @@ import pandas as pd
 from . import __version__, charts, disclosure
 from .catalogue import Catalogue, Indicator, format_value
 from .catalogue import catalogue as builtin_catalogue
+from .manifest import git_commit
 from .markup import (
     Block,
     DefList,
@@ -352,9 +352,7 @@ class QuarterlyReport:
             checked = as_targets(inputs.targets, self.catalogue)
             # only this authority's rows: every figure looks its target up (a national file
             # has thousands of rows)
-            own_targets = checked[checked["authority"] == meta.authority]
-            own_targets.attrs = dict(checked.attrs)
-            inputs.targets = own_targets
+            inputs.targets = checked[checked["authority"] == meta.authority]
         self.period = meta.period
         own = inputs.outturns[inputs.outturns["authority"].astype(str) == meta.authority]
         self.figures = mask_outturns(own, self.catalogue, meta.audience)
@@ -926,19 +924,13 @@ def _records(data: Any, authority: str, period: Period) -> AuthoritySummary | No
 
 
 def code_version() -> str:
-    """The git commit of the library (with ``+changes`` if the tree is dirty), else 'unknown'."""
-    root = Path(__file__).resolve().parents[2]
-    try:
-        commit = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
+    """The library's git commit, shortened (``+dirty`` if the tree has uncommitted changes),
+    else 'unknown'."""
+    commit = git_commit()
+    if not commit:
         return "unknown"
-    return commit or "unknown"
+    sha, plus, state = commit.partition("+")
+    return sha[:12] + plus + state
 
 
 def provenance_rows(records: AuthoritySummary | None) -> list[list[str]]:

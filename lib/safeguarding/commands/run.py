@@ -65,7 +65,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..batch import BatchOptions, run_batch
+    from ..batch import BatchOptions, OptionError, run_batch
 
     options = BatchOptions(
         quarter=args.quarter,
@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
     )
     try:
         summary = run_batch(options)
-    except ValueError as exc:  # options the batch cannot honour (executor, engine, formats)
+    except OptionError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(summary.table())
