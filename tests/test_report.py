@@ -9,7 +9,7 @@ import re
 import pytest
 from fixtures import report_fixture as fx
 from safeguarding import disclosure, render
-from safeguarding.report import META_MIME, QuarterlyReport, rag_span
+from safeguarding.report import META_MIME, QuarterlyReport, rag_span, scorecard
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +72,7 @@ def test_changed_definition_footnote():
     r = fx.build("public")
     r.period = r.period.__class__(2010, 2)  # a report spanning the 7 to 10 working-day change
     notes: list[str] = []
-    label = r._indicator_label(ind, notes)
+    label = scorecard.indicator_label(r, ind, notes)
     assert "^1^" in label and "10 working days from 2010-11" in notes[0]
 
 

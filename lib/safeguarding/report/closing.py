@@ -1,0 +1,123 @@
+"""The report's closing parts: data-quality note, conclusion and provenance."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .model import QuarterlyReport
+
+from .. import __version__, disclosure
+from ..manifest import git_commit
+from ..markup import Block, Fragment, Heading, Para, Raw, Table, esc
+from ..summary import AuthoritySummary
+
+
+def data_quality(r: QuarterlyReport) -> Fragment:
+    """What the loaders warned about, in a sentence per rule."""
+    blocks: list[Block] = [Heading(2, "Data quality", "data-quality")]
+    warnings = [] if r.records is None else r.records.warnings
+    if not warnings:
+        blocks.append(
+            Para(
+                "The loaders found no data-quality problems in this authority's "
+                "records for the period."
+            )
+        )
+        return Fragment(blocks)
+    rows = [[esc(rule), record_count(r, count), esc(message)] for rule, count, message in warnings]
+    blocks.append(
+        Table(
+            "Data-quality warnings by rule",
+            ["Rule", "Records", "Example"],
+            rows,
+            align="lrl",
+            widths=(20, 8, 50),
+        )
+    )
+    return Fragment(blocks)
+
+
+def record_count(r: QuarterlyReport, n: int) -> str:
+    """A count of records: small ones are about a few children, so a range in public."""
+    return "fewer than 6" if disclosure.hide_count(n, r.meta.audience) else f"{n:,}"
+
+
+def conclusion(r: QuarterlyReport, text: str = "") -> Fragment:
+    """The analyst's conclusion (argument, then the inputs' text, then a plain default)."""
+    text = text or r.inputs.conclusion
+    blocks: list[Block] = [Heading(2, "Conclusion", "conclusion")]
+    if text:
+        blocks.append(Raw(text))
+    else:
+        c = r.rag_counts()
+        blocks.append(
+            Para(
+                f"This report sets out {esc(r.meta.authority_name)}'s performance for "
+                f"{esc(r.period.long_label)} against its targets, England and its "
+                f"statistical neighbours: {c['green']} green, {c['amber']} amber and "
+                f"{c['red']} red. "
+                "Members are asked to note it and the actions described in the commentary."
+            )
+        )
+    return Fragment(blocks)
+
+
+def provenance(r: QuarterlyReport) -> Fragment:
+    """Where the figures came from: inputs and checksums, extract dates, code, run time."""
+    blocks: list[Block] = [Heading(2, "About this report", "provenance")]
+    run = r.meta.run_time or "not recorded"
+    blocks.append(
+        Para(
+            f"Produced by safeguarding-reports {esc(__version__)} "
+            f"(code {esc(code_version())}) at {esc(run)} for the {esc(r.meta.audience)} "
+            "audience. The same inputs rebuild this report exactly; per-file checksums "
+            "are in the quarter's manifest."
+        )
+    )
+    rows = provenance_rows(r.records)
+    rows += [[esc(label), "", f"`{digest}`"] for label, digest in r.inputs.extra_sources]
+    if rows:
+        blocks.append(
+            Table(
+                "Inputs",
+                ["Input", "Extract dates", "SHA-256"],
+                rows,
+                align="lll",
+                widths=(28, 18, 54),
+            )
+        )
+    return Fragment(blocks)
+
+
+def code_version() -> str:
+    """The library's git commit, shortened (``+dirty`` if the tree has uncommitted changes),
+    else 'unknown'."""
+    commit = git_commit()
+    if not commit:
+        return "unknown"
+    sha, plus, state = commit.partition("+")
+    return sha[:12] + plus + state
+
+
+def provenance_rows(records: AuthoritySummary | None) -> list[list[str]]:
+    """One row per kind of input: extract dates, file count and a combined SHA-256."""
+    if records is None:
+        return []
+    groups: dict[str, list[Any]] = {}
+    for s in records.sources:
+        groups.setdefault(s.kind, []).append(s)
+    rows = []
+    for kind, sources in sorted(groups.items()):
+        dates = sorted(s.extract_date for s in sources if s.extract_date)
+        when = (
+            "" if not dates else dates[0] if dates[0] == dates[-1] else f"{dates[0]} to {dates[-1]}"
+        )
+        if len(sources) == 1:
+            digest = sources[0].sha256
+        else:  # a checksum of the sorted per-file checksums: one line that still pins every file
+            digest = hashlib.sha256("".join(sorted(s.sha256 for s in sources)).encode()).hexdigest()
+        files = "one file" if len(sources) == 1 else f"{len(sources)} files"
+        rows.append([f"{esc(kind.replace('_', ' '))} ({files})", esc(when), f"`{digest}`"])
+    return rows

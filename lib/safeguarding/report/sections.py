@@ -1,0 +1,133 @@
+"""An indicator's section: what it measures, its key figures, chart and commentary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .model import QuarterlyReport
+
+from .. import charts
+from ..catalogue import Indicator
+from ..markup import Block, Fragment, Heading, Para, Raw, esc
+from .scorecard import status_cell
+from .text import indicator_name, is_missing, lower_first, slug
+
+
+def indicator_sections(r: QuarterlyReport, theme: str) -> SectionGroup:
+    return SectionGroup([r.indicator_section(i.id) for i in r.indicators_for(theme)])
+
+
+def indicator_section(
+    r: QuarterlyReport, indicator_id: str, chart: str = "trend"
+) -> IndicatorSection:
+    """What the indicator measures and why, its polarity, chart and commentary."""
+    ind = r.catalogue[indicator_id]
+    intro = section_intro(r, ind, monthly=chart == "spc")
+    picture = r.spc_chart(ind) if chart == "spc" else r.trend_chart(ind)
+    return IndicatorSection(intro, picture, commentary(r, ind))
+
+
+def section_intro(r: QuarterlyReport, ind: Indicator, monthly: bool = False) -> Fragment:
+    title = indicator_name(ind)
+    ident = f"indicator-{slug(ind.id)}"
+    if monthly:
+        title, ident = f"{title}: month by month", f"{ident}-monthly"
+    blocks: list[Block] = [Heading(3, title, ident)]
+    measure = esc(ind.title) + "."
+    if ind.numerator and ind.denominator:
+        measure += (
+            f" Counted: {lower_first(esc(ind.numerator))}, out of "
+            f"{lower_first(esc(ind.denominator))}."
+        )
+    blocks.append(Para(f"**What it measures.** {measure}"))
+    if ind.why:
+        blocks.append(Para(f"**Why it matters.** {esc(ind.why)}"))
+    blocks.append(Para(f"*{esc(ind.polarity_sentence())}*", ("polarity",)))
+    blocks.append(Para(key_figures(r, ind), ("key-figures",)))
+    return Fragment(blocks)
+
+
+def key_figures(r: QuarterlyReport, ind: Indicator) -> str:
+    parts = [f"**{esc(r.period.label)}:** {r.cell(ind, r.period)}"]
+    fig = r.figure(ind.id, r.period)
+    if fig and fig.known and ind.is_percentage and fig.denominator:
+        parts[-1] += f" ({int(fig.numerator):,} of {int(fig.denominator):,})"
+    target = r.target_text(ind, r.period.financial_year)
+    if target != "N/A":
+        parts.append(f"**Target {r.period.fy_label}:** {target}")
+    row = r.assessed(ind.id)
+    if row and not is_missing(row.get("england_value")) and ind.unit != "count":
+        parts.append(
+            f"**England {esc(row.get('comparator_year') or '')}:** "
+            f"{esc(ind.format(row['england_value']))}"
+        )
+    parts.append(f"**Status:** {status_cell(r, ind)}")
+    return " · ".join(parts)
+
+
+def commentary(r: QuarterlyReport, ind: Indicator) -> Fragment:
+    draft = drafted(r, ind)
+    text, mode = ("", "replace")
+    if r.inputs.commentary is not None:
+        text, mode = r.inputs.commentary(ind.id)
+    blocks: list[Block] = []
+    if text and mode == "replace":
+        blocks += [Para("**Commentary**", ("commentary-label",)), Raw(text)]
+    else:
+        blocks += [
+            Para("**Commentary drafted from the figures**", ("commentary-label",)),
+            Para(esc(draft), ("drafted",)),
+        ]
+        if text:
+            blocks += [Para("**Service commentary**", ("commentary-label",)), Raw(text)]
+    return Fragment(blocks)
+
+
+def drafted(r: QuarterlyReport, ind: Indicator) -> str:
+    fig = r.figure(ind.id, r.period)
+    if fig is not None and fig.hidden:
+        return (
+            f"The figure for {r.period.label} is not published because it rests on "
+            "between one and five children; comparisons with earlier figures are withheld "
+            "for the same reason."
+        )
+    row = r.assessed(ind.id)
+    if row is None:
+        return f"No figure is available for {r.period.label}."
+    return str(row.get("narrative") or "") or (
+        f"The figure for {r.period.label} is {ind.format(row['value'])}."
+    )
+
+
+@dataclass
+class IndicatorSection:
+    """An indicator's section: introduction, chart and commentary as separate outputs."""
+
+    intro: Fragment
+    chart: charts.Chart
+    commentary: Fragment
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.intro, self.chart, self.commentary)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        # Outside IPython's display (e.g. a plain repr): the text parts with the chart inline.
+        return {
+            "text/markdown": self.intro.markdown + "\n" + self.commentary.markdown,
+            "text/html": self.intro.html + self.chart.svg + self.commentary.html,
+        }
+
+
+@dataclass
+class SectionGroup:
+    """Several indicator sections displayed in turn."""
+
+    sections: list[IndicatorSection]
+
+    def _ipython_display_(self) -> None:
+        for section in self.sections:
+            section._ipython_display_()
