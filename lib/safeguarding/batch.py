@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from . import engines, privacy
+from .exceptions import MissingInput, OptionError, UnknownName
 from .manifest import FileHasher, Manifest, fingerprint, library_info, package_versions, run_key
 from .params import DEFAULT_DATA_DIR, Project, RunEntry, load_project, quarter_slug
 from .periods import parse_period
@@ -295,11 +296,6 @@ def dask_executor(scheduler: Any) -> Executor:
 
 
 # --- the batch -----------------------------------------------------------------------------
-
-
-class OptionError(ValueError):
-    """Options the batch cannot honour (an executor without what it needs): reported as one
-    line by the command, before any work."""
 
 
 @dataclass
@@ -577,7 +573,7 @@ def _check_selection(project: Project, entries: Sequence[RunEntry], options: Bat
     known = {e.report for e in entries}
     for report in options.reports or ():
         if report not in known:
-            raise KeyError(
+            raise UnknownName(
                 f"report {report!r} is not in the run plan for {options.quarter} "
                 f"(reports: {', '.join(sorted(known))})"
             )
@@ -589,14 +585,14 @@ def ensure_data(project: Project, notes: list[str], stream: TextIO) -> Path:
     if data_dir.is_dir() and any(data_dir.iterdir()):
         return data_dir
     if data_dir != (project.root / DEFAULT_DATA_DIR).resolve():
-        raise FileNotFoundError(
+        raise MissingInput(
             f"the data folder {project.rel(data_dir)} (params/settings.yaml, data) does not exist"
         )
     from . import demo
 
     write_demo = getattr(demo, "write_demo", None)
     if write_demo is None:
-        raise FileNotFoundError(
+        raise MissingInput(
             f"{project.rel(data_dir)} is missing and this installation "
             "cannot generate the demo data"
         )

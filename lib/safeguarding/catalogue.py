@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from .exceptions import UnknownName
 from .periods import Period, PeriodError, parse_period
 from .schema import TABLES
 from .validation import InputError, Issue
@@ -169,7 +170,7 @@ class Catalogue:
             return self._by_id[indicator_id]
         except KeyError:
             known = ", ".join(self._by_id)
-            raise KeyError(f"unknown indicator {indicator_id!r}; known: {known}") from None
+            raise UnknownName(f"unknown indicator {indicator_id!r}; known: {known}") from None
 
     def __contains__(self, indicator_id: object) -> bool:
         return indicator_id in self._by_id

@@ -14,8 +14,7 @@ import pkgutil
 import sys
 
 from . import __version__, commands
-from .periods import PeriodError
-from .validation import InputError
+from .exceptions import SafeguardingError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,13 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except InputError as exc:
-        for issue in exc.issues:
-            print(str(issue), file=sys.stderr)
-        return 2
-    except (PeriodError, KeyError, FileNotFoundError) as exc:
-        message = exc.args[0] if exc.args else str(exc)
-        print(f"error: {message}", file=sys.stderr)
+    except SafeguardingError as exc:  # a user's mistake; anything else is a bug: traceback
+        for line in exc.lines():
+            print(line, file=sys.stderr)
         return 2
 
 

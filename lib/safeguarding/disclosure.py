@@ -22,6 +22,8 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from .exceptions import ParameterError
+
 SMALL = range(1, 6)
 SUPPRESSED = "c"
 AUDIENCES = ("public", "restricted")
@@ -35,7 +37,7 @@ NOTE = (
 def check_audience(audience: str) -> str:
     """Return ``audience`` when it is known, else raise naming the accepted values."""
     if audience not in AUDIENCES:
-        raise ValueError(f"audience must be one of {', '.join(AUDIENCES)}, not {audience!r}")
+        raise ParameterError(f"audience must be one of {', '.join(AUDIENCES)}, not {audience!r}")
     return audience
 
 

@@ -37,6 +37,8 @@ from typing import Any, Literal
 
 import nbformat
 
+from .exceptions import ParameterError
+
 EngineName = Literal["papermill", "fast"]
 ENGINES: tuple[str, ...] = ("papermill", "fast")
 DEFAULT_ENGINE: EngineName = "fast"  # justified by tests/test_engines.py
@@ -97,7 +99,7 @@ def execute(
     import papermill
 
     if engine not in ENGINES:
-        raise ValueError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
+        raise ParameterError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
     cwd = str(Path(cwd or Path(notebook).parent).resolve())
     kwargs: dict[str, Any] = {
         "parameters": parameters,

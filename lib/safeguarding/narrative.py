@@ -14,6 +14,7 @@ import math
 from collections.abc import Mapping
 
 from .catalogue import Indicator, format_value, round_half_up
+from .exceptions import ParameterError
 from .periods import parse_period
 from .significance import SMALL_DENOMINATOR
 
@@ -213,7 +214,7 @@ def combine_commentary(drafted: str, analyst_text: str | None, mode: str = "repl
     An empty or missing analyst text leaves the draft as it is.
     """
     if mode not in MODES:
-        raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+        raise ParameterError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
     text = (analyst_text or "").strip()
     if not text:
         return drafted

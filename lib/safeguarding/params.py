@@ -26,6 +26,7 @@ from typing import Any
 
 import yaml
 
+from .exceptions import MissingInput, UnknownName
 from .periods import Period, PeriodError, parse_period
 from .validation import InputError, Issue
 
@@ -79,7 +80,7 @@ class Authority:
             return self.committees[committee_id]
         except KeyError:
             known = ", ".join(self.committees) or "none"
-            raise KeyError(
+            raise UnknownName(
                 f"authority {self.code} has no committee {committee_id!r} in "
                 f"params/authorities.yaml (known: {known})"
             ) from None
@@ -207,7 +208,7 @@ def find_root(start: str | Path | None = None) -> Path:
     for folder in (here, *here.parents):
         if (folder / "params").is_dir() and (folder / "pyproject.toml").is_file():
             return folder
-    raise FileNotFoundError(
+    raise MissingInput(
         f"no project found at or above {here}: a project folder holds params/ and "
         "pyproject.toml (run from inside the project, or pass --project)"
     )
@@ -688,7 +689,7 @@ class Project:
     def authority(self, code: str) -> Authority:
         code = str(code)
         if code not in self.authorities:
-            raise KeyError(
+            raise UnknownName(
                 f"authority {code!r} is not in params/authorities.yaml (known: "
                 f"{', '.join(self.authorities)})"
             )
@@ -696,7 +697,7 @@ class Project:
 
     def front_sheet(self, report: str) -> FrontSheet:
         if report not in self.settings.reports:
-            raise KeyError(
+            raise UnknownName(
                 f"report {report!r} has no front-sheet settings in "
                 f"params/settings.yaml (known: {', '.join(self.settings.reports)})"
             )
@@ -854,7 +855,7 @@ def load_project(root: str | Path | None = None) -> Project:
     directory when not given). Every problem in a file is reported together."""
     root = find_root(root) if root is None else Path(root).resolve()
     if not (root / "params").is_dir():
-        raise FileNotFoundError(f"{root} has no params/ folder")
+        raise MissingInput(f"{root} has no params/ folder")
     issues: list[Issue] = []
     settings = authorities = None
     try:

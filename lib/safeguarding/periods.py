@@ -23,6 +23,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from .exceptions import ParameterError, PeriodError
+
 Window = Literal["in_period", "year_to_date", "rolling_12_months", "snapshot"]
 WINDOWS: tuple[str, ...] = ("in_period", "year_to_date", "rolling_12_months", "snapshot")
 
@@ -31,10 +33,6 @@ ACCEPTED_FORMS = (
     "'2011-12 Q2', '2011/12 Q2', 'Q2 2011-12' or 'Q2 2011/12' (a quarter: Q1 is April-June); "
     "'2011-12 M04' or 'Jul 2011' (a month)"
 )
-
-
-class PeriodError(ValueError):
-    """A period spelt in a way the library does not accept."""
 
 
 @dataclass(frozen=True, order=True)
@@ -134,7 +132,7 @@ class Period:
             return add_years(end, -1) + dt.timedelta(days=1), end
         if kind == "snapshot":
             return self.end, self.end
-        raise ValueError(f"unknown window {kind!r}; expected one of {', '.join(WINDOWS)}")
+        raise ParameterError(f"unknown window {kind!r}; expected one of {', '.join(WINDOWS)}")
 
     # --- navigation ---------------------------------------------------------------------
     @property

@@ -35,6 +35,7 @@ from typing import Any
 
 import typst
 
+from .exceptions import ParameterError, RenderError
 from .markup import esc
 from .report import META_MIME, RAG_WORDS
 
@@ -43,10 +44,6 @@ FORMATS = ("html", "pdf", "docx")
 HTML_TOC_DEPTH = 3
 PDF_TOC_DEPTH = 2
 CONTENTS_TYPST = "```{=typst}\n#contents-page()\n```"
-
-
-class RenderError(RuntimeError):
-    """The notebook cannot be rendered (it failed, or has no report metadata)."""
 
 
 @lru_cache(maxsize=1)
@@ -263,7 +260,7 @@ def _pandoc_args(fmt: str, doc: Document, stamp: dt.datetime, out: Path) -> list
             "-o",
             str(out),
         ]
-    raise ValueError(f"unknown format {fmt!r}")
+    raise ParameterError(f"unknown format {fmt!r}")
 
 
 def _read_markdown(source: Path, cwd: Path) -> Path:
@@ -328,7 +325,7 @@ def render_notebook(
     formats = tuple(formats)
     unknown = set(formats) - set(FORMATS)
     if unknown:
-        raise ValueError(f"unknown formats {sorted(unknown)}; choose from {', '.join(FORMATS)}")
+        raise ParameterError(f"unknown formats {sorted(unknown)}; choose from {', '.join(FORMATS)}")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     notebook = json.loads(source.read_text(encoding="utf-8"))

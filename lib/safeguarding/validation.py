@@ -16,6 +16,8 @@ from typing import Literal
 
 import pandas as pd
 
+from .exceptions import InputError
+
 Severity = Literal["error", "warning"]
 
 
@@ -43,16 +45,6 @@ class Issue:
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-class InputError(Exception):
-    """Fatal problems in an input: the authority's load stops, with every message."""
-
-    def __init__(self, issues: Iterable[Issue] | str):
-        if isinstance(issues, str):
-            issues = [Issue("error", "<input>", "input", issues)]
-        self.issues = [i for i in issues]
-        super().__init__("\n".join(str(i) for i in self.issues))
 
 
 def read_csv_text(path: str | Path) -> pd.DataFrame:

@@ -31,6 +31,7 @@ import pandas as pd
 from ..catalogue import Catalogue, Indicator
 from ..catalogue import catalogue as builtin_catalogue
 from ..dataset import DataSet
+from ..exceptions import ParameterError, UnknownName
 from ..periods import WINDOWS, Period, parse_period
 from ..validation import InputError, Issue
 from .rules import RULES, MissingParam, RuleContext
@@ -202,7 +203,7 @@ def compute(
     """
     cat = catalogue if catalogue is not None else builtin_catalogue()
     if window is not None and window not in WINDOWS:
-        raise ValueError(f"unknown window {window!r}; expected one of {', '.join(WINDOWS)}")
+        raise ParameterError(f"unknown window {window!r}; expected one of {', '.join(WINDOWS)}")
     wanted = _as_periods(periods)
     if indicator_ids is None:
         indicators = [i for i in cat if i.computable]
@@ -276,7 +277,7 @@ def compute_one(
     frame = compute(data, [p], [indicator_id], catalogue=cat, window=window)
     row = frame[frame["authority"] == str(authority)]
     if row.empty:
-        raise KeyError(f"authority {authority!r} is not in the data")
+        raise UnknownName(f"authority {authority!r} is not in the data")
     r = row.iloc[0]
     return Result(
         authority=str(authority),

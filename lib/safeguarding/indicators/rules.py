@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from ..dataset import DataSet
+from ..exceptions import MissingParam
 from ..periods import add_years_series, bank_holidays, within_working_days
 
 SHORT_BREAKS = ("V3", "V4")
@@ -48,10 +49,6 @@ ADOPTION_PLACEMENTS = ("A1", "A2", "A3", "A4", "A5", "A6")
 EET_ACTIVITY = re.compile(r"^[FP][1-5]$")
 KEY = ["authority", "child_id"]
 Days = np.ndarray  # datetime64[D]; NaT compares False with everything
-
-
-class MissingParam(KeyError):
-    """A rule needed a definition parameter the catalogue entry does not give."""
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import disclosure
 from ..catalogue import Catalogue
+from ..exceptions import MissingInput
 from ..periods import Period, parse_period
 from .meta import IMPLICATION_TITLES, Contact, ReportMeta
 
@@ -127,7 +128,7 @@ def ensure_demo(folder: Path) -> None:
     try:
         from ..demo import write_demo
     except ImportError:
-        raise FileNotFoundError(
+        raise MissingInput(
             f"the data folder {folder} does not exist (and the demo generator is not available)"
         ) from None
     write_demo(folder)
