@@ -331,6 +331,7 @@ class BatchSummary:
     notes: list[str]
     manifest: Path
     log: Path | None
+    review: Any = None  # safeguarding.review.ReviewList: the analyst's list beside the log
 
     @property
     def failed(self) -> list[SummaryRow]:
@@ -466,6 +467,10 @@ def run_batch(
     summary.log = _write_batch_log(
         logs, summary, options, time.perf_counter() - started, prepare_seconds
     )
+    from .review import for_batch  # the analyst's review list, never published
+
+    summary.review = for_batch(project, data_dir, period, [e.authority for e in plan.entries],
+                               summary.log)  # fmt: skip
     return summary
 
 

@@ -319,14 +319,24 @@ RULE_WORDS = {
 }
 
 
-def spc_sentence(result: Any, indicator: Indicator, labels: list[str] | None = None) -> str:
+def spc_sentence(result: Any, indicator: Indicator) -> str:
     """The conclusion of an SPC chart in one sentence, in Making Data Count's words."""
     from . import spc
 
     points = result.points
     last = points.iloc[-1]
-    baseline = getattr(result, "baseline_words", "") or ""
-    base = f" (mean and limits from {baseline})" if baseline else ""
+    spans = getattr(result, "baselines", []) or []
+    base = ""
+    if spans:
+        first, end = spans[0]
+        base = f" (limits from {first} to {end}"
+        breaks = getattr(result, "breaks", [])
+        if breaks:
+            base += ", recalculated from " + " and ".join(str(b.label) for b in breaks)
+            base += " where the figure moved to a new level" if any(
+                b.reason == "shift" for b in breaks
+            ) else ""
+        base += ")"
     if result.variation == spc.COMMON:
         text = (
             f"Month by month the figure shows common cause variation only{base}: the latest "

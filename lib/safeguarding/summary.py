@@ -40,7 +40,7 @@ from .dataset import DataSet, Source
 from .periods import Period, parse_period
 from .schema import TABLES
 
-SUMMARY_VERSION = 1
+SUMMARY_VERSION = 2  # 2: records_span
 CACHE_DIR = cache.CACHE_DIR / "summaries"
 
 SPC_MONTHS = 24
@@ -87,6 +87,8 @@ class AuthoritySummary:
     events: dict[tuple[str, str], pd.Series] = field(default_factory=dict)  # absent: no data
     warnings: list[tuple[str, int, str]] = field(default_factory=list)  # rule, count, message
     sources: list[Source] = field(default_factory=list)
+    # the first and last event dates in the authority's records (None: no dated records)
+    records_span: tuple[Any, Any] | None = None
 
     def report_outturns(self, report: str, catalogue: Any) -> pd.DataFrame:
         """The figures ``report`` uses: every period's, then its SPC indicators' months (the
@@ -129,7 +131,25 @@ def records_summary(data: DataSet, authority: str, quarter: Period | str) -> Aut
             by_rule.setdefault(w.rule, []).append(w.message)
     summary.warnings = [(rule, len(m), m[0]) for rule, m in sorted(by_rule.items())]
     summary.sources = [s for s in data.sources if s.authority in (None, authority)]
+    summary.records_span = records_span(data, authority)
     return summary
+
+
+def records_span(data: DataSet, authority: str) -> tuple[Any, Any] | None:
+    """The first and last date of any event in ``authority``'s records (dates of birth are
+    not events), or None when it has no dated records."""
+    first = last = None
+    for table, column in ACTIVITY_EVENTS:
+        if not data.has(table):
+            continue
+        frame = data.table(table)
+        dates = frame.loc[frame["authority"] == authority, column].dropna()
+        if dates.empty:
+            continue
+        low, high = dates.min().date(), dates.max().date()
+        first = low if first is None else min(first, low)
+        last = high if last is None else max(last, high)
+    return None if first is None else (first, last)
 
 
 def summarise(

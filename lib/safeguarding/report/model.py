@@ -15,13 +15,13 @@ from .. import charts, disclosure
 from ..catalogue import Catalogue, Indicator
 from ..catalogue import catalogue as builtin_catalogue
 from ..markup import Fragment, esc, sup
-from ..periods import Period, parse_period
+from ..periods import Period, PeriodError, parse_period
 from ..summary import AuthoritySummary, records_summary
 from . import activity, closing, scorecard, sections, trends
 from .build import build_report
 from .meta import MetaOutput, ReportMeta, front_sheet
 from .sections import IndicatorSection, SectionGroup
-from .text import cell_value, is_missing
+from .text import VS_TARGET_WORDS, cell_value, is_missing
 
 THEME_ORDER = (
     "front_door",
@@ -116,6 +116,7 @@ class QuarterlyReport:
         own = inputs.outturns[inputs.outturns["authority"].astype(str) == meta.authority]
         self.figures = mask_outturns(own, self.catalogue, meta.audience)
         self.records = _records(inputs.data, meta.authority, self.period)
+        check_records_cover(self.records, meta.authority, self.period)
         self._index = {(r["indicator"], r["period"]): r for r in self.figures.to_dict("records")}
 
     # -- construction from the project ---------------------------------------------------------
@@ -176,6 +177,44 @@ class QuarterlyReport:
             return assessment.assess(outturns, self.period, **kwargs)
         except ImportError:  # the narrative module is not installed: judge without drafting
             return assessment.assess(outturns, self.period, narrative=False, **kwargs)
+
+    def status(self, ind: Indicator) -> tuple[str, str]:
+        """``(status, words)`` for the quarter's figure: ``green``/``amber``/``red`` against
+        a target or band, ``none`` (no target), ``suppressed`` (a figure withheld for
+        disclosure control), ``unavailable`` (not computable, with the reason); a
+        provisional figure says so in words."""
+        fig = self.figure(ind.id, self.period)
+        has_target = self.target(ind, self.period.financial_year) is not None
+        if fig is not None and fig.hidden:
+            words = "figure not published (fewer than six children)"
+            return ("suppressed", words) if has_target else ("none", words)
+        row = self.assessed(ind.id)
+        if fig is None or is_missing(fig.value) or row is None:
+            return "unavailable", self.not_computable_reason(ind)
+        rag = row["rag"] if row["rag"] in ("green", "amber", "red") else "none"
+        words = VS_TARGET_WORDS.get(row["vs_target"], "")
+        if fig.provisional:
+            words = f"{words}, provisional" if words else "provisional"
+        return rag, words
+
+    def has_commentary(self) -> bool:
+        """Whether the analyst wrote commentary for any indicator this report covers."""
+        if self.inputs.commentary is None:
+            return False
+        return any(
+            (self.inputs.commentary(ind.id)[0] or "").strip()
+            for theme in self.themes
+            for ind in self.indicators_for(theme)
+        )
+
+    def not_computable_reason(self, ind: Indicator) -> str:
+        """Why the quarter has no figure for ``ind``, in a few words."""
+        fig = self.figure(ind.id, self.period)
+        if fig is None:
+            return f"no figure for {self.period.label} in the data"
+        if fig.denominator == 0:
+            return "no cases in the period to count"
+        return "the records it needs were not supplied"
 
     def assessed(self, indicator: str) -> dict[str, Any] | None:
         hit = self.assessment[self.assessment["indicator"] == indicator]
@@ -290,6 +329,28 @@ class QuarterlyReport:
     def provenance(self) -> Fragment:
         """Where the figures came from: inputs and checksums, extract dates, code, run time."""
         return closing.provenance(self)
+
+
+def check_records_cover(records: AuthoritySummary | None, authority: str, period: Period) -> None:
+    """No report without data: a quarter after the end (or before the start) of the
+    authority's records is a :class:`PeriodError` naming the quarter, the records' dates and
+    the fix, so that no report of zeros is published for it."""
+    span = None if records is None else getattr(records, "records_span", None)
+    if span is None:
+        return
+    first, last = span
+    if period.start > last:
+        raise PeriodError(
+            f"{period.label} is after the end of authority {authority}'s records: their last "
+            f"date is {last.day} {last:%B %Y}. Load the records for {period.label} (or run a "
+            "quarter the data cover)."
+        )
+    if period.end < first:
+        raise PeriodError(
+            f"{period.label} is before the start of authority {authority}'s records: their "
+            f"first date is {first.day} {first:%B %Y}. Run a quarter the data cover (or load "
+            "earlier records)."
+        )
 
 
 def _records(data: Any, authority: str, period: Period) -> AuthoritySummary | None:
