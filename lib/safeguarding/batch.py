@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from . import engines, privacy
+from . import summary as summary_module
 from .exceptions import MissingInput, OptionError, UnknownName
 from .manifest import FileHasher, Manifest, fingerprint, library_info, package_versions, run_key
 from .params import DEFAULT_DATA_DIR, Project, RunEntry, load_project, quarter_slug
@@ -422,6 +423,11 @@ def run_batch(
         identifiers = prepare(project, data_dir, period.label, codes, options.jobs, notes)
         tasks = [replace(t, identifiers=identifiers.get(t.authority)) for t in tasks]
         prepare_seconds = time.perf_counter() - start
+        # no report without data: a quarter outside an authority's records fails its runs
+        gaps = {c: summary_module.uncovered(project, data_dir, c, period) for c in codes}
+        for t in [t for t in tasks if gaps[t.authority]]:
+            rows[t.key] = SummaryRow(t.authority, t.report, "failed", 0.0, gaps[t.authority])
+        tasks = [t for t in tasks if not gaps[t.authority]]
 
     done = 0
 

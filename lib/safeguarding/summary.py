@@ -135,6 +135,45 @@ def records_summary(data: DataSet, authority: str, quarter: Period | str) -> Aut
     return summary
 
 
+def check_covers(span: tuple[Any, Any] | None, authority: str, quarter: Period | str) -> None:
+    """No report without data: a quarter after the end (or before the start) of the
+    authority's records (``span``, see :func:`records_span`) is a
+    :class:`~safeguarding.exceptions.PeriodError` in one line naming the quarter, the
+    records' last (or first) date and the fix."""
+    from .exceptions import PeriodError
+
+    if span is None:
+        return
+    period = parse_period(quarter)
+    first, last = span
+    if period.start > last:
+        raise PeriodError(
+            f"{period.label} is after the end of authority {authority}'s records: their last "
+            f"date is {last.day} {last:%B %Y}. Load the records for {period.label} (or run a "
+            "quarter the data cover)."
+        )
+    if period.end < first:
+        raise PeriodError(
+            f"{period.label} is before the start of authority {authority}'s records: their "
+            f"first date is {first.day} {first:%B %Y}. Run a quarter the data cover (or load "
+            "earlier records)."
+        )
+
+
+def uncovered(project: Any, folder: Path, authority: str, quarter: Period | str) -> str | None:
+    """Why ``quarter`` has no data for ``authority`` (from its cached summary), or None."""
+    from .exceptions import PeriodError
+
+    cached = load_cached(
+        project.root, cache_key(folder, authority, quarter, project.settings.indicators_file)
+    )
+    try:
+        check_covers(None if cached is None else cached.records_span, authority, quarter)
+    except PeriodError as exc:
+        return str(exc)
+    return None
+
+
 def records_span(data: DataSet, authority: str) -> tuple[Any, Any] | None:
     """The first and last date of any event in ``authority``'s records (dates of birth are
     not events), or None when it has no dated records."""

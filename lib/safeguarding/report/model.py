@@ -15,7 +15,7 @@ from .. import charts, disclosure
 from ..catalogue import Catalogue, Indicator
 from ..catalogue import catalogue as builtin_catalogue
 from ..markup import Fragment, esc, sup
-from ..periods import Period, PeriodError, parse_period
+from ..periods import Period, parse_period
 from ..summary import AuthoritySummary, records_summary
 from . import activity, closing, scorecard, sections, trends
 from .build import build_report
@@ -332,25 +332,10 @@ class QuarterlyReport:
 
 
 def check_records_cover(records: AuthoritySummary | None, authority: str, period: Period) -> None:
-    """No report without data: a quarter after the end (or before the start) of the
-    authority's records is a :class:`PeriodError` naming the quarter, the records' dates and
-    the fix, so that no report of zeros is published for it."""
-    span = None if records is None else getattr(records, "records_span", None)
-    if span is None:
-        return
-    first, last = span
-    if period.start > last:
-        raise PeriodError(
-            f"{period.label} is after the end of authority {authority}'s records: their last "
-            f"date is {last.day} {last:%B %Y}. Load the records for {period.label} (or run a "
-            "quarter the data cover)."
-        )
-    if period.end < first:
-        raise PeriodError(
-            f"{period.label} is before the start of authority {authority}'s records: their "
-            f"first date is {first.day} {first:%B %Y}. Run a quarter the data cover (or load "
-            "earlier records)."
-        )
+    """No report without data (see :func:`safeguarding.summary.check_covers`)."""
+    from ..summary import check_covers
+
+    check_covers(None if records is None else records.records_span, authority, period)
 
 
 def _records(data: Any, authority: str, period: Period) -> AuthoritySummary | None:
