@@ -319,6 +319,10 @@ RULE_WORDS = {
 }
 
 
+def _span(labels: list[str]) -> str:
+    return labels[0] if len(labels) == 1 else f"{labels[0]} to {labels[-1]}"
+
+
 def spc_sentence(result: Any, indicator: Indicator) -> str:
     """The conclusion of an SPC chart in one sentence, in Making Data Count's words."""
     from . import spc
@@ -337,21 +341,29 @@ def spc_sentence(result: Any, indicator: Indicator) -> str:
                 b.reason == "shift" for b in breaks
             ) else ""
         base += ")"
+    flagged = [str(lab) for lab in points.index[points["special_cause"]]]
     if result.variation == spc.COMMON:
         text = (
-            f"Month by month the figure shows common cause variation only{base}: the latest "
-            f"month is within the process limits and no run or trend signals a change"
+            f"Month by month the figure shows common cause variation{base}: the latest month "
+            "is within the process limits and no run or trend signals a change"
         )
+        if flagged:
+            months = "month" if len(flagged) == 1 else "months"
+            text += (
+                f", though {len(flagged)} earlier {months} ({_span(flagged)}) showed special "
+                "cause variation"
+            )
     else:
         rules = [
             RULE_WORDS[r].format(run=spc.RUN_LENGTH, trend=spc.TREND_LENGTH)
             for r in ("beyond_limit", "shift", "trend", "two_of_three")
             if bool(last[r])
         ]
+        side = "higher" if last["value"] > last["mean"] else "lower"
         kind = {
             spc.IMPROVEMENT: "special cause improvement",
             spc.CONCERN: "special cause concern",
-        }.get(result.variation, "special cause variation (neither high nor low is good)")
+        }.get(result.variation, f"special cause variation (a {side} figure)")
         why = " and ".join(rules) if rules else "a signal"
         text = f"Month by month the latest figure is {kind}{base}: {why}"
     assurance = {

@@ -30,9 +30,9 @@ COLUMNS = ("authority", "indicator", "check", "detail")
 
 # direction words, by what they claim (whole words, any case)
 RISE = ("rise", "rises", "rising", "rose", "risen", "increase", "increased", "increases",
-        "increasing", "higher", "grew", "grown", "growth", "up")  # fmt: skip
+        "increasing", "higher", "grew", "grown", "growth")  # fmt: skip
 FALL = ("fall", "falls", "falling", "fell", "fallen", "decrease", "decreased", "decreases",
-        "decreasing", "lower", "drop", "dropped", "down", "reduced", "reduction")  # fmt: skip
+        "decreasing", "lower", "drop", "dropped", "reduced", "reduction")  # fmt: skip
 BETTER = ("improved", "improvement", "improving", "improves", "better")
 WORSE = ("worse", "worsened", "worsening", "deteriorated", "deterioration", "declined",
          "declining")  # fmt: skip

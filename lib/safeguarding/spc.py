@@ -248,7 +248,9 @@ def spc(
         if recalculate and not queue:
             mean, _ = _phase_limits(base)
             shift_at = _sustained_shift(x, start, mean, start + len(base))
-            if shift_at is not None and shift_at - start >= 2:
+            # a new phase with no variation would have no limits to judge by: keep the old
+            flat = shift_at is not None and mean_moving_range(x[shift_at:]) == 0
+            if shift_at is not None and shift_at - start >= 2 and not flat:
                 found.append(Break(labels[shift_at], shift_at, "shift"))
                 queue.append(shift_at)
     starts.append(len(x))

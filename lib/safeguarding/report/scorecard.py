@@ -21,8 +21,8 @@ def summary(r: QuarterlyReport, themes: Iterable[str] | None = None) -> Fragment
     judged = rows[rows["rag"].isin(["green", "amber", "red"])]
     counts = {k: int((judged["rag"] == k).sum()) for k in ("green", "amber", "red")}
     text = (
-        f"Of the {len(rows)} indicators with a figure for {esc(r.period.label)} (to the end of "
-        f"{r.period.end:%B %Y}; each counts its own period, as the scorecards say), "
+        f"Of the {len(rows)} indicators with a figure for {esc(r.period.label)} (to "
+        f"{r.period.end.day} {r.period.end:%B %Y}), "
         f"{len(judged)} {'has' if len(judged) == 1 else 'have'} a target or band: "
         f"{counts['green']} green (on target), "
         f"{counts['amber']} amber (close to target) and {counts['red']} red (off target)."
@@ -78,12 +78,17 @@ def scorecard_table(
     older: set[str] = set()
     windows: set[str] = set()
     statuses: set[str] = set()
+    counts_shown = False
     for ind in indicators:
         row = [indicator_label(r, ind, notes), esc(counted(ind))]
         windows.add(ind.window)
         for kind in ("england", "neighbours"):
             comp = r.comparator(kind, ind, last_year)
             value = None if comp is None else comp.value
+            if ind.unit == "count":  # not comparable across authorities of different sizes
+                counts_shown = counts_shown or value is not None
+                row.append("–")
+                continue
             if comp is not None and comp.period != last_year.label and value is not None:
                 older.add(comp.period)
                 row.append(cell_value(ind, value) + sup(comp.period))
@@ -103,6 +108,11 @@ def scorecard_table(
         notes.append(f"{sup('p')} Provisional figure: it may change when the data are final.")
     if any(c == disclosure.SUPPRESSED for r in rows for c in r):
         notes.append(esc(disclosure.NOTE))
+    if counts_shown:
+        notes.append(
+            "–: counts are not compared with England or neighbours, whose sizes differ; the "
+            "rate per 10,000 children is."
+        )
     if older:
         notes.append(
             "Where a comparator is marked with a year, the latest published figure is for "

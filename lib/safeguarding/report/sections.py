@@ -42,10 +42,8 @@ def monthly_section(r: QuarterlyReport, ind: Indicator) -> IndicatorSection:
         [
             Heading(3, title, f"indicator-{slug(ind.id)}-monthly"),
             Para(
-                f"The figure {counted}, with the mean and process limits of statistical "
-                "process control (NHS England's *Making Data Count*): a point outside the "
-                "limits, a run of seven on one side of the mean, a trend of seven, or two of "
-                "three close to a limit is special cause variation; the rest is common cause."
+                f"The figure {counted} against its mean and process limits (statistical "
+                "process control, as NHS England's *Making Data Count* reads it)."
             ),
         ]
     )
@@ -83,7 +81,7 @@ def key_figures(r: QuarterlyReport, ind: Indicator) -> str:
     """The quarter's figure with the time it covers, its 12-month equivalent for a part
     year's count or rate, the target, England's figure and the status."""
     words = esc(ind.window_words(r.period))
-    parts = [f"**{esc(r.period.label)}** ({words}): {r.cell(ind, r.period)}"]
+    parts = [f"**{esc(r.period.label)}**, {words}: {r.cell(ind, r.period)}"]
     fig = r.figure(ind.id, r.period)
     if fig and fig.known and ind.is_percentage and fig.denominator:
         parts[-1] += f" ({int(fig.numerator):,} of {int(fig.denominator):,})"
