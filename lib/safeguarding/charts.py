@@ -145,6 +145,8 @@ def axis_label(indicator: Indicator, annualised: bool = False, monthly: bool = F
         return f"{unit}, at {'month' if monthly else 'quarter'} end"
     if monthly:
         return f"{unit}, in the month"
+    if indicator.window == "in_period":
+        return f"{unit}, in the quarter"
     return f"{unit}, {indicator.window_name}"
 
 

@@ -38,6 +38,13 @@ REPORT_THEMES = {
 }
 
 
+# Why a figure is not computable, and the words a scorecard cell has room for
+NO_FIGURE = "no figure for the quarter in the data"
+NO_CASES = "no cases in the period to count"
+NO_RECORDS = "the records it needs were not supplied"
+SHORT_REASONS = {NO_FIGURE: "no figure", NO_CASES: "no cases", NO_RECORDS: "no records"}
+
+
 # --- figures ---------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Figure:
@@ -178,19 +185,22 @@ class QuarterlyReport:
         except ImportError:  # the narrative module is not installed: judge without drafting
             return assessment.assess(outturns, self.period, narrative=False, **kwargs)
 
-    def status(self, ind: Indicator) -> tuple[str, str]:
+    def status(self, ind: Indicator, short: bool = False) -> tuple[str, str]:
         """``(status, words)`` for the quarter's figure: ``green``/``amber``/``red`` against
         a target or band, ``none`` (no target), ``suppressed`` (a figure withheld for
         disclosure control), ``unavailable`` (not computable, with the reason); a
-        provisional figure says so in words."""
+        provisional figure says so in words. ``short``: the few words a table cell holds."""
         fig = self.figure(ind.id, self.period)
         has_target = self.target(ind, self.period.financial_year) is not None
         if fig is not None and fig.hidden:
-            words = "figure not published (fewer than six children)"
+            words = "" if short else "figure not published (fewer than six children)"
+            if not has_target:
+                words = "figure not published" if not short else "not published"
             return ("suppressed", words) if has_target else ("none", words)
         row = self.assessed(ind.id)
         if fig is None or is_missing(fig.value) or row is None:
-            return "unavailable", self.not_computable_reason(ind)
+            reason = self.not_computable_reason(ind)
+            return "unavailable", SHORT_REASONS.get(reason, reason) if short else reason
         rag = row["rag"] if row["rag"] in ("green", "amber", "red") else "none"
         words = VS_TARGET_WORDS.get(row["vs_target"], "")
         if fig.provisional:
@@ -211,10 +221,10 @@ class QuarterlyReport:
         """Why the quarter has no figure for ``ind``, in a few words."""
         fig = self.figure(ind.id, self.period)
         if fig is None:
-            return f"no figure for {self.period.label} in the data"
+            return NO_FIGURE
         if fig.denominator == 0:
-            return "no cases in the period to count"
-        return "the records it needs were not supplied"
+            return NO_CASES
+        return NO_RECORDS
 
     def assessed(self, indicator: str) -> dict[str, Any] | None:
         hit = self.assessment[self.assessment["indicator"] == indicator]

@@ -102,7 +102,7 @@ def scorecard_table(
         for q in this_year.quarters():
             row.append(r.cell(ind, q) if q <= r.period else "")
         statuses.add(r.status(ind)[0])
-        row.append(status_cell(r, ind))
+        row.append(status_cell(r, ind, short=True))
         rows.append(row)
     if any("^p^" in c for r in rows for c in r):
         notes.append(f"{sup('p')} Provisional figure: it may change when the data are final.")
@@ -177,6 +177,7 @@ def window_note(r: QuarterlyReport, windows: set[str]) -> str:
     return ("Q1 to Q4, " + "; ".join(listed) + ".") if listed else ""
 
 
-def status_cell(r: QuarterlyReport, ind: Indicator) -> str:
-    rag, words = r.status(ind)
+def status_cell(r: QuarterlyReport, ind: Indicator, short: bool = False) -> str:
+    """The status in colour and words (``short``: as a table cell holds it)."""
+    rag, words = r.status(ind, short=short)
     return rag_span(rag, words)
