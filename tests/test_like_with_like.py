@@ -185,6 +185,7 @@ def test_the_default_tolerance_scales_with_a_small_target():
     assert default_tolerance(open_plans, 1.0) == pytest.approx(0.2)  # a fifth of 1%
     assert default_tolerance(open_plans, 25.0) == 2.0  # 2 points once that is smaller
     assert default_tolerance(CAT["NI66"], 94.0) == 2.0
+    assert default_tolerance(CAT["NI67"], 95.0) == 1.0  # the catalogue's own, for NI 67
     target = Target("901", "CPP_2YRS_OPEN", "2024-25", 1.0, default_tolerance(open_plans, 1.0))
     assert judge_target(2.3, target, open_plans) == ("missed", "red")  # not "within tolerance"
     assert judge_target(1.2, target, open_plans) == ("near", "amber")
