@@ -209,12 +209,14 @@ def trend_alt_text(
     neighbours: Reference = None,
     target: Reference = None,
     suppressed: Sequence[str] = (),
+    counted: str = "",
 ) -> str:
-    """A sentence or two stating what a trend chart shows."""
+    """A sentence or two stating what a trend chart shows (``counted``: what each point
+    counts, e.g. "year to date at each quarter", named after the indicator)."""
     n = len(labels)
     own = _as_series(values, n)
     known = [(lab, v) for lab, v in zip(labels, own, strict=True) if not _missing(v)]
-    name = indicator.label
+    name = f"{indicator.label} ({counted})" if counted else indicator.label
     parts: list[str] = []
     if not known:
         parts.append(f"{name}: no figures can be shown for {labels[0]} to {labels[-1]}.")
@@ -285,6 +287,7 @@ def trend_chart(
     suppressed: Sequence[str] = (),
     caption: str | None = None,
     ylabel: str | None = None,
+    counted: str = "",
 ) -> Chart:
     """The indicator's figures by period against England, neighbours and target.
 
@@ -333,7 +336,9 @@ def trend_chart(
             handlelength=2.6,
         )
         svg = _to_svg(fig)
-    alt = trend_alt_text(indicator, labels, values, england, neighbours, target, suppressed)
+    alt = trend_alt_text(
+        indicator, labels, values, england, neighbours, target, suppressed, counted
+    )
     caption = caption or f"{indicator.label}, {labels[0]} to {labels[-1]}"
     return Chart(svg, alt, caption)
 

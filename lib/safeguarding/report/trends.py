@@ -131,6 +131,7 @@ def trend_chart(r: QuarterlyReport, ind: Indicator | str) -> charts.Chart | Frag
         suppressed=hidden,
         caption=caption,
         ylabel=charts.axis_label(ind, annualised=annualised),
+        counted=_window_caption(ind, annualised),
     )
 
 
