@@ -265,3 +265,24 @@ def test_rank_quartile_and_region_from_the_dfe_files(shared_data):
         f"their 2024-25 figures, in quartile band {band}"
     ) in row["narrative"]
     assert "South West regional" in row["narrative"]
+
+
+def test_a_data_folders_regions_find_the_regions_figure(tmp_path):
+    comparators = pd.DataFrame(
+        {
+            "indicator": ["NI62", "NI62"],
+            "period": ["2023-24", "2023-24"],
+            "area": ["England", "South West"],
+            "value": ["10.0", "14.0"],
+        }
+    )
+    comps = Comparators.from_frame(comparators)
+    outturns = pd.DataFrame(
+        {"authority": ["901"], "indicator": ["NI62"], "period": ["2024-25 Q2"], "value": [14.0]}
+    )
+    assert assess(outturns, "2024-25 Q2", comparators=comps).iloc[0]["region_value"] is None
+    (tmp_path / "authorities.csv").write_text("code,name,region\n901,Wexcombe,South West\n")
+    comps.add_regions(tmp_path / "authorities.csv")
+    row = assess(outturns, "2024-25 Q2", comparators=comps).iloc[0]
+    assert (row["region"], row["region_value"]) == ("South West", 14.0)
+    assert "South West regional average (14.0%)" in row["narrative"]

@@ -475,8 +475,8 @@ def run_batch(
     )
     from .review import for_batch  # the analyst's review list, never published
 
-    summary.review = for_batch(project, data_dir, period, [e.authority for e in plan.entries],
-                               summary.log)  # fmt: skip
+    runs = [(e.authority, e.report) for e in plan.entries]
+    summary.review = for_batch(project, data_dir, period, runs, summary.log)
     return summary
 
 

@@ -377,6 +377,17 @@ def _phase_lines(result: Any, labels: Sequence[str], column: str) -> list[list[f
     return [line for line in lines if any(v is not None for v in line)]
 
 
+def _fit_to_limits(ax: Any, result: Any, values: list[float | None]) -> None:
+    """An SPC chart's scale spans the points and limits, not zero upwards: on a count of
+    hundreds a zero floor flattens the variation the chart is there to show (never below 0)."""
+    points = result.points
+    shown = [v for v in values if not _missing(v)]
+    low = min([*shown, *points["lower"].tolist(), *points["mean"].tolist()])
+    high = max([*shown, *points["upper"].tolist()])
+    pad = max((high - low) * 0.08, 0.5)
+    ax.set_ylim(bottom=max(0.0, low - pad), top=high + pad)
+
+
 def spc_chart(
     indicator: Indicator,
     labels: Sequence[str],
@@ -460,6 +471,7 @@ def spc_chart(
         step = max(1, math.ceil(n / 8))  # month labels need ~0.6 in each
         ax.set_xticks(x[::step], list(labels)[::step])
         _format_axis(ax, indicator, ylabel)
+        _fit_to_limits(ax, result, own)
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=LEGEND_COLUMNS, fontsize=8)
         svg = _to_svg(fig)
     alt = spc_alt_text(indicator, labels, own, result, kinds)

@@ -645,6 +645,20 @@ class Comparators:
         sources = [str(dfe_dir)] + ([str(neighbours)] if neighbours else [])
         return cls(values, neighbours=lists, sources=sources, **kwargs)
 
+    def add_regions(self, authorities_csv: str | Path) -> None:
+        """Take each authority's region from a data folder's ``authorities.csv``
+        (``code,name,region``) where the comparators do not say it, so that the region's
+        figure is found."""
+        path = Path(authorities_csv)
+        if not path.is_file():
+            return
+        names = pd.read_csv(path, dtype=str).fillna("")
+        if "region" not in names.columns or "code" not in names.columns:
+            return
+        for code, region in zip(names["code"], names["region"], strict=True):
+            if region:
+                self.regions.setdefault(code, region)
+
     # -- helpers --
     def code(self, authority: str) -> str:
         """The DfE 3-digit code for ``authority`` (an ONS code is translated)."""

@@ -188,22 +188,31 @@ def _previous_rags(report: Any, assess: Callable[..., Any]) -> dict[str, str]:
 
 
 def review_quarter(
-    project: Any, data_dir: Path, quarter: str | Period, authorities: Iterable[str]
+    project: Any,
+    data_dir: Path,
+    quarter: str | Period,
+    authorities: Iterable[str] | Iterable[tuple[str, str]],
 ) -> tuple[list[ReviewItem], list[str]]:
     """Review items for every authority, and a note for each that could not be reviewed
-    (its reports fail on their own with the reason)."""
+    (its reports fail on their own with the reason). ``authorities``: codes, or (code,
+    report) pairs from a run plan, whose scorecard (else first report) is reviewed."""
     from .exceptions import SafeguardingError
     from .report import QuarterlyReport
 
     period = parse_period(quarter)
     items: list[ReviewItem] = []
     notes: list[str] = []
-    for code in dict.fromkeys(authorities):
+    reports: dict[str, list[str]] = {}
+    for entry in authorities:
+        code, name = (entry, "quarterly_scorecard") if isinstance(entry, str) else entry
+        reports.setdefault(str(code), []).append(name)
+    for code, names in reports.items():
+        chosen = "quarterly_scorecard" if "quarterly_scorecard" in names else names[0]
         try:
             report = QuarterlyReport.build(
                 code,
                 period.label,
-                report="quarterly_scorecard",
+                report=chosen,
                 audience="restricted",
                 project_dir=project.root,
                 data_dir=data_dir,
@@ -244,7 +253,11 @@ class ReviewList:
 
 
 def for_batch(
-    project: Any, data_dir: Path, quarter: str | Period, authorities: Iterable[str], log: Path
+    project: Any,
+    data_dir: Path,
+    quarter: str | Period,
+    authorities: Iterable[str] | Iterable[tuple[str, str]],
+    log: Path,
 ) -> ReviewList:
     """Review every authority of a batch and write the list beside the batch's log."""
     items, notes = review_quarter(project, data_dir, quarter, authorities)

@@ -84,6 +84,8 @@ def build_report(
     outturns = summary.report_outturns(report, cat)
     comp_file = Path(project.settings.comparators_file or folder / "comparators.csv")
     comparators = comparators_for(project, comp_file, cat) if comp_file.is_file() else None
+    if comparators is not None:  # the region's figure needs each authority's region
+        comparators.add_regions(folder / "authorities.csv")
     years = [period.financial_year, period.financial_year.shift(-1)]
     targets = project.targets(years)
     extra = [(project.rel(f), sha256_file(f)) for f in project.files_read(authority, period)]
