@@ -88,11 +88,11 @@ def test_bolton_ni59_improved_and_well_above_comparators(bolton):
     assert row["vs_previous_year_end"] == "improved"
     assert (row["vs_england"], row["vs_neighbours"]) == ("better", "better")
     assert row["comparator_year"] == "2007-08"
-    assert "That is an improvement on 89.4% in 2007-08, a change more than chance" in (
+    assert "That is an improvement on 89.4% in 2007-08, a change larger than chance" in (
         row["narrative"]
     )
     assert (
-        "It is above the England (70.7%) and statistical-neighbour (71.2%) averages for 2007-08."
+        "The figure is above the England (70.7%) and statistical-neighbour (71.2%) averages for 2007-08."
     ) in row["narrative"]
     assert "It still misses the 95% target" in row["narrative"]
     # the polarity sentence is the section's, given once, not the draft's

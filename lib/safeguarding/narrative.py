@@ -117,7 +117,7 @@ def _change(status: str, then: str, when: str) -> str | None:
     if status == "within_normal_variation":
         return f"It was {then} {when}; the difference is {CHANCE}"
     if status in MOVES:
-        return f"That is {MOVES[status]} {then} {when}, a change {BEYOND}"
+        return f"That is {MOVES[status]} {then} {when}, a change larger than chance would explain"
     return None
 
 
@@ -206,7 +206,7 @@ def comparator_sentence(row: Mapping, indicator: Indicator) -> str | None:
             names = [f"{n} ({indicator.format(v)})" for n, v in members]
             listed = ", ".join(names[:-1]) + " and " + names[-1]
             parts.append(f"{relation} the {listed} averages")
-    subject = "On that basis it is" if _annual(row) else "It is"
+    subject = "On that basis the figure is" if _annual(row) else "The figure is"
     text = f"{subject} " + " and ".join(parts)
     year = row.get("comparator_year")
     if year:
