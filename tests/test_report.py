@@ -101,7 +101,7 @@ def test_indicator_section_outputs_text_chart_and_commentary(public):
 
 def test_chart_captions_name_only_what_is_drawn(public):
     """NI65 has a target band; NI67 a target (the fixture's targets); a count has no
-    comparators; CPP_AT_END_RATE has no target set, so no target is named."""
+    comparators; CPP_AT_END_RATE has no target and no comparator figures, so none is named."""
     name = public.meta.authority_name
     assert public.trend_chart("NI65").caption.endswith(
         f"{name} against England, statistical neighbours and the target band"
@@ -110,9 +110,8 @@ def test_chart_captions_name_only_what_is_drawn(public):
         f"{name} against England, statistical neighbours and target"
     )
     assert public.trend_chart("CPP_AT_END").caption.endswith(f", {name}")
-    assert public.trend_chart("CPP_AT_END_RATE").caption.endswith(
-        f"{name} against England and statistical neighbours"
-    )
+    # the fixture has no England or neighbour figures for the rate: neither is named
+    assert public.trend_chart("CPP_AT_END_RATE").caption.endswith(f", {name}")
 
 
 def test_analyst_text_replaces_the_draft_when_asked():

@@ -24,10 +24,17 @@ from ..periods import Period
 SPC_BASELINE = 12  # months that fix the first phase's mean and limits (the guidance's minimum)
 
 
-def _against(name: str, comparable: bool, ind: Indicator, targets: list) -> str:
+def _against(
+    name: str, ind: Indicator, targets: list, england: list | None, neighbours: list | None
+) -> str:
     """The end of a trend chart's caption: what the authority is drawn against (only what
-    the chart shows: no target where none is set)."""
-    drawn = ["England", "statistical neighbours"] if comparable else []
+    the chart shows: no England or neighbours line without their figures, no target where
+    none is set)."""
+    drawn = [
+        label
+        for label, series in (("England", england), ("statistical neighbours", neighbours))
+        if series and any(v is not None for v in series)
+    ]
     if ind.polarity == "band" and ind.band:
         drawn.append("the target band")
     elif any(t is not None for t in targets):
@@ -114,9 +121,11 @@ def trend_chart(r: QuarterlyReport, ind: Indicator | str) -> charts.Chart | Frag
             out.append(None if comp is None or comp.value is None else comp.value)
         return out
 
+    england = comparator("england") if comparable else None
+    neighbours = comparator("neighbours") if comparable else None
     caption = (
         f"{ind.label}, {_window_caption(ind, annualised)}, {labels[0]} to {labels[-1]}"
-        + _against(r.meta.authority_name, comparable, ind, targets)
+        + _against(r.meta.authority_name, ind, targets, england, neighbours)
     )
     if annualised:
         caption += " (a quarter's figure x 4, to set beside annual figures)"
@@ -124,8 +133,8 @@ def trend_chart(r: QuarterlyReport, ind: Indicator | str) -> charts.Chart | Frag
         ind,
         labels,
         values,
-        england=comparator("england") if comparable else None,
-        neighbours=comparator("neighbours") if comparable else None,
+        england=england,
+        neighbours=neighbours,
         target=targets,
         own_label=r.meta.authority_name,
         suppressed=hidden,
