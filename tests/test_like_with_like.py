@@ -91,7 +91,9 @@ def test_a_quarter_rate_above_england_once_annualised():
     assert row["value_annual"] == pytest.approx(701.7)
     assert row["vs_england"] == "higher"  # and never "lower", as the raw 175.4 would say
     assert "or 701.7 per 10,000 over a full year at that pace" in row["narrative"]
-    assert "On that basis the figure is above the England average (546.8 per 10,000)" in row["narrative"]
+    assert "On that basis the figure is above the England average (546.8 per 10,000)" in (
+        row["narrative"]
+    )
 
 
 def test_a_quarter_rate_below_england_once_annualised():

@@ -42,7 +42,9 @@ def test_a_year_to_date_sentence_names_its_months():
         "In April to September 2008 (year to date) the figure was 92.7% (77 of 83)."
     )
     assert "That is an improvement on 89.4% in 2007-08, a change larger than chance" in text
-    assert "The figure is above the England (70.7%) and statistical-neighbour (71.2%) averages." in text
+    assert (
+        "The figure is above the England (70.7%) and statistical-neighbour (71.2%) averages."
+    ) in text
     assert "It still misses the 95% target, by 2.3 percentage points." in text
 
 
@@ -93,7 +95,9 @@ def test_a_part_year_rate_is_given_with_its_12_month_equivalent():
         "a full year at that pace."
     )
     # the annual figure is what meets England's: above it, never "below"
-    assert "On that basis the figure is above the England average (546.8 per 10,000) for 2023-24." in text
+    assert (
+        "On that basis the figure is above the England average (546.8 per 10,000) for 2023-24."
+    ) in text
 
 
 def test_1683_to_1681_is_no_significant_change_in_words():

@@ -92,7 +92,8 @@ def test_bolton_ni59_improved_and_well_above_comparators(bolton):
         row["narrative"]
     )
     assert (
-        "The figure is above the England (70.7%) and statistical-neighbour (71.2%) averages for 2007-08."
+        "The figure is above the England (70.7%) and statistical-neighbour (71.2%) averages "
+        "for 2007-08."
     ) in row["narrative"]
     assert "It still misses the 95% target" in row["narrative"]
     # the polarity sentence is the section's, given once, not the draft's

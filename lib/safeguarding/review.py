@@ -220,6 +220,9 @@ def review_quarter(
         except SafeguardingError as exc:
             notes.append(f"authority {code} not reviewed: {str(exc).splitlines()[0]}")
             continue
+        # the checks read the figures' own movements and statuses, never the comparators:
+        # judging without them costs a fraction (the batch reviews every authority)
+        report.inputs.comparators = None
 
         def earlier(indicator: str, code: str = code) -> str:
             return project.commentary(code, period.previous, indicator)[0] or ""
