@@ -4,20 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 from fixtures import report_fixture as fx
+from safeguarding.assessment import COLUMNS
 from safeguarding.cli import main
 from safeguarding.report.sections import drafted
 
-JUDGEMENTS = [
-    "window",
-    "vs_target",
-    "rag",
-    "vs_previous_quarter",
-    "vs_previous_year_end",
-    "vs_same_quarter_last_year",
-    "vs_england",
-    "vs_neighbours",
-    "quartile",
-]
+# every judgement the assessment makes, and the figure's window
+JUDGEMENTS = [c for c in COLUMNS if c.startswith("vs_") or c in ("window", "rag", "quartile")]
 
 
 def test_assess_gives_the_reports_judgements_and_sentences(tmp_path):
