@@ -288,3 +288,28 @@ def test_a_data_folders_regions_find_the_regions_figure(tmp_path):
     row = assess(outturns, "2024-25 Q2", comparators=comps).iloc[0]
     assert (row["region"], row["region_value"]) == ("South West", 14.0)
     assert "South West regional average (14.0%)" in row["narrative"]
+
+
+def test_assess_from_outturns_without_counts_annualises_too(tmp_path, capsys):
+    # the case: a quarter's 150.0 per 10,000 is 600.0 a year, above England's 546.8
+    from safeguarding.cli import main
+
+    outturns = tmp_path / "outturns.csv"
+    outturns.write_text(
+        "authority,indicator,period,value\n901,REFERRALS_RATE,2024-25 Q2,150.0\n",
+        encoding="utf-8",
+    )
+    comparators = tmp_path / "comparators.csv"
+    comparators.write_text(
+        "indicator,period,area,value\nREFERRALS_RATE,2023-24,England,546.8\n", encoding="utf-8"
+    )
+    out = tmp_path / "assessed.csv"
+    args = ["assess", "--period", "2024-25 Q2", "--outturns", str(outturns), "--comparators",
+            str(comparators), "--out", str(out)]  # fmt: skip
+    assert main(args) == 0
+    row = pd.read_csv(out, dtype=str).iloc[0]
+    assert (row["window"], row["value_annual"], row["vs_england"]) == (
+        "in_period",
+        "600.0",
+        "higher",
+    )

@@ -195,6 +195,24 @@ def test_polarity_sentence_only_when_asked():
     )
 
 
+def test_a_band_figure_moving_inside_its_band_is_not_called_unchanged():
+    ni65 = catalogue()["NI65"]
+    text = draft_commentary(
+        row(
+            indicator="NI65",
+            value=14.0,
+            previous_year_end_value=11.0,
+            vs_previous_year_end="no_change",  # both inside the 10-15% band
+            vs_target="within_band",
+            band_low=10.0,
+            band_high=15.0,
+        ),
+        ni65,
+    )
+    assert "It was 11.0% in 2007-08, also within the band." in text
+    assert "unchanged" not in text
+
+
 def test_missing_figure():
     text = draft_commentary(row(value=float("nan")), NI59)
     assert text == "No figure can be given for April to September 2008 (year to date)."

@@ -133,6 +133,10 @@ def year_end_sentence(row: Mapping, indicator: Indicator) -> str | None:
             f"It cannot be set beside the {then} {when}, which counted under an earlier "
             "definition"
         )
+    if status == "no_change" and then != indicator.format(row["value"]):
+        # a band figure that stayed inside its band: "no change" in the judgement, not in
+        # the figure
+        return f"It was {then} {when}, also within the band."
     text = _change(status, then, when)
     if text and _annual(row):
         text = "On that 12-month basis " + text[:1].lower() + text[1:]
@@ -157,6 +161,8 @@ def quarter_sentence(row: Mapping, indicator: Indicator) -> str | None:
     then = indicator.format(prev)
     if status in SINCE:
         return f"It has {SINCE[status]} since last {kind} ({then}), by {BEYOND}."
+    if status == "no_change" and then != indicator.format(row["value"]):
+        return f"Last {kind} it was {then}, also within the band."
     phrases = {
         "no_change": f"It is unchanged since last {kind}.",
         "within_normal_variation": f"Last {kind} it was {then}, a difference {CHANCE}.",
