@@ -170,6 +170,28 @@ def quarter_sentence(row: Mapping, indicator: Indicator) -> str | None:
     return phrases.get(status)
 
 
+def change_sentences(row: Mapping, indicator: Indicator) -> list[str | None]:
+    """The changes since the last year end and last quarter: one sentence when neither is
+    more than chance (rather than saying so twice), else one each."""
+    year_end, quarter = year_end_sentence(row, indicator), quarter_sentence(row, indicator)
+    chance = "within_normal_variation"
+    if (
+        year_end
+        and quarter
+        and row.get("vs_previous_year_end") == chance
+        and row.get("vs_previous_quarter") == chance
+    ):
+        kind = "month" if parse_period(row["period"]).kind == "month" else "quarter"
+        then = indicator.format(row["previous_year_end_value"])
+        last = indicator.format(row["previous_quarter_value"])
+        basis = "On that 12-month basis it was" if _annual(row) else "It was"
+        return [
+            f"{basis} {then} {_year_end_words(row, indicator)} and {last} last {kind}: "
+            f"neither difference is more than chance would explain."
+        ]
+    return [year_end, quarter]
+
+
 def _relation(judgement: str, value: float, other: float) -> str | None:
     if judgement == "in_line":
         return "in line with"
@@ -297,8 +319,7 @@ def draft_commentary(
         return text + (" " + indicator.polarity_sentence() if polarity_sentence else "")
     sentences: list[str | None] = [
         level_sentence(row, indicator),
-        year_end_sentence(row, indicator),
-        quarter_sentence(row, indicator),
+        *change_sentences(row, indicator),
         comparator_sentence(row, indicator),
         rank_sentence(row, indicator),
         target_sentence(row, indicator),
