@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -131,22 +131,42 @@ class RuleContext:
 RuleFn = Callable[[RuleContext, pd.Timestamp, pd.Timestamp, Mapping[str, Any]], Tally]
 
 
+Span = Callable[[pd.Timestamp, pd.Timestamp, Mapping[str, Any]], tuple[pd.Timestamp, pd.Timestamp]]
+
+
+def _window(start: pd.Timestamp, end: pd.Timestamp, params: Mapping[str, Any]):
+    return start, end
+
+
 @dataclass(frozen=True)
 class Rule:
+    """A registered rule: what it reads (tables; columns whose absence makes it not
+    computable) and the dates its figure depends on (``span``: the window, or further back
+    for a rule that looks back from a snapshot)."""
+
     name: str
     func: RuleFn
     tables: Callable[[Mapping[str, Any]], tuple[str, ...]]  # tables read, given the params
+    reads: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    span: Span = _window
 
 
 RULES: dict[str, Rule] = {}
 
 
-def rule(name: str, tables: tuple[str, ...] | Callable[[Mapping[str, Any]], tuple[str, ...]]):
-    """Register a rule under the name the catalogue uses."""
+def rule(
+    name: str,
+    tables: tuple[str, ...] | Callable[[Mapping[str, Any]], tuple[str, ...]],
+    reads: Mapping[str, tuple[str, ...]] | None = None,
+    span: Span | None = None,
+):
+    """Register a rule under the name the catalogue uses. ``reads``: per table, the
+    optional columns the rule reads (an input without one of them makes the figure not
+    computable rather than read as blank); ``span``: see :class:`Rule`."""
 
     def register(func: RuleFn) -> RuleFn:
         needs = tables if callable(tables) else (lambda _params, t=tuple(tables): t)
-        RULES[name] = Rule(name, func, needs)
+        RULES[name] = Rule(name, func, needs, dict(reads or {}), span or _window)
         return func
 
     return register
@@ -240,6 +260,17 @@ def _find(haystack: np.ndarray, needles: np.ndarray) -> np.ndarray:
     pos = np.minimum(np.searchsorted(ordered, needles), len(ordered) - 1)
     found = (ordered[pos] == needles) & (needles >= 0)
     return np.where(found, order[pos], -1)
+
+
+# the optional episode columns every looked-after rule reads: without DEC every episode
+# would look open, without LS short breaks would be counted as care
+_EPISODE_COLUMNS = ("episode_end", "legal_status")
+
+
+def _months_before(start: pd.Timestamp, end: pd.Timestamp, params: Mapping[str, Any]):
+    """The ``months`` months to ``end`` a snapshot rule looks back over (NI 62)."""
+    months = int(param(params, "months"))
+    return end - pd.DateOffset(months=months) + pd.Timedelta(days=1), end
 
 
 LA_CHILD = ("la_episodes", "la_reviews", "children")  # tables joined on the child
@@ -414,14 +445,19 @@ def looked_after_at(eps: _Episodes, date: np.datetime64) -> np.ndarray:
     return _last_per_group(eps.child, np.flatnonzero(_open_at(eps.start, eps.end, date)))
 
 
-@rule("looked_after_at_end", tables=("la_episodes",))
+@rule("looked_after_at_end", tables=("la_episodes",), reads={"la_episodes": _EPISODE_COLUMNS})
 def looked_after_at_end(ctx, start, end, params):
     """CLA_AT_END: children looked after on ``end`` (V3/V4 short breaks left out)."""
     eps = episodes(ctx)
     return ctx.count(eps.auth[looked_after_at(eps, _d(end))])
 
 
-@rule("placement_moves", tables=("la_episodes",))
+@rule(
+    "placement_moves",
+    tables=("la_episodes",),
+    reads={"la_episodes": (*_EPISODE_COLUMNS, "rne")},
+    span=_months_before,
+)
 def placement_moves(ctx, start, end, params):
     """NI 62: of children looked after at ``end``, those with ``placements`` or more placements
     in the ``months`` months to ``end``.
@@ -441,7 +477,11 @@ def placement_moves(ctx, start, end, params):
     return ctx.proportion(eps.auth[now], hit)
 
 
-@rule("long_term_stability", tables=("la_episodes", "children"))
+@rule(
+    "long_term_stability",
+    tables=("la_episodes", "children"),
+    reads={"la_episodes": (*_EPISODE_COLUMNS, "rne", "placement"), "children": ("dob",)},
+)
 def long_term_stability(ctx, start, end, params):
     """NI 63: of children under ``max_age`` at ``end`` looked after continuously for
     ``looked_after_months`` or more, those in the same placement for ``placement_years`` or
@@ -476,7 +516,11 @@ def long_term_stability(ctx, start, end, params):
     return ctx.proportion(eps.auth[cohort], hit)
 
 
-@rule("la_reviews_on_time", tables=("la_episodes", "la_reviews"))
+@rule(
+    "la_reviews_on_time",
+    tables=("la_episodes", "la_reviews"),
+    reads={"la_episodes": _EPISODE_COLUMNS},
+)
 def la_reviews_on_time(ctx, start, end, params):
     """NI 66: of children looked after at ``end`` continuously for ``qualifying_days`` or more
     (``end`` on or after the care start + that many days), those whose reviews were all on time.
@@ -556,7 +600,7 @@ def _plans(ctx: RuleContext) -> _Plans:
     return ctx.memo("cp_plans", build)
 
 
-@rule("cp_plans_at_end", tables=("cp_plans",))
+@rule("cp_plans_at_end", tables=("cp_plans",), reads={"cp_plans": ("end_date",)})
 def cp_plans_at_end(ctx, start, end, params):
     """CPP_AT_END: children (not plans) with a plan open on ``end``."""
     plans = _plans(ctx)
@@ -565,7 +609,7 @@ def cp_plans_at_end(ctx, start, end, params):
     return ctx.count(plans.auth[open_[first]])
 
 
-@rule("plans_ended_long", tables=("cp_plans",))
+@rule("plans_ended_long", tables=("cp_plans",), reads={"cp_plans": ("end_date",)})
 def plans_ended_long(ctx, start, end, params):
     """NI 64: of plans ending in the window, those that had lasted ``years`` years or more
     (end date on or after the anniversary of the start; 29 Feb starts count from 28 Feb)."""
@@ -579,7 +623,7 @@ def plans_ended_long(ctx, start, end, params):
     return ctx.memo(("plans_ended", years), build).tally(ctx, start, end)
 
 
-@rule("open_plans_long", tables=("cp_plans",))
+@rule("open_plans_long", tables=("cp_plans",), reads={"cp_plans": ("end_date",)})
 def open_plans_long(ctx, start, end, params):
     """CPP_2YRS_OPEN: of plans open on ``end``, those that had lasted ``years`` years by it."""
     plans = _plans(ctx)
@@ -590,7 +634,7 @@ def open_plans_long(ctx, start, end, params):
     return ctx.proportion(plans.auth[open_], due[open_] <= e)
 
 
-@rule("repeat_plans", tables=("cp_plans",))
+@rule("repeat_plans", tables=("cp_plans",), reads={"cp_plans": ("previous_plans",)})
 def repeat_plans(ctx, start, end, params):
     """NI 65: of plans starting in the window, those for a child with a previous plan: an
     earlier-starting plan of the same child in the data, or ``previous_plans`` > 0."""
@@ -601,7 +645,7 @@ def repeat_plans(ctx, start, end, params):
     return events.tally(ctx, start, end)
 
 
-@rule("cp_reviews_on_time", tables=("cp_plans", "cp_reviews"))
+@rule("cp_reviews_on_time", tables=("cp_plans", "cp_reviews"), reads={"cp_plans": ("end_date",)})
 def cp_reviews_on_time(ctx, start, end, params):
     """NI 67: of children on a plan open at ``end`` that had lasted ``qualifying_months`` or
     more, those whose plan reviews were all on time.
@@ -638,16 +682,22 @@ def cp_reviews_on_time(ctx, start, end, params):
     return ctx.proportion(plans.auth[cohort[first_row]], ~failed)
 
 
-@rule("icpc_timeliness", tables=("section47",))
+@rule("icpc_timeliness", tables=("section47",), reads={"section47": ("icpc_date",)})
 def icpc_timeliness(ctx, start, end, params):
     """ICPC_15WD: of initial conferences held in the window, those within ``working_days``
-    working days of the section 47 enquiry's start (start = day 0, bank holidays excluded)."""
+    working days of the section 47 enquiry's start (start = day 0, bank holidays excluded).
+
+    A conference with no enquiry start date cannot be timed: it is left out of numerator and
+    denominator alike (never counted as late); the loaders count such conferences in the
+    data-quality note (``untimeable_conference``)."""
     days = int(param(params, "working_days"))
 
     def build() -> _Events:
         s47 = ctx.table("section47")  # a blank conference date is never in a window
         on_time = within_working_days(s47["s47_start_date"], s47["icpc_date"], days)
-        return _Events.of(ctx.auth("section47"), ctx.dates("section47", "icpc_date"), on_time)
+        timeable = ~np.isnat(ctx.dates("section47", "s47_start_date"))
+        auth = np.where(timeable, ctx.auth("section47"), -1)
+        return _Events.of(auth, ctx.dates("section47", "icpc_date"), on_time)
 
     return ctx.memo(("icpc", days), build).tally(ctx, start, end)
 
@@ -661,7 +711,11 @@ def _assessment_tables(params: Mapping[str, Any]) -> tuple[str, ...]:
     return ("assessments",)
 
 
-@rule("assessment_timeliness", tables=_assessment_tables)
+@rule(
+    "assessment_timeliness",
+    tables=_assessment_tables,
+    reads={"assessments": ("authorised_date",)},
+)
 def assessment_timeliness(ctx, start, end, params):
     """NI 59, NI 60, ASSESS_45WD: of ``assessment_type`` assessments authorised (completed) in
     the window, those authorised within ``working_days`` working days of their clock start:
@@ -775,14 +829,22 @@ def _care_leavers(ctx: RuleContext, params: Mapping[str, Any]):
     return ctx.memo(("care_leavers", ages), build)
 
 
-@rule("care_leaver_accommodation", tables=("care_leavers",))
+@rule(
+    "care_leaver_accommodation",
+    tables=("care_leavers",),
+    reads={"care_leavers": ("accommodation", "in_touch")},
+)
 def care_leaver_accommodation(ctx, start, end, params):
     """NI 147: of care leavers whose 19th-21st birthday fell in the window, those whose
     accommodation is suitable (an ACCOM code ending in 1; not in touch, 0 or blank, is not)."""
     return _care_leavers(ctx, params)[0].tally(ctx, start, end)
 
 
-@rule("care_leaver_activity", tables=("care_leavers",))
+@rule(
+    "care_leaver_activity",
+    tables=("care_leavers",),
+    reads={"care_leavers": ("activity", "in_touch")},
+)
 def care_leaver_activity(ctx, start, end, params):
     """NI 148: of care leavers whose 19th-21st birthday fell in the window, those in
     education, employment or training (ACTIV F1-F5 or P1-P5; G codes are NEET, 0 not in
