@@ -310,6 +310,8 @@ class _Chain:
     group: np.ndarray  # per review, sorted by (group, date)
     date: Days
     late: np.ndarray  # held after its due date
+    due: Days  # when it was due (from the review before it, or the clock)
+    nth: np.ndarray  # 0 for a group's first review, 1 for its second, ...
     next_due: Days  # when the review after this one is due
     first_pos: np.ndarray  # per group: index of its first review (-1: none)
     first_due: Days  # per group
@@ -330,6 +332,88 @@ class _Chain:
         last = np.where(held > 0, self.first_pos[groups] + held - 1, 0)
         next_due = np.where(held > 0, self.next_due[last], first_due)
         return ~late & ~(next_due <= end)
+
+    def all_due_on_time(
+        self,
+        groups: np.ndarray,
+        window_start: np.datetime64,
+        end: np.datetime64,
+        second_months: int,
+        later_months: int,
+    ) -> np.ndarray:
+        """Per group in ``groups``: every review that fell due in the window was held by its
+        due date (NI 66, "reviews due in the period").
+
+        A review falls due on its due date; one not held by then leaves its successors
+        falling due on the statutory cadence from that date (``second_months`` after a
+        missed first review, ``later_months`` after any other) until a review is held. So a
+        review due in March and held in April fails the year it was due in, not the next;
+        one held a cycle and more late, or still not held, fails every window a missed due
+        date falls in. Reviews held after ``end`` are not held by it."""
+        n = len(self.first_due)
+        first_due = self.first_due[groups]
+        if len(self.date) == 0:
+            missed = _missed_in(
+                first_due, _never(len(groups)), second_months, later_months, window_start, end
+            )
+            return ~missed
+        by_end = self.date <= end
+        # held reviews: missed due dates from its due date up to the day it was held
+        late = self.late & by_end
+        rows = np.flatnonzero(late)
+        first = self.nth[rows] == 0
+        missed_rows = _missed_in(
+            self.due[rows],
+            self.date[rows],
+            np.where(first, second_months, later_months),
+            later_months,
+            window_start,
+            end,
+        )
+        failed = np.bincount(self.group[rows[missed_rows]], minlength=n)[groups] > 0
+        # the review outstanding at ``end``: due after the last one held by then
+        held = np.bincount(self.group[by_end], minlength=n)[groups]
+        last = np.where(held > 0, self.first_pos[groups] + held - 1, 0)
+        next_due = np.where(held > 0, self.next_due[last], first_due)
+        step = np.where((held == 0), second_months, later_months)
+        outstanding = _missed_in(
+            next_due, _never(len(groups)), step, later_months, window_start, end
+        )
+        return ~failed & ~outstanding
+
+
+def _never(n: int) -> Days:
+    return np.full(n, np.datetime64("9999-12-31", "D"))
+
+
+def _missed_in(
+    due: Days,
+    held: Days,
+    first_step: np.ndarray | int,
+    step: int,
+    window_start: np.datetime64,
+    end: np.datetime64,
+) -> np.ndarray:
+    """Per review: one of its missed due dates (``due``, then ``first_step`` months later,
+    then every ``step`` months, each before ``held``) falls in ``window_start``..``end``."""
+    due = due.copy()
+    first_step = np.broadcast_to(np.asarray(first_step), due.shape)
+    hit = np.zeros(len(due), dtype=bool)
+    active = ~np.isnat(due)
+    k = 0
+    while active.any():
+        here = active & (due >= window_start)
+        hit |= here & (due <= end) & (due < held)
+        active &= ~here & (due < held)
+        if not active.any():
+            break
+        rows = np.flatnonzero(active)
+        months = first_step[rows] if k == 0 else np.full(len(rows), step)
+        for m in np.unique(months):  # one or two distinct steps
+            pick = rows[months == m]
+            due[pick] = _plus_months(due[pick], int(m))
+        k += 1
+    return hit
 
 
 def _chain(
@@ -367,6 +451,8 @@ def _chain(
         group=group,
         date=date,
         late=late,
+        due=due,
+        nth=nth,
         next_due=np.where(nth == 0, plus_second, plus_later),
         first_pos=first_pos,
         first_due=first_due,
@@ -391,6 +477,8 @@ class _Episodes:
     care_first: Days  # per period of care: its start
     care_child: np.ndarray  # per period of care: its child
     placement_child: np.ndarray  # per placement: its child
+    previous_placement_start: Days  # per episode: the start of the placement before its own
+    # in the same period of care (NaT: its placement is the first)
 
 
 def episodes(ctx: RuleContext) -> _Episodes:
@@ -420,6 +508,11 @@ def episodes(ctx: RuleContext) -> _Episodes:
         placement = np.cumsum(new_placement) - 1
         care_first = start[new_care]
         placement_first = start[new_placement]
+        # the placement before each placement, when it is in the same period of care
+        placement_care = care[new_placement]
+        before = np.full(len(placement_first), np.datetime64("NaT", "D"))
+        same_care = placement_care[1:] == placement_care[:-1]
+        before[1:] = np.where(same_care, placement_first[:-1], np.datetime64("NaT", "D"))
         return _Episodes(
             auth=ctx.auth("la_episodes")[rows],
             child=child,
@@ -434,6 +527,7 @@ def episodes(ctx: RuleContext) -> _Episodes:
             care_first=care_first,
             care_child=child[new_care],
             placement_child=child[new_placement],
+            previous_placement_start=before[placement],
         )
 
     return ctx.memo("episodes", build)
@@ -485,7 +579,10 @@ def placement_moves(ctx, start, end, params):
 def long_term_stability(ctx, start, end, params):
     """NI 63: of children under ``max_age`` at ``end`` looked after continuously for
     ``looked_after_months`` or more, those in the same placement for ``placement_years`` or
-    more (on or after the anniversary) or placed for adoption (A1-A6).
+    more (on or after the anniversary), or placed for adoption (A1-A6) where the adoptive
+    placement and the placement before it together have lasted ``placement_years`` (DfE's
+    definition: the anniversary of the previous placement's start is on or before ``end``).
+    An adoptive placement that is the first of its period of care counts from its own start.
 
     Under 16 means the 16th birthday falls after ``end``; a child without a date of birth in
     ``children`` cannot be shown to be under 16 and is left out.
@@ -500,19 +597,26 @@ def long_term_stability(ctx, start, end, params):
         child_keys = np.where(np.isnat(born), -1, ctx.keys("child_id", "children", LA_CHILD))
         where = _find(child_keys, eps.child_keys)
         dob = np.r_[born, np.datetime64("NaT", "D")][where]
+        # placed for adoption: the adoptive placement and the one before it together
+        together = np.where(
+            eps.adoption & ~np.isnat(eps.previous_placement_start),
+            eps.previous_placement_start,
+            eps.placement_start,
+        )
         return (
             _anniversary(dob, max_age),
             _plus_months(eps.care_start, months),
             _anniversary(eps.placement_start, years),
+            _anniversary(together, years),
         )
 
-    comes_of_age, long_enough_from, settled_from = ctx.memo(
+    comes_of_age, long_enough_from, settled_from, adopted_from = ctx.memo(
         ("long_term_stability", max_age, months, years), build
     )
     e = _d(end)
     now = looked_after_at(eps, e)
     cohort = now[(comes_of_age[eps.child[now]] > e) & (long_enough_from[now] <= e)]
-    hit = (settled_from[cohort] <= e) | eps.adoption[cohort]
+    hit = (settled_from[cohort] <= e) | (eps.adoption[cohort] & (adopted_from[cohort] <= e))
     return ctx.proportion(eps.auth[cohort], hit)
 
 
@@ -562,7 +666,7 @@ def la_reviews_on_time(ctx, start, end, params):
     e = _d(end)
     now = looked_after_at(eps, e)
     cohort = now[eps.care_start[now] + qualifying <= e]
-    ok = chain.all_on_time(eps.care[cohort], _d(start), e)
+    ok = chain.all_due_on_time(eps.care[cohort], _d(start), e, second, later)
     return ctx.proportion(eps.auth[cohort], ok)
 
 
