@@ -304,7 +304,7 @@ def validate_table(raw: RawTable, log: IssueLog) -> pd.DataFrame | None:
             raw,
             typed,
             untimed,
-            "s47_start_date",
+            "icpc_date",
             "untimeable_conference",
             "initial conference with no section 47 start date: counted as a conference but left "
             "out of ICPC timeliness (it cannot be timed)",

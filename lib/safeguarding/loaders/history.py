@@ -13,6 +13,7 @@ twice therefore changes nothing: same records, same warnings, one source.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -22,6 +23,16 @@ from ..schema import TABLES, coerce_dtypes
 from ..validation import Issue
 
 PART = "_part"
+# the SSDA903 CSV each canonical table is read from (other inputs name files by table)
+FILE_STEMS = {
+    "children": ("header",),
+    "la_episodes": ("episodes",),
+    "la_reviews": ("reviews",),
+    "care_leavers": ("oc3",),
+}
+# records that stay open until ended: the column that ends them
+ENDS = {"la_episodes": "episode_end", "cp_plans": "end_date", "referrals": "closure_date"}
+START = {"la_episodes": "episode_start", "cp_plans": "start_date", "referrals": "referral_date"}
 
 
 def _latest(data: DataSet) -> dt.date:
@@ -37,10 +48,11 @@ def _label(data: DataSet) -> str:
 
 
 def _file(data: DataSet, table: str) -> str:
-    """The file a part's ``table`` came from (the folder's table file for SSDA903 CSV)."""
-    for c in data.coverage:
-        if table in c.tables and c.file:
-            return c.file
+    """The file a part's ``table`` came from (the table's own file in a folder of CSVs)."""
+    stems = {table, *FILE_STEMS.get(table, ())}
+    for source in data.sources:
+        if Path(source.path).stem.lower() in stems:
+            return source.path
     return data.sources[0].path if data.sources else "<input>"
 
 
@@ -77,6 +89,8 @@ def merge_returns(parts: list[DataSet]) -> DataSet:
                     authority=authority,
                 )
             )
+        if name in ENDS:
+            keep = _close_absent(keep, name, ordered, issues)
         tables[name] = coerce_dtypes(keep.drop(columns=[PART]).reset_index(drop=True), name)
     sources = list({(s.path, s.sha256): s for p in ordered for s in p.sources}.values())
     return DataSet(
@@ -88,11 +102,66 @@ def merge_returns(parts: list[DataSet]) -> DataSet:
     )
 
 
+def _close_absent(
+    frame: pd.DataFrame, name: str, ordered: list[DataSet], issues: list[Issue]
+) -> pd.DataFrame:
+    """A record open in one return but absent from a later return of the same table had
+    ended before the later return's year began (a return holds everything open in its
+    year): it is ended on that year's first day, with a ``not_in_later_return`` warning. One
+    that started inside the later return's year and is absent from it is only warned about."""
+    end, start = ENDS[name], START[name]
+    firsts = [
+        min((c.start for c in part.coverage if name in c.tables), default=None) for part in ordered
+    ]
+    frame = frame.copy()
+    for k, first in enumerate(firsts):
+        if first is None:
+            continue
+        day = pd.Timestamp(first)
+        earlier = (frame[PART] < k) & frame[end].isna()
+        if not earlier.any():
+            continue
+        ended = earlier & (frame[start] < day)
+        for row in frame.index[earlier]:
+            issues.append(
+                Issue(
+                    "warning",
+                    _file(ordered[int(frame.at[row, PART])], name),
+                    "not_in_later_return",
+                    f"this {name} record is open in {_label(ordered[int(frame.at[row, PART])])} "
+                    f"but not in {_label(ordered[k])}, which holds everything open in its year"
+                    + (f": taken as ended by {first.isoformat()}" if ended[row] else ""),
+                    column=end,
+                    value=_key_text(frame, row, TABLES[name].key),
+                    authority=_authority(frame, row),
+                )
+            )
+        frame.loc[ended, end] = day
+    return frame
+
+
+def _key_text(frame: pd.DataFrame, row, key) -> str:
+    """A record's natural key as text (dates as YYYY-MM-DD), for the finding's value."""
+    parts = []
+    for column in key:
+        if column == "authority":
+            continue
+        value = frame.at[row, column]
+        parts.append(value.date().isoformat() if isinstance(value, pd.Timestamp) else str(value))
+    return " ".join(parts)
+
+
+def _authority(frame: pd.DataFrame, row) -> str | None:
+    value = frame.at[row, "authority"] if "authority" in frame else None
+    return None if value is None or pd.isna(value) else str(value)
+
+
 def _same(a: pd.Series, b: pd.Series) -> np.ndarray:
-    """Element-wise equality where two missing values are equal."""
+    """Element-wise equality where two missing values are equal (compared as text, which is
+    exact for the canonical dtypes: codes, ISO dates, whole numbers, booleans)."""
     a_na, b_na = a.isna().to_numpy(), b.isna().to_numpy()
-    eq = (a.astype(object).to_numpy() == b.astype(object).to_numpy()) & ~a_na & ~b_na
-    return eq | (a_na & b_na)
+    eq = a.astype(str).to_numpy() == b.astype(str).to_numpy()
+    return (eq & ~a_na & ~b_na) | (a_na & b_na)
 
 
 def _resolve(
@@ -118,7 +187,7 @@ def _resolve(
         later = int(frame.at[last_of[j], PART])
         part = int(frame.at[row, PART])
         if differ and part != later:
-            record = " ".join(str(frame.at[row, k]) for k in key if k != "authority")
+            record = _key_text(frame, row, key)
             authority = frame.at[row, "authority"] if "authority" in frame else None
             conflicts.append(
                 (part, later, differ, record, None if pd.isna(authority) else str(authority))

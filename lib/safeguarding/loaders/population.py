@@ -92,6 +92,16 @@ def load_population(path: str | Path, authorities: Iterable[str] | None = None) 
             "population not published (" + meaning + "): rates for this year are not computable",
             "warning",
         )
+        blank = frame["population"].isna() | (value == "")
+        emit(
+            log,
+            raw,
+            frame,
+            blank,
+            "population",
+            "missing_value",
+            "required value 'population' is blank (a suppressed figure is written c, x, u, z or k)",
+        )
         frame["population"] = frame["population"].mask(symbol)
         raw.allow_missing = frozenset({"population"})
     if "year" in frame:
