@@ -50,8 +50,8 @@ class NotComputable:
     reason: str
 
 
-def explain(notes: Iterable[NotComputable]) -> list[str]:
-    """One line per indicator and reason, naming the periods (and authorities)."""
+def explain(notes: Iterable[NotComputable], with_authority: bool = True) -> list[str]:
+    """One line per indicator and reason, naming the periods (and the authorities)."""
     grouped: dict[tuple[str, str], tuple[dict, dict]] = {}
     for n in notes:
         periods, authorities = grouped.setdefault((n.indicator, n.reason), ({}, {}))
@@ -59,10 +59,8 @@ def explain(notes: Iterable[NotComputable]) -> list[str]:
         authorities[n.authority] = None
     lines = []
     for (indicator, reason), (periods, authorities) in grouped.items():
-        who = ", ".join(authorities)
-        lines.append(
-            f"{indicator} for {', '.join(periods)} (authority {who}): not computable: {reason}"
-        )
+        who = f" (authority {', '.join(authorities)})" if with_authority else ""
+        lines.append(f"{indicator} for {', '.join(periods)}{who}: not computable: {reason}")
     return lines
 
 

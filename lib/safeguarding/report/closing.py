@@ -18,6 +18,14 @@ def data_quality(r: QuarterlyReport) -> Fragment:
     """What the loaders warned about, in a sentence per rule."""
     blocks: list[Block] = [Heading(2, "Data quality", "data-quality")]
     warnings = [] if r.records is None else r.records.warnings
+    missing = list(getattr(r.records, "not_computable", None) or [])
+    if missing:
+        blocks.append(
+            Para(
+                "Some figures cannot be computed from the records supplied and are shown as "
+                "blank: " + "; ".join(esc(line) for line in missing) + "."
+            )
+        )
     if not warnings:
         blocks.append(
             Para(
@@ -77,7 +85,7 @@ def provenance(r: QuarterlyReport) -> Fragment:
         )
     )
     rows = provenance_rows(r.records)
-    rows += [[esc(label), "", f"`{digest}`"] for label, digest in r.inputs.extra_sources]
+    rows += [[esc(label), "", f"`{digest}`"] for label, digest, *_ in r.inputs.extra_sources]
     if rows:
         blocks.append(
             Table(
@@ -110,10 +118,7 @@ def provenance_rows(records: AuthoritySummary | None) -> list[list[str]]:
         groups.setdefault(s.kind, []).append(s)
     rows = []
     for kind, sources in sorted(groups.items()):
-        dates = sorted(s.extract_date for s in sources if s.extract_date)
-        when = (
-            "" if not dates else dates[0] if dates[0] == dates[-1] else f"{dates[0]} to {dates[-1]}"
-        )
+        when = extract_dates(sources)
         if len(sources) == 1:
             digest = sources[0].sha256
         else:  # a checksum of the sorted per-file checksums: one line that still pins every file
@@ -121,3 +126,13 @@ def provenance_rows(records: AuthoritySummary | None) -> list[list[str]]:
         files = "one file" if len(sources) == 1 else f"{len(sources)} files"
         rows.append([f"{esc(kind.replace('_', ' '))} ({files})", esc(when), f"`{digest}`"])
     return rows
+
+
+def extract_dates(sources: list[Any]) -> str:
+    """The inputs' extract dates as one cell: each distinct one (the CIN census header's
+    DateTime, an SSDA903 return's collection year, else the file's own date), or the first
+    and last of many."""
+    dates = sorted({s.extract_date for s in sources if s.extract_date})
+    if len(dates) <= 3:
+        return ", ".join(dates)
+    return f"{dates[0]} to {dates[-1]}"
