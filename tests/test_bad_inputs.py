@@ -134,3 +134,17 @@ def test_bad_input(case: str, capsys) -> None:
         assert pd.isna(row["value"]) and pd.isna(row["numerator"])
         lines = explain(notes)
         assert any(reason in line for line in lines), (indicator, period, lines)
+
+
+def test_a_notebook_cell_shows_the_error_not_a_traceback(capsys) -> None:
+    interactive = pytest.importorskip("IPython.core.interactiveshell")
+    shell = interactive.InteractiveShell.instance()
+    case = CORPUS / "can_empty_file" / "tables"
+    shell.run_cell(
+        "from safeguarding.loaders import read_canonical\n"
+        f"read_canonical({str(case)!r}, authority='350')\n"
+    )
+    out = capsys.readouterr()
+    text = out.out + out.err
+    assert "Traceback" not in text and "EmptyDataError" not in text
+    assert f"error: {case / 'cp_plans.csv'}: the CSV file is empty [rule: empty_file]" in text

@@ -183,7 +183,13 @@ def read_data_dir(
     names = directory / "authorities.csv"
     if names.is_file():
         read_authority_names(directory)  # checked here so that a broken file fails early
-        parts.append(DataSet(sources=[Source(str(names), sha256_file(names), "authorities")]))
+        parts.append(
+            DataSet(
+                sources=[
+                    Source(str(names), sha256_file(names), "authorities", None, file_date(names))
+                ]
+            )
+        )
     if errors and on_error == "raise":
         raise InputError(errors)
     data = DataSet.combine(parts)
