@@ -318,10 +318,17 @@ def load_cin_census(path: str | Path, authority: str | None = None) -> DataSet:
                 _year_before(reference_date),
                 reference_date,
                 file,
-                f"CIN census {reference_date.year - 1}-{reference_date.year % 100:02d}",
+                _census_label(reference_date),
             )
         )
     return data
+
+
+def _census_label(reference: dt.date) -> str:
+    """``CIN census 2017-18`` for a census to 31 March, else ``CIN census to <date>``."""
+    if (reference.month, reference.day) == (3, 31):
+        return f"CIN census {reference.year - 1}-{reference.year % 100:02d}"
+    return f"CIN census to {reference.isoformat()}"
 
 
 def _year_before(reference: dt.date) -> dt.date:
