@@ -52,3 +52,16 @@ def test_the_summary_says_why_figures_are_not_computable() -> None:
     assert "2017-18" in ni65[0] and "authority" not in ni65[0]
     # and the loader's warning naming the file and column is in the data-quality rows
     assert ("missing_column", 1) in [(rule, n) for rule, n, _ in summary.warnings]
+
+
+def test_the_data_quality_note_lists_the_figures_not_computable() -> None:
+    from types import SimpleNamespace
+
+    from safeguarding.report.closing import data_quality
+
+    line = "NI65 for 2017-18: not computable: the cp_plans input has no 'previous_plans' column"
+    records = AuthoritySummary("350", "2017-18 Q4", not_computable=[line])
+    report = SimpleNamespace(records=records, meta=SimpleNamespace(audience="public"))
+    text = data_quality(report).markdown
+    assert "shown as blank" in text and "NI65 for 2017-18: not computable" in text
+    assert "no data-quality problems" in text  # no loader warnings besides
