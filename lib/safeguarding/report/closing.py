@@ -26,7 +26,7 @@ def data_quality(r: QuarterlyReport) -> Fragment:
             )
         )
         return Fragment(blocks)
-    rows = [[esc(rule), record_count(r, count), esc(message)] for rule, count, message in warnings]
+    rows = [[esc(rule), record_count(r, rule), esc(message)] for rule, _, message in warnings]
     blocks.append(
         Table(
             "Data-quality warnings by rule",
@@ -39,9 +39,14 @@ def data_quality(r: QuarterlyReport) -> Fragment:
     return Fragment(blocks)
 
 
-def record_count(r: QuarterlyReport, n: int) -> str:
-    """A count of records: small ones are about a few children, so a range in public."""
-    return "fewer than 6" if disclosure.hide_count(n, r.meta.audience) else f"{n:,}"
+def record_count(r: QuarterlyReport, rule: str) -> str:
+    """A rule's count of records from the ledger: a small one is about a few children, so
+    a range in public (``c`` if the pass hid a larger one)."""
+    key = r.ledger.records[rule]
+    count = r.ledger.value(key)
+    if count is not None:
+        return f"{count:,}"
+    return "fewer than 6" if disclosure.is_small(r.ledger.values[key]) else disclosure.SUPPRESSED
 
 
 def conclusion(r: QuarterlyReport, text: str = "") -> Fragment:
