@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .model import QuarterlyReport
 
-from .. import __version__, disclosure
+from .. import __version__
 from ..manifest import git_commit
 from ..markup import Block, Fragment, Heading, Para, Raw, Table, esc
 from ..summary import AuthoritySummary
@@ -40,13 +40,9 @@ def data_quality(r: QuarterlyReport) -> Fragment:
 
 
 def record_count(r: QuarterlyReport, rule: str) -> str:
-    """A rule's count of records from the ledger: a small one is about a few children, so
-    a range in public (``c`` if the pass hid a larger one)."""
-    key = r.ledger.records[rule]
-    count = r.ledger.value(key)
-    if count is not None:
-        return f"{count:,}"
-    return "fewer than 6" if disclosure.is_small(r.ledger.values[key]) else disclosure.SUPPRESSED
+    """A rule's count of records, from the ledger (``c`` when hidden, as in every table:
+    "fewer than 6" would say which hidden counts are the small ones)."""
+    return r.ledger.text(r.ledger.records[rule])
 
 
 def conclusion(r: QuarterlyReport, text: str = "") -> Fragment:
