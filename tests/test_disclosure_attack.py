@@ -1,0 +1,135 @@
+"""The attacker test: no hidden count in a public report of the demo quarter can be recovered.
+
+The demo quarter (five authorities, every public report, HTML, PDF and DOCX) is built once per
+session by the real batch. For each report the attacker (tests/disclosure_attacker.py) reads
+every published count - in the HTML, and checks the DOCX tables and the PDF's text show the
+same cells - writes down every sum the tables imply within and across tables, and bounds
+each hidden cell with ``scipy.optimize.linprog``. It first breaks the tables as they were
+published before the report-wide pass (tests/fixtures/disclosure/), so it is shown to work.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from disclosure_attacker import (
+    attack_page,
+    docx_tables,
+    html_tables,
+    pdf_table_tokens,
+    pdf_text,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).parent / "fixtures" / "disclosure"
+QUARTER = "2024-25 Q2"
+AUTHORITIES = ("901", "902", "903", "904", "905")
+COUNT_TABLES = ("Children by case type and team", "Cases per team", "Data-quality warnings")
+
+
+def _public_reports() -> list[str]:
+    runs = yaml.safe_load((ROOT / "params" / "runs" / "2024-25-Q2.yaml").read_text())["runs"]
+    return [r["report"] for r in runs if r.get("audience", "public") == "public"]
+
+
+PUBLIC = _public_reports()
+
+
+def _labels() -> dict[str, str]:
+    """Each indicator's published name (as the scorecard and its section heading print it)."""
+    import html
+
+    from safeguarding.catalogue import catalogue
+    from safeguarding.report import indicator_name
+
+    return {ind.id: html.unescape(indicator_name(ind)) for ind in catalogue()}
+
+
+@pytest.fixture(scope="session")
+def demo_quarter(tmp_path_factory) -> Path:
+    """The demo quarter's public reports in every format, from the project's own params and
+    notebooks and the generated demo data (about a minute on two cores)."""
+    from safeguarding.batch import BatchOptions, run_batch
+    from safeguarding.demo import write_demo
+
+    root = tmp_path_factory.mktemp("demo-quarter")
+    shutil.copytree(ROOT / "params", root / "params")
+    shutil.copytree(ROOT / "notebooks", root / "notebooks")
+    (root / "pyproject.toml").write_text("[project]\nname = 'demo-quarter'\n")
+    write_demo(root / "data" / "demo")
+    summary = run_batch(
+        BatchOptions(
+            quarter=QUARTER,
+            root=root,
+            reports=PUBLIC,
+            jobs=2,
+            run_time="2024-10-20T09:00:00+00:00",
+            progress=False,
+        )
+    )
+    assert summary.exit_code == 0, summary.table()
+    return root / "outputs" / "2024-25-Q2"
+
+
+def test_attacker_breaks_the_tables_as_published_before_the_report_wide_pass():
+    """904's scorecard before: Short Breaks = 1,574 - 1,433 - Leaving Care (136, shown in
+    "Cases per team"); two conference counts add up to 192 - 187 = 5."""
+    attack = attack_page((FIXTURES / "scorecard_904_before.html").read_text(encoding="utf-8"))
+    leaks = attack.leaks()
+    assert leaks[("caseload", "Short Breaks", "Total")] == (5.0, 5.0)
+    assert leaks[("caseload", "Short Breaks", "Disabled Children")] == (5.0, 5.0)
+    assert leaks[("caseload", "Care Leaver", "Total")] == (136.0, 136.0)
+    low, high = leaks[("events", "Initial child protection conferences", "Not allocated")]
+    assert low == 1.0 and high == 4.0  # hidden, yet known to be 1 to 4
+
+
+def test_attacker_sees_through_a_sum_within_one_table():
+    page = """<table><caption>Assessments started, 01 April 2024 to 30 September 2024, by
+    team</caption><tr><th>Team</th><th>Number</th><th>Share</th></tr>
+    <tr><td>North</td><td>c</td><td>c</td></tr><tr><td>South</td><td>40</td><td>88.9%</td></tr>
+    <tr><td>Total</td><td>45</td><td>100.0%</td></tr></table>"""
+    assert attack_page(page).leaks() == {("events", "Assessments started", "North"): (5.0, 5.0)}
+
+
+@pytest.mark.parametrize("report", PUBLIC)
+@pytest.mark.parametrize("authority", AUTHORITIES)
+def test_no_hidden_count_in_a_public_report_can_be_recovered(demo_quarter, authority, report):
+    folder = demo_quarter / authority
+    page = (folder / f"{report}.html").read_text(encoding="utf-8")
+    tables = html_tables(page)
+    counts = [t for t in tables if t.caption.startswith(COUNT_TABLES) or "by team" in t.caption]
+    assert counts, "the report publishes no count tables"
+
+    # the Word file's tables are the page's, cell for cell
+    words = docx_tables(folder / f"{report}.docx")
+    assert len(words) == len(tables)
+    for table, word in zip(tables, words, strict=True):
+        assert word == [table.header, *table.rows], table.caption
+    # the PDF shows the same cells in every table of counts
+    pdf = pdf_table_tokens(pdf_text(folder / f"{report}.pdf"), counts)
+    for table, tokens in zip(counts, pdf, strict=True):
+        assert tokens == table.cells(), table.caption
+
+    attack = attack_page(page, _labels())
+    assert attack.sums, "the attacker found no sums to work with"
+    assert attack.leaks() == {}
+
+
+def test_the_defect_is_gone_from_904(demo_quarter):
+    """Leaving Care's 136 is hidden in both tables now, and Short Breaks has room."""
+    page = (demo_quarter / "904" / "quarterly_scorecard.html").read_text(encoding="utf-8")
+    attack = attack_page(page, _labels())
+    for key in [
+        ("caseload", "Care Leaver", "Total"),
+        ("caseload", "Total", "Leaving Care"),
+        ("caseload", "Short Breaks", "Total"),
+    ]:
+        assert key in attack.hidden
+    low, high = attack.ranges()[("caseload", "Short Breaks", "Total")]
+    assert low == 1.0 and high > 100
+    # zero is shown and the large counts survive: the pass hid no more than it had to
+    assert attack.known[("caseload", "Assessment", "Total")] == 321
+    assert attack.known[("caseload", "Total", "Assessment South")] == 113
