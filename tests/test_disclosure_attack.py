@@ -133,3 +133,68 @@ def test_the_defect_is_gone_from_904(demo_quarter):
     # zero is shown and the large counts survive: the pass hid no more than it had to
     assert attack.known[("caseload", "Assessment", "Total")] == 321
     assert attack.known[("caseload", "Total", "Assessment South")] == 113
+
+
+def _random_cells(seed: int):
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        rng.integers(0, 12, size=(4, 5)), index=list("ABCD"), columns=[f"T{i}" for i in range(5)]
+    )
+
+
+CASELOADS = "Children by case type and team on 30 September 2024"
+PER_TEAM = "Cases per team on 30 September 2024"
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_attacker_cannot_break_a_random_table_with_its_shares(seed):
+    """Random caseload-like tables (many counts of 0 to 11) shown with their cases per team
+    from one ledger, as a report shows them: the attacker finds nothing."""
+    from safeguarding.report.ledger import ReportLedger
+
+    ledger = ReportLedger("public")
+    ledger.add_caseloads(_random_cells(seed), None)
+    view = ledger.caseloads[None]
+    teams, grand = view.totals.columns, view.key("Total", "Total")
+    grid = [[k, *[ledger.text(view.key(k, t)) for t in teams]] for k in view.totals.index]
+    shares = [
+        [t, ledger.text(view.key("Total", t)), ledger.share(view.key("Total", t), grand)]
+        for t in teams
+    ]
+    page = _page(
+        (CASELOADS, ["Case type", *teams], grid), (PER_TEAM, ["Team", "Cases", "Share"], shares)
+    )
+    attack = attack_page(page)
+    assert attack.hidden  # small counts were there to hide
+    assert attack.leaks() == {}
+
+
+def test_attacker_breaks_random_tables_solved_one_at_a_time():
+    """The same tables suppressed table by table (even each one audited alone): the attacker
+    recovers a hidden count in some of them."""
+    from safeguarding import disclosure
+
+    broken = []
+    for seed in range(12):
+        cells = _random_cells(seed)
+        table = disclosure.display_table(cells, "public")
+        per_team = disclosure.display_shares(cells.sum(axis=0), "public")
+        page = _page(
+            (CASELOADS, ["Case type", *table.columns], [[i, *table.loc[i]] for i in table.index]),
+            (PER_TEAM, ["Team", "Cases", "Share"], [[t, *r] for t, r in per_team.iterrows()]),
+        )
+        if attack_page(page).leaks():
+            broken.append(seed)
+    assert broken
+
+
+def _page(*tables: tuple[str, list[str], list[list[str]]]) -> str:
+    out = []
+    for caption, header, rows in tables:
+        head = "".join(f"<th>{h}</th>" for h in header)
+        body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
+        out.append(f"<table><caption>{caption}</caption><tr>{head}</tr>{body}</table>")
+    return "<html><body>" + "".join(out) + "</body></html>"

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -148,7 +148,7 @@ def _prune(
         if not shown <= hidden:
             continue
         trial = hidden - shown
-        if not exposed_cells(values, relations, trial, near=shown):
+        if not exposed_cells(values, relations, trial, near=shown, first=True):
             hidden = trial
     return hidden
 
@@ -230,18 +230,24 @@ def hidden_ranges(
     ``relations`` (linear programming; a hidden count is at least 1, since zeros are shown).
     The greatest is ``inf`` when nothing bounds it. Solved per group of hidden counts that
     share sums; with ``near``, only the groups sharing a sum with those keys."""
-    hidden = set(hidden)
+    return {k: (low, high) for k, low, high in _ranges(values, relations, set(hidden), near)}
+
+
+def _ranges(
+    values: Mapping[Hashable, int],
+    relations: Sequence[Relation],
+    hidden: set[Hashable],
+    near: Iterable[Hashable] | None,
+) -> Iterator[tuple[Hashable, float, float]]:
     touching = [r for r in relations if any(m in hidden for m in r.members)]
     groups = _components(hidden, touching)
     if near is not None:
-        wanted = {m for r in relations if any(k in r.members for k in near) for m in r.members}
-        wanted |= set(near)
-        groups = [g for g in groups if g & wanted]
-    out: dict[Hashable, tuple[float, float]] = {}
+        near = set(near)
+        wanted = {m for r in relations if near.intersection(r.members) for m in r.members}
+        groups = [g for g in groups if g & (wanted | near)]
     for group in groups:
         own = [r for r in touching if any(m in group for m in r.members)]
-        out.update(_group_ranges(values, own, sorted(group, key=repr)))
-    return out
+        yield from _group_ranges(values, own, sorted(group, key=repr))
 
 
 def _components(hidden: set[Hashable], relations: Sequence[Relation]) -> list[set[Hashable]]:
@@ -266,7 +272,7 @@ def _components(hidden: set[Hashable], relations: Sequence[Relation]) -> list[se
 
 def _group_ranges(
     values: Mapping[Hashable, int], relations: Sequence[Relation], unknown: list[Hashable]
-) -> dict[Hashable, tuple[float, float]]:
+) -> Iterator[tuple[Hashable, float, float]]:
     import numpy as np
     from scipy.optimize import linprog
 
@@ -284,9 +290,9 @@ def _group_ranges(
             rows.append(row)
             rhs.append(const)
     if not rows:
-        return {k: (1.0, math.inf) for k in unknown}
+        yield from ((k, 1.0, math.inf) for k in unknown)
+        return
     a_eq, b_eq = np.array(rows), np.array(rhs)
-    out = {}
     for k, i in column.items():
         bound = []
         for sign in (1, -1):
@@ -299,8 +305,7 @@ def _group_ranges(
                 raise ValueError(f"the published sums admit no solution: {res.message}")
             else:
                 bound.append(sign * res.fun)
-        out[k] = (bound[0], bound[1])
-    return out
+        yield k, bound[0], bound[1]
 
 
 def exposed_cells(
@@ -308,17 +313,25 @@ def exposed_cells(
     relations: Sequence[Relation],
     hidden: Iterable[Hashable],
     near: Iterable[Hashable] | None = None,
+    first: bool = False,
 ) -> list[Hashable]:
     """Hidden counts the shown ones give away: pinned to one whole number, or to whole
-    numbers inside 1 to 5 (with ``near``: among the groups sharing a sum with those)."""
+    numbers inside 1 to 5 (with ``near``: among the groups sharing a sum with those; with
+    ``first``: stop at the first found)."""
     out = []
-    for key, (low, high) in hidden_ranges(values, relations, hidden, near).items():
-        if math.isinf(high):
-            continue
-        least, most = math.ceil(low - _TOLERANCE), math.floor(high + _TOLERANCE)
-        if most <= SMALL[-1] or most == least:
+    for key, low, high in _ranges(values, relations, set(hidden), near):
+        if _gives_away(low, high):
             out.append(key)
+            if first:
+                break
     return sorted(out, key=repr)
+
+
+def _gives_away(low: float, high: float) -> bool:
+    if math.isinf(high):
+        return False
+    least, most = math.ceil(low - _TOLERANCE), math.floor(high + _TOLERANCE)
+    return most <= SMALL[-1] or most == least
 
 
 def with_totals(counts: pd.DataFrame) -> pd.DataFrame:

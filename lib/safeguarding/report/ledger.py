@@ -54,8 +54,9 @@ REPORT_VIEWS: dict[str, ReportViews] = {
 }
 
 # Counts a report publishes twice under different names: a case type's children at the
-# quarter's end are an indicator's count; the events by team add up to an indicator's
-# denominator. Linked only where the two are equal (else they are different quantities).
+# quarter's end are an indicator's count; the year's events by team add up to an indicator's
+# year-to-date denominator. Linked only where the two are equal (else they are different
+# quantities, e.g. a system that records case types its own way).
 CASE_TYPE_FIGURES: dict[str, tuple[tuple[str, str], ...]] = {
     "child protection plan": (("CPP_AT_END", "numerator"), ("CPP_2YRS_OPEN", "denominator")),
     "looked after": (("CLA_AT_END", "numerator"), ("NI62", "denominator")),
@@ -63,7 +64,6 @@ CASE_TYPE_FIGURES: dict[str, tuple[tuple[str, str], ...]] = {
 EVENT_FIGURES: dict[Event, tuple[tuple[str, str], ...]] = {
     ("section47", "icpc_date"): (("ICPC_15WD", "denominator"),),
     ("assessments", "authorised_date"): (("ASSESS_45WD", "denominator"),),
-    ("referrals", "referral_date"): (("REFERRALS", "numerator"),),
 }
 
 
