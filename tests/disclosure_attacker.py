@@ -134,6 +134,23 @@ def key_figures(page: str) -> dict[str, tuple[str, str]]:
     return out
 
 
+def chart_counts(page: str, counts: set[str]) -> dict[str, dict[str, str]]:
+    """The counts a count indicator's chart states in its alt text ("rose from 236 in
+    Q3 22-23 to 261 in Q2 24-25"), by section heading and period."""
+    tree = html.fromstring(page)
+    out: dict[str, dict[str, str]] = {}
+    for section in tree.iter("section"):
+        heading = section.find("h3")
+        if heading is None or _text(heading) not in counts:
+            continue
+        for img in section.iter("img"):
+            said = re.findall(
+                r"(?<!per )\b(\d[\d,]*) in (Q[1-4] \d\d-\d\d)", img.get("aria-label", "")
+            )
+            out.setdefault(_text(heading), {}).update({period: n for n, period in said})
+    return out
+
+
 def _count(text: str) -> int | None | str:
     """A cell as a count (int), hidden (None), or something else (the text)."""
     text = text.strip()
@@ -148,12 +165,14 @@ class Attack:
 
     known: dict[tuple, int] = field(default_factory=dict)
     hidden: set[tuple] = field(default_factory=set)
+    hidden_somewhere: set[tuple] = field(default_factory=set)  # c in one place
     sums: list[tuple[tuple, list[tuple]]] = field(default_factory=list)
     shares: list[tuple[tuple, tuple, float]] = field(default_factory=list)  # part, total, %
 
     def cell(self, key: tuple, text: str) -> None:
         value = _count(text)
         if value is None:
+            self.hidden_somewhere.add(key)
             if key not in self.known:
                 self.hidden.add(key)
         elif isinstance(value, int):
@@ -226,8 +245,9 @@ class Attack:
         return out
 
     def leaks(self) -> dict[tuple, tuple[float, float]]:
-        """Hidden cells pinned to one whole number or to whole numbers inside 1 to 5."""
-        out = {}
+        """Hidden cells pinned to one whole number or to whole numbers inside 1 to 5, and
+        cells hidden in one place but shown in another."""
+        out = {k: (self.known[k], self.known[k]) for k in self.hidden_somewhere & set(self.known)}
         for key, (low, high) in self.ranges().items():
             if math.isinf(high):
                 continue  # unbounded above: nothing learnt
@@ -237,9 +257,16 @@ class Attack:
         return out
 
 
-def attack_page(page: str, labels: dict[str, str] | None = None) -> Attack:
+def attack_page(
+    page: str,
+    labels: dict[str, str] | None = None,
+    counts: set[str] = frozenset(),
+    this_year: str = "24-25",
+) -> Attack:
     """Everything the attacker writes down from one HTML page. ``labels`` maps an
-    indicator id to its published name (the scorecard's and the section heading's)."""
+    indicator id to its published name (the scorecard's and the section heading's);
+    ``counts`` names the indicators that are counts (their charts' alt text states counts);
+    ``this_year`` is how the charts write the report's year."""
     labels = labels or {}
     attack = Attack()
     tables = html_tables(page)
@@ -260,6 +287,13 @@ def attack_page(page: str, labels: dict[str, str] | None = None) -> Attack:
         elif t.caption.startswith("Data-quality warnings"):
             for row in t.rows:
                 attack.cell(("records", row[0]), row[1])
+    for heading, said in chart_counts(page, counts).items():
+        for period, text in said.items():
+            quarter = re.fullmatch(rf"(Q[1-4]) {re.escape(this_year)}", period)
+            attack.cell(
+                ("score", heading, quarter.group(1)) if quarter else ("chart", heading, period),
+                text,
+            )
     for heading, (part, whole) in key_figures(page).items():
         attack.cell(("key", heading, "x"), part)
         attack.cell(("key", heading, "of"), whole)

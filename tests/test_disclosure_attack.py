@@ -48,6 +48,13 @@ def _labels() -> dict[str, str]:
     return {ind.id: html.unescape(indicator_name(ind)) for ind in catalogue()}
 
 
+def _counts() -> set[str]:
+    """The published names of the indicators that are counts."""
+    from safeguarding.catalogue import catalogue
+
+    return {_labels()[ind.id] for ind in catalogue() if ind.unit == "count"}
+
+
 @pytest.fixture(scope="session")
 def demo_quarter(tmp_path_factory) -> Path:
     """The demo quarter's public reports in every format, from the project's own params and
@@ -94,6 +101,16 @@ def test_attacker_sees_through_a_sum_within_one_table():
     assert attack_page(page).leaks() == {("events", "Assessments started", "North"): (5.0, 5.0)}
 
 
+def test_attacker_reads_a_count_a_chart_states_that_the_scorecard_hides():
+    page = """<table><caption>Child protection: scorecard for 2024-25 Q2</caption>
+    <tr><th>Indicator</th><th>Q1</th><th>Q2</th></tr>
+    <tr><td>Children on a CP plan</td><td>40</td><td>c</td></tr></table>
+    <section><h3>Children on a CP plan</h3><figure><img aria-label="Children on a CP plan
+    fell from 40 in Q1 24-25 to 4 in Q2 24-25 (over 2 quarters)."></figure></section>"""
+    attack = attack_page(page, counts={"Children on a CP plan"})
+    assert attack.leaks() == {("score", "Children on a CP plan", "Q2"): (4, 4)}
+
+
 @pytest.mark.parametrize("report", PUBLIC)
 @pytest.mark.parametrize("authority", AUTHORITIES)
 def test_no_hidden_count_in_a_public_report_can_be_recovered(demo_quarter, authority, report):
@@ -113,7 +130,7 @@ def test_no_hidden_count_in_a_public_report_can_be_recovered(demo_quarter, autho
     for table, tokens in zip(counts, pdf, strict=True):
         assert tokens == table.cells(), table.caption
 
-    attack = attack_page(page, _labels())
+    attack = attack_page(page, _labels(), _counts())
     assert attack.sums, "the attacker found no sums to work with"
     assert attack.leaks() == {}
 
