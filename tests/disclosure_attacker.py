@@ -189,15 +189,11 @@ class Attack:
         if (a in self.known or a in self.hidden) and (b in self.known or b in self.hidden):
             self.sums.append((a, [b]))
 
-    def ranges(self) -> dict[tuple, tuple[float, float]]:
-        """Least and greatest value of each hidden cell (linear programming)."""
-        from scipy.optimize import linprog
-
-        unknown = sorted(self.hidden, key=repr)
-        col = {k: i for i, k in enumerate(unknown)}
+    def _system(self, col: dict[tuple, int]) -> tuple[list, list, list, list]:
+        """The sums as equalities and the shares as inequalities over the hidden cells."""
         a_eq, b_eq = [], []
         for total, parts in self.sums:
-            row, rhs = np.zeros(len(unknown)), 0.0
+            row, rhs = np.zeros(len(col)), 0.0
             for sign, key in [(1, total), *((-1, p) for p in parts)]:
                 if key in col:
                     row[col[key]] += sign
@@ -215,40 +211,67 @@ class Attack:
         for part, total, pct in self.shares:  # 100 * part / total within pct +- 0.05
             if part not in col and total not in col:
                 continue
-            for lo, sign in ((pct - 0.05, -1), (pct + 0.05, 1)):
-                row, rhs = np.zeros(len(unknown)), 0.0
-                for key, coef in ((part, 100.0 * sign), (total, -lo * sign)):
+            # sign -1: 100 part >= (pct - 0.05) total; sign +1: 100 part <= (pct + 0.05) total
+            for edge, sign in ((pct - 0.05, -1), (pct + 0.05, 1)):
+                row, rhs = np.zeros(len(col)), 0.0
+                for key, coef in ((part, 100.0 * sign), (total, -edge * sign)):
                     if key in col:
                         row[col[key]] += coef
                     else:
                         rhs -= coef * self.known[key]
                 a_ub.append(row)
                 b_ub.append(rhs)
+        return a_eq, b_eq, a_ub, b_ub
+
+    def ranges(self, integer: bool = False) -> dict[tuple, tuple[float, float]]:
+        """Least and greatest value of each hidden cell: linear programming, or with
+        ``integer`` mixed-integer programming (whole numbers only: a stronger attacker)."""
+        from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+
+        unknown = sorted(self.hidden, key=repr)
+        col = {k: i for i, k in enumerate(unknown)}
+        a_eq, b_eq, a_ub, b_ub = self._system(col)
+        constraints = []
+        if a_eq:
+            constraints.append(LinearConstraint(np.array(a_eq), b_eq, b_eq))
+        if a_ub:
+            constraints.append(LinearConstraint(np.array(a_ub), -np.inf, b_ub))
+        # an unbounded maximum stays unbounded over whole numbers (HiGHS cannot say which of
+        # infeasible or unbounded a MIP is, so the linear answer decides)
+        linear = self.ranges() if integer else {}
         out = {}
         for key, i in col.items():
             bounds = []
             for sign in (1, -1):
                 c = np.zeros(len(unknown))
                 c[i] = sign
-                res = linprog(
-                    c,
-                    A_eq=np.array(a_eq) if a_eq else None,
-                    b_eq=np.array(b_eq) if b_eq else None,
-                    A_ub=np.array(a_ub) if a_ub else None,
-                    b_ub=np.array(b_ub) if b_ub else None,
-                    bounds=(1, None),
-                    method="highs",
-                )
+                if integer and not (sign == -1 and math.isinf(linear[key][1])):
+                    res = milp(
+                        c,
+                        constraints=constraints,
+                        integrality=np.ones(len(unknown)),
+                        bounds=Bounds(1, np.inf),
+                    )
+                else:
+                    res = linprog(
+                        c,
+                        A_eq=np.array(a_eq) if a_eq else None,
+                        b_eq=np.array(b_eq) if b_eq else None,
+                        A_ub=np.array(a_ub) if a_ub else None,
+                        b_ub=np.array(b_ub) if b_ub else None,
+                        bounds=(1, None),
+                        method="highs",
+                    )
                 assert res.status in (0, 3), f"the attacker's sums are inconsistent: {res.message}"
                 bounds.append(math.inf if res.status == 3 else sign * res.fun)
             out[key] = (bounds[0], bounds[1])
         return out
 
-    def leaks(self) -> dict[tuple, tuple[float, float]]:
+    def leaks(self, integer: bool = False) -> dict[tuple, tuple[float, float]]:
         """Hidden cells pinned to one whole number or to whole numbers inside 1 to 5, and
         cells hidden in one place but shown in another."""
         out = {k: (self.known[k], self.known[k]) for k in self.hidden_somewhere & set(self.known)}
-        for key, (low, high) in self.ranges().items():
+        for key, (low, high) in self.ranges(integer).items():
             if math.isinf(high):
                 continue  # unbounded above: nothing learnt
             least, most = math.ceil(low - 1e-6), math.floor(high + 1e-6)

@@ -86,6 +86,7 @@ def test_attacker_breaks_the_tables_as_published_before_the_report_wide_pass():
     "Cases per team"); two conference counts add up to 192 - 187 = 5."""
     attack = attack_page((FIXTURES / "scorecard_904_before.html").read_text(encoding="utf-8"))
     leaks = attack.leaks()
+    assert attack.leaks(integer=True) == leaks
     assert leaks[("caseload", "Short Breaks", "Total")] == (5.0, 5.0)
     assert leaks[("caseload", "Short Breaks", "Disabled Children")] == (5.0, 5.0)
     assert leaks[("caseload", "Care Leaver", "Total")] == (136.0, 136.0)
@@ -133,6 +134,7 @@ def test_no_hidden_count_in_a_public_report_can_be_recovered(demo_quarter, autho
     attack = attack_page(page, _labels(), _counts())
     assert attack.sums, "the attacker found no sums to work with"
     assert attack.leaks() == {}
+    assert attack.leaks(integer=True) == {}  # whole numbers only: no tighter
 
 
 def test_the_defect_is_gone_from_904(demo_quarter):
