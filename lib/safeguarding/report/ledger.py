@@ -90,6 +90,8 @@ class Ledger:
 
     def relate(self, total: Hashable, parts: Iterable[Hashable]) -> None:
         """Record that ``total`` is the sum of ``parts`` (all already added)."""
+        if self._hidden is not None:
+            raise RuntimeError(f"the ledger is solved: a sum for {total!r} comes too late")
         relation = disclosure.Relation(total, tuple(parts))
         if not relation.holds(self.values):
             raise ValueError(f"{total!r} is not the sum of {relation.parts!r}")
