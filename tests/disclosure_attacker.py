@@ -84,6 +84,24 @@ def docx_tables(path: Path) -> list[list[list[str]]]:
     return out
 
 
+OF = re.compile(r"\(([\d,]+) of ([\d,]+)\)")  # a key figure's "(9 of 261)"
+
+
+def html_text(page: str) -> str:
+    """The page's visible text (no styles)."""
+    tree = html.fromstring(page)
+    for style in tree.iter("style"):
+        style.drop_tree()
+    return tree.text_content()
+
+
+def docx_text(path: Path) -> str:
+    """The Word file's text, paragraph by paragraph."""
+    with zipfile.ZipFile(path) as z:
+        root = etree.fromstring(z.read("word/document.xml"))
+    return "\n".join("".join(p.itertext()) for p in root.iter(f"{W}p"))
+
+
 def pdf_text(path: Path) -> str:
     """The PDF's text in reading layout (pdftotext, else pypdf)."""
     if shutil.which("pdftotext"):

@@ -16,9 +16,12 @@ from pathlib import Path
 import pytest
 import yaml
 from disclosure_attacker import (
+    OF,
     attack_page,
     docx_tables,
+    docx_text,
     html_tables,
+    html_text,
     pdf_table_tokens,
     pdf_text,
 )
@@ -127,9 +130,14 @@ def test_no_hidden_count_in_a_public_report_can_be_recovered(demo_quarter, autho
     for table, word in zip(tables, words, strict=True):
         assert word == [table.header, *table.rows], table.caption
     # the PDF shows the same cells in every table of counts
-    pdf = pdf_table_tokens(pdf_text(folder / f"{report}.pdf"), counts)
-    for table, tokens in zip(counts, pdf, strict=True):
+    pdf = pdf_text(folder / f"{report}.pdf")
+    for table, tokens in zip(counts, pdf_table_tokens(pdf, counts), strict=True):
         assert tokens == table.cells(), table.caption
+
+    # and the same "(x of N)" key figures, in order, in all three
+    stated = OF.findall(" ".join(html_text(page).split()))
+    assert OF.findall(" ".join(pdf.split())) == stated
+    assert OF.findall(" ".join(docx_text(folder / f"{report}.docx").split())) == stated
 
     attack = attack_page(page, _labels(), _counts())
     assert attack.sums, "the attacker found no sums to work with"
