@@ -198,6 +198,15 @@ class Attack:
             assert previous == value, f"{key} is published as {previous} and as {value}"
             self.hidden.discard(key)  # shown anywhere: known everywhere
 
+    def merge(self, other: Attack) -> None:
+        """Add what another page publishes (a reader holds all of an authority's reports)."""
+        for key, value in other.known.items():
+            self.cell(key, str(value))
+        for key in other.hidden_somewhere:
+            self.cell(key, HIDDEN)
+        self.sums += other.sums
+        self.shares += other.shares
+
     def add_sum(self, total: tuple, parts: list[tuple]) -> None:
         self.sums.append((total, parts))
 
@@ -311,15 +320,16 @@ def attack_page(
     labels = labels or {}
     attack = Attack()
     tables = html_tables(page)
+    types: tuple[str, ...] = ()
     for t in tables:
         if t.caption.startswith("Children by case type and team"):
-            _caseloads(attack, t)
+            types = _caseloads(attack, t)
     for t in tables:
-        if t.caption.startswith("Cases per team"):
-            _shares(attack, t, ("caseload", "Total"), "Cases")
+        if t.caption.startswith("Cases per team"):  # the caseload table's team totals
+            _shares(attack, t, lambda team: caseload_key("Total", team, types), "Cases")
         elif t.caption.endswith("by team"):
             title = t.caption.split(",")[0]
-            _shares(attack, t, ("events", title), "Number")
+            _shares(attack, t, lambda team, title=title: ("events", title, team), "Number")
             figure = EVENT_COUNTS.get(title)
             if figure and figure in labels:
                 attack.same(("events", title, "Total"), ("key", labels[figure], "of"))
@@ -348,35 +358,43 @@ def attack_page(
     return attack
 
 
-def _caseloads(attack: Attack, t: Table) -> None:
+def caseload_key(kind: str, team: str, types: tuple[str, ...]) -> tuple:
+    """A caseload count's key: a team's total (and the grand total) depends on which case
+    types the table shows; a cell and a case type's total do not."""
+    return ("caseload", "Total", team, types) if kind == "Total" else ("caseload", kind, team)
+
+
+def _caseloads(attack: Attack, t: Table) -> tuple[str, ...]:
+    """The caseload table's cells and its row and column sums; returns its case types."""
     by_team = t.header[0] == "Team"
-    columns = t.header[1:]
+    grid = {}
     for row in t.rows:
-        for col, text in zip(columns, row[1:], strict=True):
-            kind, team = (col, row[0]) if by_team else (row[0], col)
-            attack.cell(("caseload", kind, team), text)
-    labels = [r[0] for r in t.rows]
-    for label in labels:
-        parts = [c for c in columns if c != "Total"]
-        keys = [("caseload", p, label) if by_team else ("caseload", label, p) for p in parts]
-        total = ("caseload", "Total", label) if by_team else ("caseload", label, "Total")
-        attack.add_sum(total, keys)
-    for col in columns:
-        parts = [lab for lab in labels if lab != "Total"]
-        keys = [("caseload", col, p) if by_team else ("caseload", p, col) for p in parts]
-        total = ("caseload", col, "Total") if by_team else ("caseload", "Total", col)
-        attack.add_sum(total, keys)
+        for col, text in zip(t.header[1:], row[1:], strict=True):
+            grid[(col, row[0]) if by_team else (row[0], col)] = text
+    kinds = sorted({k for k, _ in grid if k != "Total"})
+    teams = sorted({team for _, team in grid if team != "Total"})
+    types = tuple(kinds)
+    for (kind, team), text in grid.items():
+        attack.cell(caseload_key(kind, team, types), text)
+    for kind in [*kinds, "Total"]:
+        parts = [caseload_key(kind, team, types) for team in teams]
+        attack.add_sum(caseload_key(kind, "Total", types), parts)
+    for team in [*teams, "Total"]:
+        parts = [caseload_key(kind, team, types) for kind in kinds]
+        attack.add_sum(caseload_key("Total", team, types), parts)
+    return types
 
 
-def _shares(attack: Attack, t: Table, prefix: tuple, column: str) -> None:
+def _shares(attack: Attack, t: Table, key, column: str) -> None:
+    """A count per team with its total and shares; ``key(team)`` names each count."""
     assert t.header == ["Team", column, "Share"], t.header
     teams = [r[0] for r in t.rows if r[0] != "Total"]
     for team, count, share in t.rows:
-        attack.cell((*prefix, team), count)
+        attack.cell(key(team), count)
         m = SHARE.fullmatch(share)
         if m and team != "Total":
-            attack.shares.append(((*prefix, team), (*prefix, "Total"), float(m.group(1))))
-    attack.add_sum((*prefix, "Total"), [(*prefix, team) for team in teams])
+            attack.shares.append((key(team), key("Total"), float(m.group(1))))
+    attack.add_sum(key("Total"), [key(team) for team in teams])
 
 
 def _scorecard(attack: Attack, t: Table) -> None:

@@ -13,7 +13,8 @@ wherever it appears and a part of the report cannot show a count the pass never 
 for one raises).
 
 Which caseload tables a report type shows is declared in :data:`REPORT_VIEWS`, because the
-pass runs before the notebook displays anything.
+pass runs before the notebook displays anything. Every report's pass covers the tables of
+every report type, so that an authority's public reports agree with one another.
 """
 
 from __future__ import annotations
@@ -361,7 +362,11 @@ def report_ledger(
     ledger.add_figures(outturns, catalogue)
     if records is not None:
         if records.caseloads is not None:
-            for case_types in _declared(views.caseloads):
+            # every report type's tables, not only this one's: a reader holds all the
+            # authority's public reports, so one that showed a count another hides (or the
+            # sums of another's tables) would give it away
+            everyone = [c for v in REPORT_VIEWS.values() for c in v.caseloads]
+            for case_types in _declared([*views.caseloads, *everyone]):
                 ledger.add_caseloads(records.caseloads, case_types)
         for event, counts in records.events.items():
             ledger.add_events(event, counts)
