@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .model import QuarterlyReport
 
-from .. import __version__, disclosure
+from .. import __version__
 from ..manifest import git_commit
 from ..markup import Block, Fragment, Heading, Para, Raw, Table, esc
 from ..summary import AuthoritySummary
@@ -34,7 +34,7 @@ def data_quality(r: QuarterlyReport) -> Fragment:
             )
         )
         return Fragment(blocks)
-    rows = [[esc(rule), record_count(r, count), esc(message)] for rule, count, message in warnings]
+    rows = [[esc(rule), record_count(r, rule), esc(message)] for rule, _, message in warnings]
     blocks.append(
         Table(
             "Data-quality warnings by rule",
@@ -47,9 +47,10 @@ def data_quality(r: QuarterlyReport) -> Fragment:
     return Fragment(blocks)
 
 
-def record_count(r: QuarterlyReport, n: int) -> str:
-    """A count of records: small ones are about a few children, so a range in public."""
-    return "fewer than 6" if disclosure.hide_count(n, r.meta.audience) else f"{n:,}"
+def record_count(r: QuarterlyReport, rule: str) -> str:
+    """A rule's count of records, from the ledger (``c`` when hidden, as in every table:
+    "fewer than 6" would say which hidden counts are the small ones)."""
+    return r.ledger.text(r.ledger.records[rule])
 
 
 def conclusion(r: QuarterlyReport, text: str = "") -> Fragment:
