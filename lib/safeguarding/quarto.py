@@ -286,6 +286,19 @@ def front_matter(meta: Mapping[str, Any], watched: Sequence[str] = ()) -> dict[s
     return matter
 
 
+_FIGURE = re.compile(r'(?<=\]\()(figure-\d+\.svg)\)\{alt="((?:[^"\\]|\\.)*)"\}')
+
+
+def quarto_markdown(markdown: str, figure_prefix: str) -> str:
+    """The batch's Markdown as Quarto reads it: chart paths under ``figure_prefix``, and each
+    chart's alt text also as ``fig-alt`` (Quarto's attribute; it drops a plain ``alt``)."""
+    def figure(match: re.Match[str]) -> str:
+        path, alt = figure_prefix + match.group(1), match.group(2)
+        return f'{path}){{alt="{alt}" fig-alt="{alt}"}}'
+
+    return _FIGURE.sub(figure, markdown)
+
+
 def write_source(
     run: StagedRun, nb: Mapping[str, Any], watched: Iterable[Path] = ()
 ) -> tuple[Path, bool]:
@@ -296,8 +309,7 @@ def write_source(
     for old in figures.glob("figure-*.svg"):
         old.unlink()
     doc = notebook_to_markdown(nb, figures)
-    prefix = f"{FIGURES}/{run.entry.report}/"
-    body = re.sub(r"\]\((figure-\d+\.svg)\)", lambda m: f"]({prefix}{m.group(1)})", doc.markdown)
+    body = quarto_markdown(doc.markdown, f"{FIGURES}/{run.entry.report}/")
     rel = [os.path.relpath(p, run.folder) for p in watched if Path(p).is_file()]
     matter = yaml.safe_dump(front_matter(doc.meta, rel), sort_keys=False, allow_unicode=True)
     text = f"---\n{matter}---\n\n{body}"
