@@ -122,6 +122,16 @@ def test_a_staged_file_names_its_run_and_other_paths_none():
     assert whole is False
     runs, whole = quarto.runs_for_render(project, {**env, "QUARTO_PROJECT_RENDER_ALL": "1"})
     assert whole is True and len(runs) == 15
+    # the index beside one report (a preview's inputs) stages that report alone
+    both = {
+        "QUARTO_PROJECT_INPUT_FILES": "outputs/quarto/index.qmd\n"
+        + env["QUARTO_PROJECT_INPUT_FILES"]
+    }
+    runs, whole = quarto.runs_for_render(project, both)
+    assert [r.entry.authority for r in runs] == ["903"] and whole is False
+    # a quarto render without a profile: the whole plan
+    runs, whole = quarto.runs_for_render(project, {"QUARTO_PROJECT_RENDER_ALL": "1"})
+    assert whole is True and len(runs) == 15
 
 
 def test_front_matter_comes_from_the_report_metadata():
@@ -146,7 +156,7 @@ def test_front_matter_comes_from_the_report_metadata():
 def test_charts_keep_their_alt_text_for_quarto():
     markdown = '![Trend, Q1 to Q4](figure-01.svg){alt="Fell from \\"24%\\" to 19%"}\n'
     assert quarto.quarto_markdown(markdown, "figures/looked_after/") == (
-        '![Trend, Q1 to Q4](figures/looked_after/figure-01.svg)'
+        "![Trend, Q1 to Q4](figures/looked_after/figure-01.svg)"
         '{alt="Fell from \\"24%\\" to 19%" fig-alt="Fell from \\"24%\\" to 19%"}\n'
     )
 
@@ -194,6 +204,11 @@ def test_pre_render_stages_an_executed_copy_and_leaves_the_notebooks_alone(proje
     # the committed notebooks: byte-identical, and nothing written beside them
     assert _digests(project / "notebooks") == notebooks
     assert "902/quarterly_scorecard (2024-25 Q2): executed" in "".join(lines)
+    # the index links the staged report in its three formats, and only HTML is made of it
+    index = (project / "outputs" / "quarto" / "index.qmd").read_text()
+    assert "format: html" in index
+    assert "[Performance scorecard](2024-25-Q2/902/quarterly_scorecard.html)" in index
+    assert "[PDF](2024-25-Q2/902/quarterly_scorecard.pdf)" in index
 
 
 def test_an_unchanged_run_is_not_executed_again_and_commentary_restages(project: Path):
@@ -215,9 +230,10 @@ def test_an_unchanged_run_is_not_executed_again_and_commentary_restages(project:
         out.clear()
         assert quarto.pre_render(project, env, stream=stream) == 0
         assert "executed" in "".join(out)
-        assert "A sentence the analyst added for the preview." in (
-            folder / "quarterly_scorecard.qmd"
-        ).read_text()
+        assert (
+            "A sentence the analyst added for the preview."
+            in (folder / "quarterly_scorecard.qmd").read_text()
+        )
     finally:
         commentary.write_text(original)
 
@@ -260,7 +276,7 @@ def test_quarto_yml_renders_the_staged_sources_with_the_house_templates():
     config = yaml.safe_load((ROOT / "_quarto.yml").read_text(encoding="utf-8"))
     assert config["project"]["type"] == "default"
     assert "output-dir" not in config["project"]  # each report beside its staged source
-    assert config["project"]["render"] == ["outputs/quarto/*/*/*.qmd"]
+    assert config["project"]["render"] == ["outputs/quarto/index.qmd", "outputs/quarto/*/*/*.qmd"]
     assert (ROOT / config["project"]["pre-render"]).is_file()
     assert not any(str(p).startswith("notebooks") for p in config["project"]["render"])
     assert set(config["format"]) == {"html", "typst", "docx"}

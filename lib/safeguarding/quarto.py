@@ -47,6 +47,7 @@ from .render import notebook_to_markdown, resolve_time
 
 QUARTO_DIR = Path("outputs") / "quarto"
 FIGURES = "figures"  # beside the staged source; Quarto's own "<name>_files" folder is its own
+INDEX = "index.qmd"  # outputs/quarto/index.qmd, the staged reports' links
 STAGE_KEY = "safeguarding_quarto"  # the executed copy's metadata: what it was staged from
 _SLUG = re.compile(r"^\d{4}-\d{2}-Q[1-4]$")
 _CODE = re.compile(r"^\d{3}$")
@@ -292,6 +293,7 @@ _FIGURE = re.compile(r'(?<=\]\()(figure-\d+\.svg)\)\{alt="((?:[^"\\]|\\.)*)"\}')
 def quarto_markdown(markdown: str, figure_prefix: str) -> str:
     """The batch's Markdown as Quarto reads it: chart paths under ``figure_prefix``, and each
     chart's alt text also as ``fig-alt`` (Quarto's attribute; it drops a plain ``alt``)."""
+
     def figure(match: re.Match[str]) -> str:
         path, alt = figure_prefix + match.group(1), match.group(2)
         return f'{path}){{alt="{alt}" fig-alt="{alt}"}}'
@@ -356,14 +358,54 @@ def input_files(environ: Mapping[str, str]) -> list[str]:
 
 def runs_for_render(project: Project, environ: Mapping[str, str]) -> tuple[list[StagedRun], bool]:
     """The runs this render stages, and whether it renders the whole selection (then staged
-    sources outside it are removed). Rendering or previewing staged files re-stages those."""
+    sources outside it are removed). Rendering or previewing staged files re-stages those
+    alone. The index is always a second input, so one report's render is never "all"."""
     selection = parse_profiles(environ.get("QUARTO_PROFILE"))
-    files = input_files(environ)
-    if files and not environ.get("QUARTO_PROJECT_RENDER_ALL"):
+    files = [f for f in input_files(environ) if not _is_index(f, project)]
+    if not environ.get("QUARTO_PROJECT_RENDER_ALL") and input_files(environ):
         runs = [staged_run_of(f, project) for f in files]
         if all(runs):
             return [r for r in runs if r is not None], False
     return select_runs(project, selection), True
+
+
+def _is_index(path: str | Path, project: Project) -> bool:
+    path = Path(path) if Path(path).is_absolute() else project.root / path
+    return path.resolve() == (quarto_dir(project) / INDEX).resolve()
+
+
+def write_index(project: Project) -> Path:
+    """``outputs/quarto/index.qmd``: links to every staged report (HTML, PDF, Word)."""
+    from .render import REPORT_TITLES
+
+    lines = [
+        "---",
+        "title: Reports rendered with Quarto",
+        "lang: en-GB",
+        "format: html",
+        "---",
+        "",
+        "These are the analysts' renders. The published reports are the batch's "
+        "(`safeguarding run`, in `outputs/<quarter>/`).",
+        "",
+    ]
+    for quarter in sorted({p.parent.parent for p in quarto_dir(project).glob("*/*/*.qmd")}):
+        lines += [f"## {quarter.name.replace('-Q', ' Q')}", ""]
+        for source in sorted(quarter.glob("*/*.qmd")):
+            code, report = source.parent.name, source.stem
+            name = project.authorities[code].name if code in project.authorities else code
+            title = REPORT_TITLES.get(report, report)
+            rel = f"{quarter.name}/{code}/{report}"
+            lines.append(
+                f"- {name} ({code}): [{title}]({rel}.html) ([PDF]({rel}.pdf), [Word]({rel}.docx))"
+            )
+        lines.append("")
+    path = quarto_dir(project) / INDEX
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = "\n".join(lines)
+    if not path.is_file() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+    return path
 
 
 def pre_render(
@@ -393,6 +435,7 @@ def pre_render(
                 continue
             state = "executed" if executed else "unchanged"
             print(f"safeguarding: {label}: {state} -> {project.rel(source)}", file=stream)
+        write_index(project)
     except SafeguardingError as exc:
         print(f"safeguarding: {exc}", file=stream)
         return 1
@@ -440,9 +483,9 @@ __all__ = [
     "stage",
     "staged_metadata",
     "staged_run_of",
+    "write_index",
     "write_source",
 ]
 
 if __name__ == "__main__":  # pragma: no cover
     raise SystemExit(main())
-
