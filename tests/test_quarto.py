@@ -260,6 +260,26 @@ def test_a_failing_run_stages_nothing_and_stops_quarto(project: Path, monkeypatc
     assert not stale.exists()  # never render the last report as if it were this one
 
 
+def test_child_level_data_in_a_staged_report_stops_it(project: Path):
+    children = (project / "data" / "demo" / "902" / "children.csv").read_text().splitlines()
+    header = children[0].split(",")
+    child_id = children[1].split(",")[header.index("child_id")]
+    commentary = project / "params" / "commentary" / "2024-25-Q2" / "902" / "NI65.md"
+    original = commentary.read_text()
+    out: list[str] = []
+    stream = type("S", (), {"write": lambda self, t: out.append(t)})()
+    try:
+        commentary.write_text(original + f"\nSee the case of {child_id}.\n")
+        assert quarto.pre_render(project, _env("902,quarterly_scorecard"), stream=stream) == 1
+    finally:
+        commentary.write_text(original)
+    said = "".join(out)
+    assert "child-level data in the staged report" in said and child_id not in said
+    folder = project / "outputs" / "quarto" / "2024-25-Q2" / "902"
+    assert not (folder / "quarterly_scorecard.qmd").exists()
+    assert not (folder / "quarterly_scorecard.ipynb").exists()
+
+
 def test_a_whole_render_drops_sources_outside_its_selection(project: Path):
     old = project / "outputs" / "quarto" / "2023-24-Q4" / "901"
     old.mkdir(parents=True, exist_ok=True)

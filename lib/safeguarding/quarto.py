@@ -38,7 +38,7 @@ from typing import Any, TextIO
 import nbformat
 import yaml
 
-from . import engines
+from . import engines, privacy
 from .exceptions import ParameterError, RenderError, SafeguardingError, UnknownName
 from .manifest import FileHasher, fingerprint, library_info
 from .params import REPORTS, Project, RunEntry, load_project, quarter_slug
@@ -241,7 +241,7 @@ def execute_copy(
         input_path=project.rel(notebook),
         output_path=project.rel(run.executed),
     )
-    nb.metadata[STAGE_KEY] = {"fingerprint": stamp}
+    nb.metadata[STAGE_KEY] = {"fingerprint": stamp, "run_time": parameters["run_time"]}
     nbformat.write(nb, partial)
     os.replace(partial, run.executed)
     return nb, True
@@ -327,9 +327,28 @@ def stage(
     project: Project, run: StagedRun, engine: str = engines.DEFAULT_ENGINE, run_time: str = ""
 ) -> tuple[Path, bool]:
     """Execute (when stale) and write one run's Quarto source; returns it and whether the
-    notebook was executed."""
-    nb, executed = execute_copy(project, run, engine=engine, run_time=run_time)
+    notebook was executed. As in the batch, the staged files are scanned for the authority's
+    child-level data first (a finding removes them and raises), and a failure's message has
+    any input value redacted."""
+    authority = project.authority(run.entry.authority)
+    identifiers = privacy.identifiers_from_folder(project.data_dir / run.entry.authority)
+    try:
+        nb, executed = execute_copy(project, run, engine=engine, run_time=run_time)
+    except RenderError as exc:
+        raise RenderError(privacy.Scanner(identifiers).redact(str(exc))) from None
     source, _ = write_source(run, nb, watched_files(project, run))
+    recorded = str(nb.metadata.get(STAGE_KEY, {}).get("run_time", ""))
+    allowed = [recorded[:10], *(c.meeting_date.isoformat() for c in authority.committees.values())]
+    scanner = privacy.Scanner(identifiers, allowed)
+    staged = [run.executed, source, *sorted((run.folder / FIGURES / run.entry.report).glob("*"))]
+    findings = [
+        f for path in staged if path.is_file() for f in scanner.scan_file(path, project.rel(path))
+    ]
+    if findings:
+        source.unlink()
+        run.executed.unlink()
+        more = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""
+        raise RenderError(f"child-level data in the staged report: {findings[0]}{more}")
     return source, executed
 
 
