@@ -83,6 +83,7 @@ def _body(markdown: str) -> str:
 def test_profiles_name_authorities_reports_and_a_quarter():
     chosen = quarto.parse_profiles("902,looked_after,2024-25-Q2,draft")
     assert chosen == quarto.Selection("2024-25 Q2", ("902",), ("looked_after",))
+    assert quarto.parse_profiles("la903") == quarto.Selection(None, ("903",), ())
     assert quarto.parse_profiles(None) == quarto.Selection()
     assert quarto.parse_profiles("") == quarto.Selection()
     with pytest.raises(ParameterError, match="two quarters"):
@@ -258,6 +259,29 @@ def test_a_failing_run_stages_nothing_and_stops_quarto(project: Path, monkeypatc
     assert "901/looked_after (2024-25 Q2)" in said and "ValueError: broken on purpose" in said
     assert "Traceback" not in said
     assert not stale.exists()  # never render the last report as if it were this one
+
+
+def test_the_hook_finds_the_projects_environment_from_any_python(project: Path):
+    """Quarto runs the script with its own Python; without the library it re-runs itself
+    with the project's .venv."""
+    base = Path(sys.base_prefix) / "bin" / "python3"
+    if not base.is_file():
+        pytest.skip(f"no base interpreter at {base}")
+    venv = project / ".venv"
+    if not venv.exists():
+        venv.symlink_to(Path(sys.prefix))
+    env = {**os.environ, "QUARTO_PROFILE": "902,quarterly_scorecard"}
+    env.pop("PYTHONPATH", None)
+    result = subprocess.run(
+        [str(base), "scripts/quarto_pre_render.py"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "902/quarterly_scorecard (2024-25 Q2)" in result.stderr
 
 
 def test_child_level_data_in_a_staged_report_stops_it(project: Path):

@@ -15,9 +15,11 @@ notebook. Its ``pre-render`` script (``scripts/quarto_pre_render.py``, which cal
    views, charts as SVG files with their caption and alt text), with the report's metadata
    as front matter, in ``outputs/quarto/<YYYY-YY-Qn>/<authority>/<report>.qmd``.
 
-Quarto then renders those ``.qmd`` files (``project.render`` lists ``outputs/quarto/**/*.qmd``)
-and writes each report's HTML, PDF and Word file beside its source, in the run's own folder.
-The committed notebooks are only read.
+Before Quarto sees them, the staged files are scanned for the authority's child-level data, as
+the batch scans its outputs. Quarto then renders those ``.qmd`` files (``project.render`` lists
+``outputs/quarto/*/*/*.qmd`` and the index, ``outputs/quarto/index.qmd``) and writes each
+report's HTML, PDF and Word file beside its source, in the run's own folder. The committed
+notebooks are only read.
 
 Which runs: the quarter's run plan (``params/runs/<YYYY-YY-Qn>.yaml``, the newest one unless a
 quarter is named), narrowed by the names of the active Quarto profiles (``--profile``, in
@@ -83,14 +85,16 @@ class Selection:
 
 
 def parse_profiles(profiles: str | None) -> Selection:
-    """Read ``QUARTO_PROFILE`` (comma-separated names): authority codes, report names and a
-    quarter (``2024-25-Q2``). Other names are Quarto's own profiles and are left to it."""
+    """Read ``QUARTO_PROFILE`` (comma-separated names): authority codes (``902`` or ``la902``;
+    Quarto's option parser reads a lone ``--profile 902`` as a number and drops it), report
+    names and a quarter (``2024-25-Q2``). Other names are Quarto's own profiles, left to it."""
     quarter = None
     authorities: list[str] = []
     reports: list[str] = []
     for name in (p.strip() for p in (profiles or "").split(",")):
-        if _CODE.match(name):
-            authorities.append(name)
+        code = name[2:] if name.lower().startswith("la") else name
+        if _CODE.match(code):
+            authorities.append(code)
         elif name in REPORTS:
             reports.append(name)
         elif _SLUG.match(name):
