@@ -126,3 +126,21 @@ def test_one_polarity_sentence_per_indicator(indicator):
     sentence = r.catalogue[indicator].polarity_sentence()
     whole = section.intro.markdown + section.commentary.markdown
     assert whole.count(sentence) == 1
+
+
+def test_not_computable_gives_the_engines_reason_where_it_has_one():
+    from safeguarding.summary import AuthoritySummary
+
+    rows = [("NI63", Q2, None, None, None)]
+    frame = pd.DataFrame(rows, columns=["indicator", "period", "value", "numerator",
+                                        "denominator"])  # fmt: skip
+    frame.insert(0, "authority", fx.AUTHORITY)
+    reason = "the returns lack the column 'dob' it reads"
+    summary = AuthoritySummary(
+        fx.AUTHORITY, Q2, not_computable=[f"NI63 for {Q2}: not computable: {reason}"]
+    )
+    r = report.QuarterlyReport(
+        fx.meta("public"), report.ReportInputs(frame, fx.targets(), fx.comparators(), data=summary)
+    )
+    assert r.status(r.catalogue["NI63"]) == ("unavailable", reason)
+    assert r.status(r.catalogue["NI63"], short=True) == ("unavailable", "data incomplete")

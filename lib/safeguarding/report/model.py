@@ -189,7 +189,7 @@ class QuarterlyReport:
         row = self.assessed(ind.id)
         if fig is None or is_missing(fig.value) or row is None:
             reason = self.not_computable_reason(ind)
-            return "unavailable", SHORT_REASONS.get(reason, reason) if short else reason
+            return "unavailable", SHORT_REASONS.get(reason, "data incomplete") if short else reason
         rag = row["rag"] if row["rag"] in ("green", "amber", "red") else "none"
         words = VS_TARGET_WORDS.get(row["vs_target"], "")
         if fig.provisional:
@@ -209,11 +209,14 @@ class QuarterlyReport:
     def not_computable_reason(self, ind: Indicator) -> str:
         """Why the quarter has no figure for ``ind``, in a few words."""
         fig = self.figure(ind.id, self.period)
-        if fig is None:
-            return NO_FIGURE
-        if fig.denominator == 0:
+        if fig is not None and fig.denominator == 0:
             return NO_CASES
-        return NO_RECORDS
+        # the indicator engine's own reason (an absent column, a window the returns miss)
+        for line in getattr(self.records, "not_computable", None) or []:
+            head, _, reason = line.partition(": not computable: ")
+            if reason and head.startswith(f"{ind.id} for ") and self.period.label in head:
+                return reason
+        return NO_FIGURE if fig is None else NO_RECORDS
 
     def assessed(self, indicator: str) -> dict[str, Any] | None:
         hit = self.assessment[self.assessment["indicator"] == indicator]
