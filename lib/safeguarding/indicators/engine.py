@@ -89,11 +89,14 @@ def _as_periods(periods: str | Period | Iterable[str | Period]) -> list[Period]:
     return [parse_period(p) for p in periods]
 
 
-def _record_authorities(data: DataSet) -> list[str]:
+def _record_authorities(data: DataSet, ctx: RuleContext | None = None) -> list[str]:
+    """The authorities with records, sorted (``ctx`` keeps each table's authority codes for
+    the rules)."""
+    ctx = ctx if ctx is not None else RuleContext(data, [])
     codes: set[str] = set()
     for name, frame in data.tables.items():
         if name not in RECORD_TABLES_EXCLUDED and len(frame):
-            codes.update(frame["authority"].dropna().astype(str).unique())
+            codes.update(ctx.authority_codes(name)[1])
     return sorted(codes)
 
 
@@ -115,10 +118,12 @@ def _rule_error(ind: Indicator, message: str, rule_name: str) -> InputError:
 class _Engine:
     def __init__(self, data: DataSet):
         self.data = data
-        self.authorities = _record_authorities(data)
-        self.ctx = RuleContext(data, self.authorities)
+        self.ctx = RuleContext(data, [])
+        self.authorities = _record_authorities(data, self.ctx)
+        self.ctx.authorities = self.authorities
         self._covered: dict[str, np.ndarray] = {}
         self._population: pd.DataFrame | None = None
+        self._population_by_year: dict[int, np.ndarray] = {}
         self.notes: list[NotComputable] = []
 
     def blocked(self, ind: Indicator, period: Period, window: str | None, rule, params) -> list:
@@ -166,9 +171,13 @@ class _Engine:
             pop = self.data.table("population").astype({"authority": str})
             pop = pop[pop["year"].notna() & pop["population"].notna()]
             self._population = pop.sort_values(["authority", "year"])
-        pop = self._population[self._population["year"] <= year]
-        latest = pop.groupby("authority")["population"].last()
-        return latest.reindex(self.authorities).to_numpy(dtype="float64", na_value=np.nan)
+        if year not in self._population_by_year:  # a year's quarters ask for it again
+            pop = self._population[self._population["year"] <= year]
+            latest = pop.groupby("authority")["population"].last()
+            self._population_by_year[year] = latest.reindex(self.authorities).to_numpy(
+                dtype="float64", na_value=np.nan
+            )
+        return self._population_by_year[year].copy()
 
     def one(
         self, ind: Indicator, period: Period, window: str | None
@@ -227,7 +236,7 @@ class _Engine:
             raw = share * 100 if ind.unit == "percent" else share  # "days": a mean
         else:
             raw = np.full(n, np.nan)  # a count rule cannot give a proportion
-        value = np.array([_round(ind, v) for v in raw])
+        value = _round_all(ind, raw)
         return (
             np.where(covered, value, np.nan),
             np.where(covered, count, np.nan),
@@ -239,6 +248,21 @@ def _round(ind: Indicator, value: float) -> float:
     if value is None or math.isnan(value):
         return math.nan
     return float(ind.round(float(value)))
+
+
+def _round_all(ind: Indicator, raw: np.ndarray) -> np.ndarray:
+    """:func:`_round` of every value: whole numbers (counts) are their own rounding, and each
+    distinct other value is rounded once (the decimal rounding is per value in Python)."""
+    raw = np.asarray(raw, dtype="float64")
+    out = np.full(len(raw), np.nan)
+    finite = np.isfinite(raw)
+    whole = finite & (raw == np.trunc(raw))
+    out[whole] = raw[whole]
+    rest = np.flatnonzero(~whole & ~np.isnan(raw))
+    if len(rest):
+        distinct, inverse = np.unique(raw[rest], return_inverse=True)
+        out[rest] = np.array([_round(ind, v) for v in distinct])[inverse]
+    return out
 
 
 def compute(

@@ -59,6 +59,29 @@ class Tally:
     denominator: np.ndarray | None = None
 
 
+def authority_codes(column: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Per row: the index of its authority among the distinct codes returned (-1: blank).
+
+    Records come in long runs of one authority (returns are stacked authority by
+    authority), so only the first row of each run is hashed: a national data set's 18
+    million authority cells cost one comparison each. Any order gives the same answer.
+    """
+    values = column.to_numpy(dtype=object)
+    if not len(values):
+        return np.empty(0, dtype=np.int64), []
+    change = np.empty(len(values), dtype=bool)
+    change[0] = True
+    try:
+        np.not_equal(values[1:], values[:-1], out=change[1:])
+    except TypeError:  # pd.NA has no truth value: hash every row instead
+        codes, distinct = pd.factorize(column)
+        return codes.astype(np.int64), [str(c) for c in distinct]
+    heads = np.flatnonzero(change)
+    codes, distinct = pd.factorize(values[heads])
+    runs = np.diff(np.r_[heads, len(values)])
+    return np.repeat(codes.astype(np.int64), runs), [str(c) for c in distinct]
+
+
 class RuleContext:
     """The data a batch of rules reads, with a memo for work shared between periods."""
 
@@ -76,9 +99,24 @@ class RuleContext:
             self._memo[key] = build()
         return self._memo[key]
 
+    def authority_codes(self, table: str) -> tuple[np.ndarray, list[str]]:
+        """Per row of ``table``: the index of its authority among the table's distinct
+        codes (-1: blank), and those codes (prepared once; see :func:`authority_codes`)."""
+        return self.memo(
+            ("authority_codes", table), lambda: authority_codes(self.table(table)["authority"])
+        )
+
     def auth(self, table: str) -> np.ndarray:
-        """Per row of ``table``: the position of its authority (prepared once)."""
-        return self.memo(("auth", table), lambda: self.codes(self.table(table)["authority"]))
+        """Per row of ``table``: the position of its authority (prepared once; -1: blank or
+        not in ``self.authorities``)."""
+
+        def build() -> np.ndarray:
+            codes, distinct = self.authority_codes(table)
+            position = {code: i for i, code in enumerate(self.authorities)}
+            lookup = np.array([position.get(c, -1) for c in distinct] + [-1], dtype=np.int64)
+            return lookup[codes]
+
+        return self.memo(("auth", table), build)
 
     def dates(self, table: str, column: str) -> Days:
         """A date column of ``table`` as ``datetime64[D]`` (prepared once)."""
@@ -86,36 +124,67 @@ class RuleContext:
 
     def keys(self, column: str, table: str, vocabulary: tuple[str, ...]) -> np.ndarray:
         """Per row of ``table``: an integer for (authority, ``column``), shared by every table
-        in ``vocabulary`` so that equal ids in different tables get equal keys (-1: blank)."""
+        in ``vocabulary`` so that equal ids in different tables get equal keys (-1: blank).
+
+        Ids are only unique within an authority, so they are numbered authority by authority:
+        many small hash tables rather than one over every record (several times faster for a
+        national data set, whose one table would not fit in the processor's caches).
+        """
 
         def build() -> dict[str, np.ndarray]:
             names = [t for t in vocabulary if self.data.has(t)]
-            frames = [self.table(t) for t in names]
-            values = pd.concat([f[column].astype("string") for f in frames], ignore_index=True)
-            codes, _ = pd.factorize(values)
-            auth = np.concatenate([self.auth(t) for t in names])
-            key = codes.astype(np.int64) * (len(self.authorities) + 1) + (auth + 1)
-            key[(codes < 0) | (auth < 0)] = -1
-            bounds = np.cumsum([len(f) for f in frames])[:-1]
-            return dict(zip(names, np.split(key, bounds), strict=True))
+            n = len(self.authorities)
+            values, orders, bounds = [], [], []
+            for name in names:
+                ids = self.table(name)[column]
+                if not isinstance(ids.dtype, pd.StringDtype):
+                    ids = ids.astype("string")  # 123 and "123" are the same id
+                values.append(ids.to_numpy(dtype=object))
+                auth = self.auth(name)
+                # small integers sort by radix: linear in rows
+                order = np.argsort(auth.astype(np.int16 if n < 2**15 else np.int64), kind="stable")
+                orders.append(order)
+                bounds.append(np.searchsorted(auth[order], np.arange(n + 1)))
+            keys = {
+                name: np.full(len(v), -1, dtype=np.int64)
+                for name, v in zip(names, values, strict=True)
+            }
+            offset = 0
+            for i in range(n):
+                rows = [order[b[i] : b[i + 1]] for order, b in zip(orders, bounds, strict=True)]
+                local, distinct = pd.factorize(
+                    np.concatenate([v[r] for v, r in zip(values, rows, strict=True)])
+                )
+                local = np.where(local >= 0, local.astype(np.int64) + offset, -1)
+                parts = np.split(local, np.cumsum([len(r) for r in rows])[:-1])
+                for name, r, part in zip(names, rows, parts, strict=True):
+                    keys[name][r] = part
+                offset += len(distinct)
+            return keys
 
-        return self.memo(("keys", column, vocabulary), build)[table]
+        found = self.memo(("keys", column, vocabulary), build)
+        return found[table] if table in found else np.empty(0, dtype=np.int64)
+
+    def factorised(self, table: str, column: str) -> tuple[np.ndarray, Any]:
+        """``pd.factorize`` of ``column`` of ``table`` (prepared once; code -1: blank)."""
+        return self.memo(
+            ("factorised", table, column), lambda: pd.factorize(self.table(table)[column])
+        )
 
     def flag(self, table: str, column: str, test: Callable[[str], bool]) -> np.ndarray:
         """Per row: ``test`` on the code in ``column`` (stripped, upper case; blank = '').
 
         The column is factorised once, so ``test`` runs per distinct code, not per record.
         """
-        codes, uniques = self.memo(
-            ("factorised", table, column), lambda: pd.factorize(self.table(table)[column])
-        )
+        codes, uniques = self.factorised(table, column)
         results = [bool(test(str(u).strip().upper())) for u in uniques] + [bool(test(""))]
         return np.asarray(results, dtype=bool)[codes]  # code -1 (blank) takes the last
 
     def codes(self, authority: pd.Series) -> np.ndarray:
         """Position of each row's authority in ``self.authorities`` (-1 if not there)."""
-        cat = pd.Categorical(authority.astype(str), categories=self.authorities)
-        return np.asarray(cat.codes, dtype=np.int64)
+        codes, distinct = authority_codes(authority)
+        position = {code: i for i, code in enumerate(self.authorities)}
+        return np.array([position.get(c, -1) for c in distinct] + [-1], dtype=np.int64)[codes]
 
     def count(self, auth: np.ndarray) -> Tally:
         auth = auth[auth >= 0]
@@ -539,11 +608,16 @@ def looked_after_at(eps: _Episodes, date: np.datetime64) -> np.ndarray:
     return _last_per_group(eps.child, np.flatnonzero(_open_at(eps.start, eps.end, date)))
 
 
+def _looked_after_at(ctx: RuleContext, eps: _Episodes, date: np.datetime64) -> np.ndarray:
+    """:func:`looked_after_at`, once per date for every rule that asks (read-only)."""
+    return ctx.memo(("looked_after_at", date), lambda: looked_after_at(eps, date))
+
+
 @rule("looked_after_at_end", tables=("la_episodes",), reads={"la_episodes": _EPISODE_COLUMNS})
 def looked_after_at_end(ctx, start, end, params):
     """CLA_AT_END: children looked after on ``end`` (V3/V4 short breaks left out)."""
     eps = episodes(ctx)
-    return ctx.count(eps.auth[looked_after_at(eps, _d(end))])
+    return ctx.count(eps.auth[_looked_after_at(ctx, eps, _d(end))])
 
 
 @rule(
@@ -564,9 +638,10 @@ def placement_moves(ctx, start, end, params):
     months = int(param(params, "months"))
     first_day = _d(pd.Timestamp(end) - pd.DateOffset(months=months) + pd.Timedelta(days=1))
     in_window = (eps.start <= e) & (np.isnat(eps.end) | (eps.end > first_day))
-    placements = np.unique(eps.placement[in_window])
-    per_child = np.bincount(eps.placement_child[placements], minlength=len(eps.child_keys))
-    now = looked_after_at(eps, e)
+    counted = np.zeros(len(eps.placement_child), dtype=bool)
+    counted[eps.placement[in_window]] = True  # each placement once, however many episodes
+    per_child = np.bincount(eps.placement_child[counted], minlength=len(eps.child_keys))
+    now = _looked_after_at(ctx, eps, e)
     hit = per_child[eps.child[now]] >= int(param(params, "placements"))
     return ctx.proportion(eps.auth[now], hit)
 
@@ -614,7 +689,7 @@ def long_term_stability(ctx, start, end, params):
         ("long_term_stability", max_age, months, years), build
     )
     e = _d(end)
-    now = looked_after_at(eps, e)
+    now = _looked_after_at(ctx, eps, e)
     cohort = now[(comes_of_age[eps.child[now]] > e) & (long_enough_from[now] <= e)]
     hit = (settled_from[cohort] <= e) | (eps.adoption[cohort] & (adopted_from[cohort] <= e))
     return ctx.proportion(eps.auth[cohort], hit)
@@ -664,7 +739,7 @@ def la_reviews_on_time(ctx, start, end, params):
 
     chain = ctx.memo(("la_reviews", first_days, second, later), build)
     e = _d(end)
-    now = looked_after_at(eps, e)
+    now = _looked_after_at(ctx, eps, e)
     cohort = now[eps.care_start[now] + qualifying <= e]
     ok = chain.all_due_on_time(eps.care[cohort], _d(start), e, second, later)
     return ctx.proportion(eps.auth[cohort], ok)
