@@ -251,14 +251,26 @@ def _round(ind: Indicator, value: float) -> float:
 
 
 def _round_all(ind: Indicator, raw: np.ndarray) -> np.ndarray:
-    """:func:`_round` of every value: whole numbers (counts) are their own rounding, and each
-    distinct other value is rounded once (the decimal rounding is per value in Python)."""
+    """:func:`_round` of every value, the same floats, without a decimal per value.
+
+    Whole numbers (counts) are their own rounding. A value whose scaled form (times
+    10**decimals, below 1e8) is further than 1e-6 from a half is no tie, so rounding to the
+    nearest whole and dividing back gives the decimal rounding's float exactly (both steps
+    are exact or correctly rounded); near-ties and the rest take the decimal rounding.
+    """
     raw = np.asarray(raw, dtype="float64")
     out = np.full(len(raw), np.nan)
-    finite = np.isfinite(raw)
-    whole = finite & (raw == np.trunc(raw))
+    whole = np.isfinite(raw) & (raw == np.trunc(raw))
     out[whole] = raw[whole]
     rest = np.flatnonzero(~whole & ~np.isnan(raw))
+    if not len(rest):
+        return out
+    if 0 <= ind.decimals <= 15:
+        scale = 10.0 ** ind.decimals
+        scaled = raw[rest] * scale
+        clear = (np.abs(scaled) < 1e8) & (np.abs(scaled - np.floor(scaled) - 0.5) > 1e-6)
+        out[rest[clear]] = np.round(scaled[clear]) / scale
+        rest = rest[~clear]
     if len(rest):
         distinct, inverse = np.unique(raw[rest], return_inverse=True)
         out[rest] = np.array([_round(ind, v) for v in distinct])[inverse]

@@ -40,7 +40,7 @@ import pandas as pd
 
 from ..dataset import DataSet
 from ..exceptions import MissingParam
-from ..periods import add_years_series, bank_holidays, within_working_days
+from ..periods import bank_holidays
 
 SHORT_BREAKS = ("V3", "V4")
 # A3-A6 are today's "placed for adoption" codes; A1/A2 are the pre-2013 ones.
@@ -260,13 +260,52 @@ def _days(series: pd.Series) -> Days:
 
 
 def _plus_months(days: Days, months: int) -> Days:
-    """Calendar months later (31 Jan + 1 month = 28/29 Feb)."""
-    return _days(pd.Series(days.astype("datetime64[us]")) + pd.DateOffset(months=int(months)))
+    """Calendar months later (31 Jan + 1 month = 28/29 Feb), NaT staying NaT.
+
+    Records' dates span a few decades, so each distinct day of that span is converted once
+    and every record looks its day up (the calendar conversion is the costly part).
+    """
+    days = np.asarray(days, dtype="datetime64[D]")
+    known = ~np.isnat(days)
+    out = np.full(days.shape, np.datetime64("NaT", "D"))
+    if not known.any():
+        return out
+    ints = days[known].astype(np.int64)
+    low, high = int(ints.min()), int(ints.max())
+    if high - low < 400_000:  # about eleven centuries: a small table
+        calendar = np.arange(low, high + 1).astype("datetime64[D]")
+        out[known] = _months_later(calendar, months)[ints - low]
+    else:
+        out[known] = _months_later(days[known], months)
+    return out
+
+
+def _months_later(days: Days, months: int) -> Days:
+    """The day of the month kept, or the target month's last day when it is shorter
+    (``pd.DateOffset``'s rule, in numpy's calendar arithmetic)."""
+    month = days.astype("datetime64[M]")
+    target = month + np.timedelta64(int(months), "M")
+    first = target.astype("datetime64[D]")
+    last = (target + np.timedelta64(1, "M")).astype("datetime64[D]") - np.timedelta64(1, "D")
+    return first + np.minimum(days - month.astype("datetime64[D]"), last - first)
 
 
 def _anniversary(days: Days, years: int) -> Days:
     """The ``years``-th anniversary; a 29 February start's is 28 February in common years."""
-    return _days(add_years_series(pd.Series(days.astype("datetime64[us]")), int(years)))
+    return _plus_months(days, 12 * int(years))
+
+
+def _within_working_days(begin: Days, end: Days, days: int) -> np.ndarray:
+    """:func:`periods.within_working_days` on day arrays: ``end`` no later than the
+    ``days``-th working day after ``begin``; False where either is missing."""
+    begin = np.asarray(begin, dtype="datetime64[D]")
+    end = np.asarray(end, dtype="datetime64[D]")
+    valid = ~np.isnat(begin) & ~np.isnat(end)
+    one = np.timedelta64(1, "D")
+    out = np.zeros(len(begin), dtype=bool)
+    counted = np.busday_count(begin[valid] + one, end[valid] + one, holidays=bank_holidays())
+    out[valid] = counted <= days
+    return out
 
 
 def _between(days: Days, start: np.datetime64, end: np.datetime64) -> np.ndarray:
@@ -733,7 +772,7 @@ def la_reviews_on_time(ctx, start, end, params):
         first_due = add_working_days_series(pd.Series(base), first_days).to_numpy("datetime64[D]")
 
         def first_late(b: Days, held: Days) -> np.ndarray:
-            return ~within_working_days(pd.Series(b), pd.Series(held), first_days).to_numpy()
+            return ~_within_working_days(b, held, first_days)
 
         return _chain(care, date, base, first_due, second, later, first_late)
 
@@ -872,9 +911,10 @@ def icpc_timeliness(ctx, start, end, params):
     days = int(param(params, "working_days"))
 
     def build() -> _Events:
-        s47 = ctx.table("section47")  # a blank conference date is never in a window
-        on_time = within_working_days(s47["s47_start_date"], s47["icpc_date"], days)
-        timeable = ~np.isnat(ctx.dates("section47", "s47_start_date"))
+        # a blank conference date is never in a window
+        begin = ctx.dates("section47", "s47_start_date")
+        on_time = _within_working_days(begin, ctx.dates("section47", "icpc_date"), days)
+        timeable = ~np.isnat(begin)
         auth = np.where(timeable, ctx.auth("section47"), -1)
         return _Events.of(auth, ctx.dates("section47", "icpc_date"), on_time)
 
@@ -920,8 +960,8 @@ def assessment_timeliness(ctx, start, end, params):
             begin = np.r_[ctx.dates("referrals", "referral_date"), np.datetime64("NaT", "D")][where]
         else:
             begin = ctx.dates("assessments", "start_date")[rows]
-        on_time = within_working_days(pd.Series(begin), pd.Series(done[rows]), days)
-        return _Events.of(ctx.auth("assessments")[rows], done[rows], on_time.to_numpy())
+        on_time = _within_working_days(begin, done[rows], days)
+        return _Events.of(ctx.auth("assessments")[rows], done[rows], on_time)
 
     return ctx.memo(("assessments", kind, clock, days), build).tally(ctx, start, end)
 
