@@ -142,14 +142,23 @@ class DataSet:
         return [i for i in self.issues if i.severity == "warning"]
 
     @classmethod
-    def combine(cls, parts: list[DataSet]) -> DataSet:
-        """Stack several data sets (e.g. one per authority or per year's return)."""
+    def combine(cls, parts: list[DataSet], consume: bool = False) -> DataSet:
+        """Stack several data sets (e.g. one per authority or per year's return).
+
+        ``consume``: take each table out of the parts as soon as it is stacked, so that
+        memory peaks at one copy of the records plus one table, not two copies (the parts
+        keep their issues, sources and coverage, but no tables).
+        """
         names = sorted({n for p in parts for n in p.tables})
         tables = {}
         for name in names:
             frames = [p.tables[name] for p in parts if name in p.tables]
+            if consume:
+                for p in parts:
+                    p.tables.pop(name, None)
             frames = [f for f in frames if len(f)] or frames[:1]
             tables[name] = coerce_dtypes(pd.concat(frames, ignore_index=True), name)
+            del frames
         return cls(
             tables,
             [i for p in parts for i in p.issues],

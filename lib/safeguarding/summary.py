@@ -197,10 +197,12 @@ def records_span(data: DataSet, authority: str) -> tuple[Any, Any] | None:
 
 
 def summarise(
-    parts: Mapping[str, DataSet], quarter: Period | str, catalogue: Any
+    parts: Mapping[str, DataSet], quarter: Period | str, catalogue: Any, consume: bool = False
 ) -> dict[str, AuthoritySummary]:
     """Summaries of several authorities (``parts``: each one's own data set, as
-    ``read_data_dir(folder, [code])`` gives it), their indicators in one vectorised pass."""
+    ``read_data_dir(folder, [code])`` gives it), their indicators in one vectorised pass.
+    ``consume``: the parts' tables may be taken while stacking them (less memory; the
+    parts are left without tables)."""
     from .indicators import NotComputable, compute, explain
     from .indicators.engine import RECORD_TABLES_EXCLUDED
 
@@ -220,12 +222,19 @@ def summarise(
     groups = ([together] if together else []) + alone
     summaries: dict[str, AuthoritySummary] = {}
     for group in groups:
-        data = parts[group[0]] if len(group) == 1 else DataSet.combine([parts[c] for c in group])
+        # the record-derived parts first, so that stacking can take the parts' tables (one
+        # copy of the records in memory, not two)
+        own = {code: records_summary(parts[code], code, period) for code in group}
+        if len(group) == 1:
+            data = parts[group[0]]
+        else:
+            data = DataSet.combine([parts[c] for c in group], consume=consume)
         notes: list[NotComputable] = []
         outturns = compute(data, periods, catalogue=catalogue, notes=notes)
         monthly = compute(data, months, spc_ids, catalogue=catalogue, window="in_period")
+        del data
         for code in group:
-            summary = records_summary(parts[code], code, period)
+            summary = own[code]
             summary.outturns = _own(outturns, code)
             summary.monthly = _own(monthly, code)
             summary.not_computable = explain(
@@ -321,6 +330,8 @@ def ensure(
         except InputError:
             failed.append(code)
     if parts:
-        for code, summary in summarise(parts, quarter, project.catalogue()).items():
+        built = summarise(parts, quarter, project.catalogue(), consume=True)
+        del parts  # their tables were taken while stacking
+        for code, summary in built.items():
             save(project.root, keys[code], summary)
     return failed
