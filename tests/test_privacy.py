@@ -132,3 +132,17 @@ def test_scan_time_grows_with_text_not_identifiers() -> None:
     start = time.perf_counter()
     assert not Scanner(many).scan_text(text)
     assert time.perf_counter() - start < 2.0
+
+
+def test_packed_identifiers_scan_the_same(scanner: Scanner) -> None:
+    # the batch holds every authority's identifiers packed; unpacked, they find the same values
+    packed = scanner.identifiers.pack()
+    unpacked = packed.unpack()
+    assert unpacked == scanner.identifiers
+    assert len(packed.data) < 1000
+    again = Scanner(unpacked, allowed_dates=["2024-10-15"])
+    assert again.scan_text("child RAD123456 born 2012-05-03 at ZZ9 9ZZ") == {
+        KIND_ID: 1,
+        KIND_DOB: 1,
+        KIND_POSTCODE: 1,
+    }

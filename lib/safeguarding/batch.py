@@ -67,7 +67,7 @@ class RunTask:
     timeout: int
     # the authority's child-level values for the scan, collected once per batch (None: the
     # worker reads them from data_folder itself)
-    identifiers: privacy.Identifiers | None = None
+    identifiers: privacy.Identifiers | privacy.PackedIdentifiers | None = None
 
 
 @dataclass
@@ -106,6 +106,8 @@ def run_task(task: RunTask) -> RunResult:
     try:
         start = time.perf_counter()
         identifiers = task.identifiers
+        if isinstance(identifiers, privacy.PackedIdentifiers):
+            identifiers = identifiers.unpack()
         if identifiers is None:
             identifiers = privacy.identifiers_from_folder(task.data_folder)
         scanner = privacy.Scanner(identifiers, task.allowed_dates)
@@ -492,7 +494,7 @@ def prepare(
     authorities: Sequence[str],
     jobs: int | None,
     notes: list[str],
-) -> dict[str, privacy.Identifiers]:
+) -> dict[str, privacy.PackedIdentifiers]:
     """Before any notebook runs: build the authorities' missing or stale summaries (read
     once, indicators computed in one vectorised pass per chunk; see
     :mod:`safeguarding.summary`) and collect each one's identifiers for the privacy scan.
@@ -504,7 +506,7 @@ def prepare(
     """
     chunks = _chunks(data_dir, authorities, jobs or os.cpu_count() or 1)
     args = [(str(project.root), str(data_dir), quarter, chunk) for chunk in chunks]
-    found: dict[str, privacy.Identifiers] = {}
+    found: dict[str, privacy.PackedIdentifiers] = {}
     results: list[Any] = []
     if len(chunks) <= 1 or (jobs or os.cpu_count() or 1) <= 1:
         results = [_guarded_prepare(a) for a in args]
@@ -546,7 +548,9 @@ def _chunks(data_dir: Path, authorities: Sequence[str], jobs: int) -> list[list[
     return [b for b in bins if b]
 
 
-def _guarded_prepare(args: tuple[str, str, str, list[str]]) -> dict[str, privacy.Identifiers] | str:
+def _guarded_prepare(
+    args: tuple[str, str, str, list[str]],
+) -> dict[str, privacy.PackedIdentifiers] | str:
     try:
         return _prepare_chunk(*args)
     except Exception as exc:  # noqa: BLE001 - the runs still work without the cache
@@ -555,14 +559,14 @@ def _guarded_prepare(args: tuple[str, str, str, list[str]]) -> dict[str, privacy
 
 def _prepare_chunk(
     root: str, data_dir: str, quarter: str, authorities: list[str]
-) -> dict[str, privacy.Identifiers]:
+) -> dict[str, privacy.PackedIdentifiers]:
     from . import summary
 
     summary.ensure(load_project(root), Path(data_dir), authorities, quarter)
     found = {}
     for code in authorities:
         with contextlib.suppress(Exception):  # the run's worker tries again and reports it
-            found[code] = privacy.identifiers_from_folder(Path(data_dir) / code)
+            found[code] = privacy.identifiers_from_folder(Path(data_dir) / code).pack()
     return found
 
 
