@@ -473,6 +473,12 @@ def _run_locked(
                 on_result(result)
             if tasks:  # a rerun with nothing changed starts no workers
                 executor(tasks, on_result)
+        except (KeyboardInterrupt, SafeguardingError):
+            # the batch stops (interrupted, no Dask workers): what finished stays published
+            # and indexed; a full disk (OSError) is left alone, nothing more can be written
+            with contextlib.suppress(Exception):
+                _write_index(layout, manifest, project, notes)
+            raise
         finally:
             shutil.rmtree(staging_root, ignore_errors=True)
             with contextlib.suppress(OSError):

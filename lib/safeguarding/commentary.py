@@ -258,10 +258,13 @@ class _LineFinder:
 
     def find(self, needle: str) -> int:
         probe = next((s.strip() for s in str(needle).splitlines() if s.strip()), "")
-        if probe:
+        # pandoc may respell what it read (quotes round attributes, escapes in URLs): the
+        # whole text first, then its start, then its first word
+        probes = [probe, probe[:12], probe.split()[0] if probe.split() else ""]
+        for text in dict.fromkeys(p for p in probes if p):
             for start in (self.at, 0):
                 for index in range(start, len(self.lines)):
-                    if probe in self.lines[index]:
+                    if text in self.lines[index]:
                         self.at = index
                         return index + self.first_line
         return self.at + self.first_line
