@@ -266,7 +266,10 @@ def _failed(
         reason = "the disk is full (or a file-size limit was reached) writing this run's outputs"
     if scanner is not None:
         reason = scanner.redact(reason)
-        keep = executed.is_file() and not scanner.scan_file(executed)
+        try:
+            keep = executed.is_file() and not scanner.scan_file(executed)
+        except (OSError, ValueError):  # a notebook cut short (a full disk): not kept
+            keep = False
     else:
         reason = "could not read the inputs for the privacy scan: " + reason
     return RunResult.failure(task, reason, timings=timings, keep_notebook=keep)
@@ -583,6 +586,7 @@ def prepare(
             min(len(chunks), jobs or os.cpu_count() or 1),
             mp_context=mp_context(),
             initializer=worker_start,
+            initargs=(None, os.getpid()),
         ) as pool:
             results = list(pool.map(_guarded_prepare, args))
     for result in results:

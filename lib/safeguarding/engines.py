@@ -471,6 +471,34 @@ def die_with_parent(parent_pid: int | None = None) -> bool:
     return True
 
 
+def exit_with(pid: int) -> None:
+    """End this process (``os._exit``) as soon as process ``pid`` ends: a daemon thread waits
+    on it (a pidfd on Linux, else a check each second). A local worker watches the batch
+    itself: its own parent, the fork server, outlives a killed batch while workers live."""
+    import select
+    import time
+
+    def watch() -> None:
+        try:
+            handle = os.pidfd_open(pid)
+        except (AttributeError, OSError):
+            handle = None
+        if handle is not None:
+            select.select([handle], [], [])  # readable once the process has ended
+        else:
+            while True:
+                try:
+                    os.kill(pid, 0)
+                except ProcessLookupError:
+                    break
+                except PermissionError:
+                    pass
+                time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-batch", daemon=True).start()
+
+
 def kill_processes(pids: Iterable[int]) -> None:
     """SIGKILL each process that is still there (their kernels then exit by themselves)."""
     import signal

@@ -4,9 +4,11 @@ An *executor* takes the run tasks and reports each result through a callback; ev
 calls the same :func:`safeguarding.batch.run_task`, and everything else (skips, publishing,
 the manifest, the summary) happens in the batch, once.
 
-No process outlives the batch. Local workers ask the kernel to kill them when their parent
-ends (:func:`safeguarding.engines.die_with_parent`), so even a batch killed with SIGKILL
-leaves none behind, and their Jupyter kernels exit when their worker does. A batch that is
+No process outlives the batch. Local workers end the moment the batch does
+(:func:`safeguarding.engines.exit_with`; and with their parent, the fork server:
+:func:`~safeguarding.engines.die_with_parent`), so even a batch killed with SIGKILL leaves
+none behind; their Jupyter kernels exit when their worker does, and the fork server and
+resource tracker when the workers have. A batch that is
 interrupted (Ctrl-C, SIGTERM) kills its workers at once rather than waiting for their runs.
 On Dask, the workers belong to the cluster: a batch cancels what it submitted, releases each
 result once it is published, stops the workers' warm kernels, and ends with one line when the
@@ -59,7 +61,7 @@ def local_executor(jobs: int, worker_log: Path | None = None) -> Executor:
             min(jobs, len(tasks)),
             mp_context=mp_context(),
             initializer=worker_start,
-            initargs=(str(worker_log) if worker_log else None,),
+            initargs=(str(worker_log) if worker_log else None, os.getpid()),
         )
         try:
             futures = {pool.submit(run_task, task): task for task in tasks}
@@ -90,10 +92,12 @@ def stop_pool(pool: Any) -> None:
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-def worker_start(log_path: str | None = None) -> None:
-    """A local worker's start: it dies with its parent, and sends its (and its kernels')
-    stderr to the workers' log, not the terminal."""
+def worker_start(log_path: str | None = None, batch_pid: int | None = None) -> None:
+    """A local worker's start: it dies with its parent and with the batch, and sends its
+    (and its kernels') stderr to the workers' log, not the terminal."""
     engines.die_with_parent(os.getppid())
+    if batch_pid:
+        engines.exit_with(batch_pid)
     if log_path:
         handle = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         os.dup2(handle, 2)
