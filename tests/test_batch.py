@@ -3,6 +3,7 @@ publishing, incremental skips, failure isolation, atomic outputs and the privacy
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 from pathlib import Path
@@ -222,3 +223,36 @@ def test_cli_summary_and_exit_code(project: Path, capsys: pytest.CaptureFixture)
     assert "902        child_protection  failed" in out and "children table is missing" in out
     code = cli.main(["run", "--quarter", "2024-25 Q9", "--project", str(project)])
     assert code == 2 and "2024-25 Q9" in capsys.readouterr().err
+
+
+def test_hostile_or_identifying_commentary_fails_only_that_authority(project: Path) -> None:
+    """Commentary is checked before the run: a forbidden construct is one line naming file,
+    line and construct; a planted date of birth is found before anything renders it, and its
+    value is written nowhere. The other authority publishes as usual."""
+    assert _run(project).exit_code == 0
+    good = _published(project, "901")
+    folder = project / "params" / "commentary" / "2024-25-Q2" / "901"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "NI62.md").write_text("---\nmode: follow\n---\nSee below.\n\n<script>x()</script>\n")
+    summary = _run(project, reports=["looked_after"])
+    assert _status(summary) == {"901/looked_after": "failed", "902/looked_after": "skipped"}
+    assert summary.rows[0].reason == (
+        "params/commentary/2024-25-Q2/901/NI62.md, line 6: raw HTML (<script>x()</script>) is "
+        "not allowed in commentary [rule: commentary-safe]"
+    )
+    assert _published(project, "901") == good
+
+    _, _, dob = first_child(project, "901")
+    day = dt.date.fromisoformat(dob)
+    (folder / "NI62.md").write_text(f"A child born {day.day} {day:%B %Y} moved away.\n")
+    summary = _run(project, reports=["looked_after"])
+    assert summary.rows[0].reason == (
+        "child-level data in commentary: params/commentary/2024-25-Q2/901/NI62.md, line 1: "
+        "1 date of birth from the inputs"
+    )
+    quarter = project / "outputs" / "2024-25-Q2"
+    written = [summary.table(), (quarter / "manifest.json").read_text()]
+    written += [p.read_text() for p in (quarter / "logs").glob("*.log")]
+    assert not any(f"{day:%B %Y}" in text or dob in text for text in written)
+    assert _published(project, "901") == good
+    assert _manifest_matches(quarter)

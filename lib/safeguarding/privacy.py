@@ -17,7 +17,8 @@ What counts as a match (chosen to avoid false alarms without missing real leaks)
 * **Dates of birth** match every way people write a date: ``2007-12-13`` (also inside a
   timestamp), ``13/12/2007``, ``13.12.2007``, ``13-12-07`` and ``13/12/07`` (a two-digit year
   is read as both 19yy and 20yy), ``13 December 2007``, ``13th Dec 2007``, ``13-Dec-2007``,
-  ``December 13, 2007``, in any case. Dates a report prints for its own reasons can coincide
+  ``December 13, 2007``, in any case (a month's name needs a four-digit year: ``Jan 23`` and
+  ``Apr 23`` are a chart's axis labels). Dates a report prints for its own reasons can coincide
   with some child's birthday, so the first and last days of months (period boundaries) and
   any dates given as ``allowed_dates`` (run date, meeting dates, extract dates) are not
   counted as dates of birth. Dotted dates need a four-digit year (``3.11.10`` is a version).
@@ -68,21 +69,22 @@ POSTCODE_COLUMNS = frozenset(
 
 _TOKEN = re.compile(r"[A-Z0-9]+(?:[-_/.][A-Z0-9]+)*")
 _PART = re.compile(r"[A-Z0-9]+")
-_ISO = re.compile(r"(?<![\d/.-])(\d{4})([-/.])(\d{2})\2(\d{2})(?![\d/-]|\.\d)")
+# What may not come just before a match is checked in Python (_clear_before): a pattern that
+# starts with a lookbehind is tried at every character, one that starts with a digit is not.
+_ISO = re.compile(r"(\d{4})([-/.])(\d{2})\2(\d{2})(?![\d/-]|\.\d)")
 # day, month, year with one separator used twice: 13/12/2007, 13.12.2007, 13-12-07
-_DMY = re.compile(r"(?<![\d/.-])(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?![\d/-]|\.\d)")
+_DMY = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?![\d/-]|\.\d)")
 _MONTH_NAMES = (
     "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     "|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
 )
 _DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
-_YEAR = r"(\d{4}|\d{2})(?![\d/-]|\.\d)"
-# 13 December 2007, 13th Dec 2007, 13-Dec-07, 13 of December 2007
-_DAY_MONTH = re.compile(
-    rf"(?<![\w/.-]){_DAY}(?:\s+of)?[\s-]+({_MONTH_NAMES})\.?,?[\s-]+{_YEAR}", re.IGNORECASE
-)
+# four digits: "Jan 23 Apr 23" is a chart's axis, not the 23rd of April
+_YEAR = r"(\d{4})(?![\d/-]|\.\d)"
+# 13 December 2007, 13th Dec 2007, 13-Dec-2007, 13 of December 2007
+_DAY_MONTH = re.compile(rf"{_DAY}(?:\s+of)?[\s-]+({_MONTH_NAMES})\.?,?[\s-]+{_YEAR}", re.IGNORECASE)
 # December 13, 2007 and Dec 13th 2007
-_MONTH_DAY = re.compile(rf"\b({_MONTH_NAMES})\.?\s+{_DAY},?\s+{_YEAR}", re.IGNORECASE)
+_MONTH_DAY = re.compile(rf"\b(?=[adfjmnos])({_MONTH_NAMES})\.?\s+{_DAY},?\s+{_YEAR}", re.IGNORECASE)
 _MONTHS = {
     name: number
     for number, name in enumerate(
@@ -90,12 +92,13 @@ _MONTHS = {
         start=1,
     )
 }
-# capitals, any area: AB1 2CD / AB12CD (the long-standing rule); never a colour (#e4e6ea)
-_POSTCODE = re.compile(r"(?<!#)\b([A-Z]{1,2}\d[A-Z\d]?) ?(\d[A-Z]{2})\b")
-# any case and spacing: checked against the postcode areas or the inputs' own values
-_ANY_POSTCODE = re.compile(r"(?<!#)\b([A-Z]{1,2})(\d[A-Z\d]?)\s*(\d[A-Z]{2})\b", re.IGNORECASE)
+# any case and spacing; a hit if in capitals with at most one space (AB1 2CD / AB12CD, the
+# long-standing rule), or its area is a postcode area, or it is one of the inputs' own
+_ANY_POSTCODE = re.compile(
+    r"\b(?=[A-Z]{1,2}\d)([A-Z]{1,2})(\d[A-Z\d]?)(\s*)(\d[A-Z]{2})\b", re.IGNORECASE
+)
 _PARTIAL_POSTCODE = re.compile(
-    r"(?<!#)\b([A-Z]{1,2}\d[A-Z\d]?)\s+(\d)(?:[A-Z]{2})?\b", re.IGNORECASE
+    r"\b([A-Z]{1,2}\d[A-Z\d]?)\s+(\d)(?:[A-Z]{2})?\b", re.IGNORECASE
 )  # fmt: skip
 # The postcode areas of the UK and the Crown dependencies (Royal Mail): a lower-case
 # candidate outside them is ordinary text.
@@ -125,6 +128,7 @@ KIND_ID = "child identifier"
 KIND_DOB = "date of birth"
 KIND_POSTCODE = "postcode"
 KIND_PATH = "path of this machine"
+_PLURALS = {KIND_DOB: "dates of birth"}
 
 
 # --- the values to look for ----------------------------------------------------------------
@@ -214,18 +218,33 @@ def date_matches(text: str) -> list[tuple[int, int, tuple[str, ...]]]:
     """Every written date in ``text``: ``(start, end, ISO dates it may mean)``."""
     found = []
     for m in _ISO.finditer(text):
-        found.append((m.start(), m.end(), _candidates((int(m[1]),), int(m[3]), int(m[4]))))
+        if _clear_before(text, m.start(), "/.-", digits=True):
+            found.append((m.start(), m.end(), _candidates((int(m[1]),), int(m[3]), int(m[4]))))
     for m in _DMY.finditer(text):
         if m[2] == "." and len(m[4]) == 2:
             continue  # 3.11.10 is a version number, not a date
-        found.append((m.start(), m.end(), _candidates(_years(m[4]), int(m[3]), int(m[1]))))
+        if _clear_before(text, m.start(), "/.-", digits=True):
+            found.append((m.start(), m.end(), _candidates(_years(m[4]), int(m[3]), int(m[1]))))
     for m in _DAY_MONTH.finditer(text):
-        month = _MONTHS[m[2][:3].lower()]
-        found.append((m.start(), m.end(), _candidates(_years(m[3]), month, int(m[1]))))
+        if _clear_before(text, m.start(), "/.-_", digits=True, letters=True):
+            month = _MONTHS[m[2][:3].lower()]
+            found.append((m.start(), m.end(), _candidates(_years(m[3]), month, int(m[1]))))
     for m in _MONTH_DAY.finditer(text):
         month = _MONTHS[m[1][:3].lower()]
         found.append((m.start(), m.end(), _candidates(_years(m[3]), month, int(m[2]))))
     return [f for f in found if f[2]]
+
+
+def _clear_before(
+    text: str, start: int, symbols: str, digits: bool = False, letters: bool = False
+) -> bool:
+    """Whether the character before ``start`` is none of ``symbols`` (digits, letters)."""
+    if start == 0:
+        return True
+    before = text[start - 1]
+    if before in symbols or (digits and before.isdigit()):
+        return False
+    return not (letters and before.isalpha())
 
 
 def dates_in(text: str) -> set[str]:
@@ -351,10 +370,10 @@ class Finding:
     count: int
 
     def __str__(self) -> str:
-        plural = "s" if self.count != 1 else ""
         if self.kind == KIND_PATH:
             return f"{self.file}, {self.where}: {self.count} {self.kind} (a folder name)"
-        return f"{self.file}, {self.where}: {self.count} {self.kind}{plural} from the inputs"
+        kind = self.kind if self.count == 1 else _PLURALS.get(self.kind, self.kind + "s")
+        return f"{self.file}, {self.where}: {self.count} {kind} from the inputs"
 
 
 def month_boundaries(first_year: int = 1990, last_year: int = 2060) -> set[str]:
@@ -415,16 +434,19 @@ class Scanner:
         """``(start, end, normalised postcode)`` of every postcode in ``text``: the inputs'
         own in any case and spacing, others by the rules in the module docstring."""
         known = self.identifiers.postcodes
-        found = [(m.start(), m.end(), f"{m[1]} {m[2]}") for m in _POSTCODE.finditer(text)]
+        found = []
         for m in _ANY_POSTCODE.finditer(text):
-            code = f"{m[1]}{m[2]} {m[3]}".upper()
-            area_ok = m[1].upper() in POSTCODE_AREAS and _INWARD_LETTERS.fullmatch(m[3].upper())
-            if code in known or area_ok:
+            if not _clear_before(text, m.start(), "#"):
+                continue  # a colour: #e4e6ea
+            code = f"{m[1]}{m[2]} {m[4]}".upper()
+            capitals = m[0].isupper() and m[3] in ("", " ")
+            area = m[1].upper() in POSTCODE_AREAS and _INWARD_LETTERS.fullmatch(m[4].upper())
+            if capitals or area or code in known:
                 found.append((m.start(), m.end(), code))
         if known:
             for m in _PARTIAL_POSTCODE.finditer(text):
                 code = f"{m[1]} {m[2]}".upper()
-                if code in known:
+                if code in known and _clear_before(text, m.start(), "#"):
                     found.append((m.start(), m.end(), code))
         return found
 
