@@ -11,10 +11,9 @@ from pathlib import Path
 import nbformat
 import pytest
 from fixtures.mini_project import first_child, make_project
+from fixtures.outputs import manifest_matches
 from safeguarding import cli
 from safeguarding.batch import BatchOptions, BatchSummary, iter_published, run_batch
-from safeguarding.manifest import Manifest
-from safeguarding.publish import Layout
 
 QUARTER = "2024-25 Q2"
 RUN_TIME = "2024-10-15T09:00:00+00:00"
@@ -52,14 +51,6 @@ def _published(project: Path, authority: str | None = None) -> dict[str, bytes]:
         for p in iter_published(quarter)
         if p.relative_to(quarter).parts[1] in codes
     }
-
-
-def _manifest_matches(quarter: Path) -> bool:
-    """The manifest lists exactly the published files, with their checksums."""
-    manifest = Manifest.load(quarter / "manifest.json", QUARTER)
-    return (
-        not manifest.pending and manifest.published_outputs() == Layout(quarter).published_files()
-    )
 
 
 def test_first_run_publishes_and_records_everything(project: Path) -> None:
@@ -108,7 +99,7 @@ def test_first_run_publishes_and_records_everything(project: Path) -> None:
         "notebooks/902/looked_after.ipynb",
         *(f"public/902/looked_after/looked_after.{s}" for s in ("docx", "html", "pdf")),
     }
-    assert _manifest_matches(quarter)
+    assert manifest_matches(quarter)
     nb = nbformat.read(quarter / "notebooks" / "902" / "looked_after.ipynb", as_version=4)
     # no path of this machine in any published file (the notebook's included)
     for path in iter_published(quarter):
@@ -255,4 +246,4 @@ def test_hostile_or_identifying_commentary_fails_only_that_authority(project: Pa
     written += [p.read_text() for p in (quarter / "logs").glob("*.log")]
     assert not any(f"{day:%B %Y}" in text or dob in text for text in written)
     assert _published(project, "901") == good
-    assert _manifest_matches(quarter)
+    assert manifest_matches(quarter)

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 from fixtures.mini_project import FIXTURE_NOTEBOOK, make_project
+from fixtures.outputs import manifest_matches
 from safeguarding import cli
 from safeguarding.batch import BatchOptions, BatchSummary, run_batch
 from safeguarding.exceptions import BatchBusy, DiskFull
@@ -124,14 +125,23 @@ def _quarter(project: Path) -> Path:
 
 
 def _manifest_matches(project: Path) -> None:
-    quarter = _quarter(project)
-    manifest = Manifest.load(quarter / "manifest.json", QUARTER)
-    assert not manifest.pending
-    assert manifest.published_outputs() == Layout(quarter).published_files()
+    assert manifest_matches(_quarter(project))
 
 
 def _published(project: Path) -> dict[str, str]:
     return Layout(_quarter(project)).published_files()
+
+
+def _slow_quarter(tmp_path: Path) -> tuple[Path, dict[str, str], str, Path]:
+    """A project published once, whose looked_after notebook now waits: ``(project, the
+    published files, a tag for its processes, the marker folder)``."""
+    project = _project(tmp_path)
+    assert _run(project).exit_code == 0
+    good = _published(project)
+    _make_slow(project)
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    return project, good, uuid.uuid4().hex, markers
 
 
 # --- one batch per quarter ---------------------------------------------------------------------
@@ -140,12 +150,7 @@ def _published(project: Path) -> dict[str, str]:
 def test_a_second_batch_refuses_then_waits_and_a_terminated_one_leaves_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    project = _project(tmp_path)
-    assert _run(project).exit_code == 0
-    good = _published(project)
-    _make_slow(project)
-    tag, markers = uuid.uuid4().hex, tmp_path / "markers"
-    markers.mkdir()
+    project, good, tag, markers = _slow_quarter(tmp_path)
     first = _start_batch(project, tag, markers, "--jobs", "2")
     try:
         _wait_for(lambda: len(list(markers.iterdir())) == 2, "both runs of the first batch")
@@ -191,12 +196,7 @@ def test_a_second_batch_refuses_then_waits_and_a_terminated_one_leaves_nothing(
 
 
 def test_a_batch_killed_mid_run_leaves_no_process_and_the_next_cleans_up(tmp_path: Path) -> None:
-    project = _project(tmp_path)
-    assert _run(project).exit_code == 0
-    good = _published(project)
-    _make_slow(project)
-    tag, markers = uuid.uuid4().hex, tmp_path / "markers"
-    markers.mkdir()
+    project, good, tag, markers = _slow_quarter(tmp_path)
     batch = _start_batch(project, tag, markers, "--jobs", "2")
     try:
         _wait_for(lambda: len(list(markers.iterdir())) == 2, "both runs to start")
@@ -322,20 +322,8 @@ def test_a_full_disk_is_one_line_and_the_last_good_report_survives(
     good = _published(project)
     manifest_before = (_quarter(project) / "manifest.json").read_bytes()
     filler = _fill(project / "outputs", keep=16 * 1024)
-    code = cli.main(
-        [
-            "run",
-            "--quarter",
-            QUARTER,
-            "--project",
-            str(project),
-            "--jobs",
-            "1",
-            "--force",
-            "--formats",
-            "html",
-        ]  # fmt: skip
-    )
+    options = ["--jobs", "1", "--force", "--formats", "html", "--report", "looked_after"]
+    code = cli.main(["run", "--quarter", QUARTER, "--project", str(project), *options])
     captured = capsys.readouterr()
     assert code == 2
     lines = captured.err.strip().splitlines()
@@ -360,12 +348,7 @@ def test_losing_every_dask_worker_ends_the_batch_in_one_line(tmp_path: Path) -> 
     distributed = pytest.importorskip("distributed")
     from safeguarding.exceptions import WorkersLost
 
-    project = _project(tmp_path)
-    assert _run(project).exit_code == 0
-    good = _published(project)
-    _make_slow(project)
-    tag, markers = uuid.uuid4().hex, tmp_path / "markers"
-    markers.mkdir()
+    project, good, tag, markers = _slow_quarter(tmp_path)
     dask = Path(sys.executable).with_name("dask")
     if not dask.is_file():
         pytest.skip("the dask command is not installed beside this Python")

@@ -4,7 +4,6 @@ line and construct; what is allowed is rendered safely, images from the project 
 from __future__ import annotations
 
 import html
-import json
 import re
 import struct
 import zlib
@@ -153,16 +152,7 @@ def test_images_are_embedded_and_reports_stay_self_contained(
     root, folder = project
     safe = sanitise("Referrals rose.\n\n![Referrals by month](chart.png)", REL, folder, root)
     assert "data:image/png;base64," in safe and "chart.png" not in safe
-    r = fx.build()
-    cells = [
-        {"cell_type": "code", "metadata": {}, "source": "", "execution_count": 1,
-         "outputs": fx._outputs(r.metadata())},
-        {"cell_type": "code", "metadata": {}, "source": "", "execution_count": 2,
-         "outputs": [{"output_type": "display_data", "metadata": {},
-                      "data": {"text/markdown": safe, "text/plain": ""}}]},
-    ]  # fmt: skip
-    nb = tmp_path / "commentary.ipynb"
-    nb.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    nb = fx.markdown_notebook(tmp_path / "commentary.ipynb", safe)
     out = render.render_notebook(nb, tmp_path / "out")
     page = out["html"].read_text(encoding="utf-8")
     assert "data:image/png;base64," in page
@@ -179,16 +169,7 @@ def test_a_remote_image_reaching_the_renderer_is_one_line_not_a_typst_error(
     tmp_path: Path,
 ) -> None:
     """Defence in depth: a notebook that displays a remote image itself (not commentary)."""
-    r = fx.build()
-    cells = [
-        {"cell_type": "code", "metadata": {}, "source": "", "execution_count": 1,
-         "outputs": fx._outputs(r.metadata())},
-        {"cell_type": "code", "metadata": {}, "source": "", "execution_count": 2,
-         "outputs": [{"output_type": "display_data", "metadata": {},
-                      "data": {"text/markdown": "![x](https://evil.example/p.png)"}}]},
-    ]  # fmt: skip
-    nb = tmp_path / "remote.ipynb"
-    nb.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    nb = fx.markdown_notebook(tmp_path / "remote.ipynb", "![x](https://evil.example/p.png)")
     with pytest.raises(render.RenderError) as caught:
         render.render_notebook(nb, tmp_path / "out")
     message = str(caught.value)

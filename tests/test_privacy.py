@@ -3,7 +3,6 @@ and leaves ordinary numbers and dates alone."""
 
 from __future__ import annotations
 
-import json
 import time
 import zipfile
 from pathlib import Path
@@ -211,15 +210,7 @@ def test_the_issues_commentary_is_caught_in_every_output(
     from safeguarding import render
 
     text = "Born 13 December 2007 (13.12.2007), formerly of eg19 7tt."
-    cells = [
-        {"cell_type": "code", "metadata": {}, "source": "", "execution_count": 1,
-         "outputs": fx._outputs(fx.build().metadata())},
-        {"cell_type": "code", "metadata": {}, "source": "", "execution_count": 2,
-         "outputs": [{"output_type": "display_data", "metadata": {},
-                      "data": {"text/markdown": text, "text/plain": ""}}]},
-    ]  # fmt: skip
-    nb = tmp_path / "planted.ipynb"
-    nb.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    nb = fx.markdown_notebook(tmp_path / "planted.ipynb", text)
     files = [nb, *render.render_notebook(nb, tmp_path / "out").values()]
     for path in files:
         kinds = {f.kind for f in planted_scanner.scan_file(path)}

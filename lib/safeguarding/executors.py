@@ -1,7 +1,7 @@
 """Where a batch's runs execute: here, in a pool of local processes, or on a Dask cluster.
 
 An *executor* takes the run tasks and reports each result through a callback; every executor
-calls the same :func:`safeguarding.batch.run_task`, and everything else (skips, publishing,
+calls the same :func:`safeguarding.runs.run_task`, and everything else (skips, publishing,
 the manifest, the summary) happens in the batch, once.
 
 No process outlives the batch. Local workers end the moment the batch does
@@ -23,22 +23,19 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import engines
 from .exceptions import WorkersLost
+from .runs import RunResult, RunTask, run_task
 
-if TYPE_CHECKING:
-    from .batch import RunResult, RunTask
-
-OnResult = Callable[["RunResult"], None]
-Executor = Callable[[Sequence["RunTask"], OnResult], None]
+OnResult = Callable[[RunResult], None]
+Executor = Callable[[Sequence[RunTask], OnResult], None]
 DEFAULT_WORKER_TIMEOUT = 300.0  # seconds a Dask cluster may have no worker before the batch ends
 
 
 def serial_executor(tasks: Sequence[RunTask], on_result: OnResult) -> None:
     """Run every task here, one after another (``--jobs 1``; easiest to debug)."""
-    from .batch import run_task
 
     for task in tasks:
         on_result(run_task(task))
@@ -52,8 +49,6 @@ def local_executor(jobs: int, worker_log: Path | None = None) -> Executor:
     def execute(tasks: Sequence[RunTask], on_result: OnResult) -> None:
         from concurrent.futures import ProcessPoolExecutor, as_completed
         from concurrent.futures.process import BrokenProcessPool
-
-        from .batch import RunResult, run_task
 
         if not tasks:
             return
@@ -112,7 +107,7 @@ def mp_context() -> Any:
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else None)
     if "forkserver" in methods:
-        context.set_forkserver_preload(["safeguarding.batch"])
+        context.set_forkserver_preload(["safeguarding.batch", "safeguarding.runs"])
     return context
 
 
@@ -127,8 +122,6 @@ def dask_executor(
 
     def execute(tasks: Sequence[RunTask], on_result: OnResult) -> None:
         from distributed import Client, wait
-
-        from .batch import RunResult, run_task
 
         address = getattr(scheduler, "scheduler_address", scheduler)
         try:
