@@ -60,6 +60,8 @@ HOSTILE = [
     ("custom-style", '::: {custom-style="Heading 1"}\nFake heading\n:::', "custom-style", 1),
     ("image onerror attribute", "![x](chart.png){onerror=alert(1)}", "the attribute onerror", 1),
     ("link attribute", "[x](https://ok.example){target=_blank}", "the attribute target", 1),
+    ("top heading", "Text\n\n# Not for publication", "a level-1 heading", 3),
+    ("setext heading", "Text\n\nBig\n===", "a level-1 heading", 3),
 ]
 ACCEPTED = [
     ("plain", "The rise is *small* and **explained** below."),
@@ -71,6 +73,7 @@ ACCEPTED = [
     ("escaped markup", "A &lt;script&gt; written as text, and 5 < 6 > 4."),
     ("footnote", "Audited[^1].\n\n[^1]: By the partnership."),
     ("dollar amounts", "It cost $5 and then $10 more."),
+    ("small heading", "#### What changed\n\nTwo families."),
 ]
 
 

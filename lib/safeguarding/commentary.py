@@ -8,7 +8,8 @@ renderer uses) into its JSON AST, and the AST is walked:
 
 * raw HTML, raw Typst, raw OpenXML, raw LaTeX (``RawBlock``/``RawInline``) and TeX maths are
   refused: each is a way to put code or markup of its own into a page;
-* attributes other than classes and identifiers (``{onclick=…}``, ``{custom-style=…}``,
+* headings above level 4 (they would break the report's structure and contents), and
+  attributes other than classes and identifiers (``{onclick=…}``, ``{custom-style=…}``,
   ``{style=…}``) are refused, except an image's ``width`` and ``height``;
 * a link must go to ``https:``, ``http:`` or ``mailto:``;
 * an image must be one of the project's own files (PNG, JPEG or GIF, inside the project
@@ -47,6 +48,9 @@ IMAGE_TYPES = {
 MAX_IMAGE_BYTES = 2_000_000
 IMAGE_SIZE_KEYS = ("width", "height")
 RULE = "commentary-safe"
+# commentary sits inside an indicator's section (level 3): a higher heading would break the
+# report's contents and its document structure
+MIN_HEADING_LEVEL = 4
 
 _SAFE_BLOCKS = {
     "Plain", "Para", "LineBlock", "CodeBlock", "BlockQuote", "OrderedList", "BulletList",
@@ -169,6 +173,12 @@ def check(
             continue
         if kind in _ATTR_AT:
             yield from _check_attr(kind, content[_ATTR_AT[kind]], finder)
+        if kind == "Header" and content[0] < MIN_HEADING_LEVEL:
+            yield Refusal(
+                finder.find(next((n["c"] for n in nodes(content[2]) if n["t"] == "Str"), "#")),
+                f"a level-{content[0]} heading (the report's own sections; use "
+                f"{'#' * MIN_HEADING_LEVEL} or bold text)",
+            )
         if kind == "Link":
             url = content[2][0]
             if not _allowed_link(url):
