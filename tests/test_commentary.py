@@ -178,3 +178,37 @@ def test_a_remote_image_reaching_the_renderer_is_one_line_not_a_typst_error(
     message = str(caught.value)
     assert "not one of the report's own files" in message and "\n" not in message
     assert "TypstError" not in message
+
+
+def test_the_page_policy_stops_a_script_in_a_browser(tmp_path: Path) -> None:
+    """Were a script ever to reach a page, Chromium would not run it: the same injected page
+    runs it once its policy is taken out (the control)."""
+    import subprocess
+
+    import axe
+
+    browser = axe.chromium()
+    if not browser:
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    nb = fx.markdown_notebook(tmp_path / "page.ipynb", "Ordinary commentary.")
+    page = render.render_notebook(nb, tmp_path / "out", formats=("html",))["html"]
+    attack = (
+        "<script>document.body.setAttribute('data-ran', 'script')</script>"
+        "<img src=x alt='' onerror=\"document.body.setAttribute('data-ran', 'onerror')\">"
+    )
+    injected = page.read_text(encoding="utf-8").replace("</body>", attack + "</body>")
+
+    def dom(text: str, name: str) -> str:
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        flags = [*axe.CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom"]
+        done = subprocess.run(
+            [browser, *flags, path.as_uri()], capture_output=True, text=True, timeout=120
+        )
+        assert "<body" in done.stdout, done.stderr[-500:]
+        return done.stdout
+
+    ran = re.compile(r"<body[^>]*\sdata-ran=")
+    assert not ran.search(dom(injected, "with-policy.html"))
+    without = re.sub(r"<meta http-equiv=\"Content-Security-Policy\"[^>]*>", "", injected)
+    assert ran.search(dom(without, "without-policy.html"))
