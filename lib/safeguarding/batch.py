@@ -749,10 +749,5 @@ class _Progress:
 
 
 def iter_published(quarter_dir: Path) -> Iterator[Path]:
-    """Every published file of a quarter: reports under public/ and restricted/, executed
-    notebooks under notebooks/ (for checks and tests; the indexes aside)."""
-    layout = Layout(quarter_dir)
-    for top in (layout.public, layout.audience_dir("restricted"), layout.notebooks):
-        for path in sorted(top.rglob("*")) if top.is_dir() else ():
-            if path.is_file() and path != layout.public / "index.html":
-                yield path
+    """Every published file of a quarter (for checks and tests; see :meth:`Layout.files`)."""
+    return Layout(quarter_dir).files()

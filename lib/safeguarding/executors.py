@@ -150,8 +150,8 @@ def dask_executor(
                             result = future.result()
                         except Exception as exc:  # noqa: BLE001 - a lost worker fails its runs only
                             result = RunResult.failure(task, f"{type(exc).__name__}: {exc}")
-                        future.release()  # published below: the cluster may forget it
-                        on_result(result)
+                        on_result(result)  # published
+                        future.release()  # so the cluster may forget it
                     if done or _workers(client):
                         idle_since = None
                     elif idle_since is None:

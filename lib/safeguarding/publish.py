@@ -38,7 +38,7 @@ import shutil
 import socket
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -103,12 +103,18 @@ class Layout:
     def rel(self, path: Path) -> str:
         return path.relative_to(self.quarter_dir).as_posix()
 
-    def published_files(self) -> dict[str, str]:
-        """``{relative path: sha256}`` of every file under public/, restricted/, notebooks/
-        (the public index aside: it lists the reports and is rewritten by every batch)."""
-        from .batch import iter_published
+    def files(self) -> Iterator[Path]:
+        """Every published file: reports under public/ and restricted/, executed notebooks
+        under notebooks/ (the public index aside: it lists the reports, rewritten by every
+        batch)."""
+        for top in (self.public, self.audience_dir("restricted"), self.notebooks):
+            for path in sorted(top.rglob("*")) if top.is_dir() else ():
+                if path.is_file() and path != self.public / "index.html":
+                    yield path
 
-        return {self.rel(p): sha256_file(p) for p in iter_published(self.quarter_dir)}
+    def published_files(self) -> dict[str, str]:
+        """``{relative path: sha256}`` of every published file (:meth:`files`)."""
+        return {self.rel(p): sha256_file(p) for p in self.files()}
 
 
 # --- one batch per quarter -------------------------------------------------------------------
