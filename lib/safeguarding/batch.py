@@ -495,7 +495,7 @@ def _record(
         "report": entry.report,
         "committee": entry.committee,
         "audience": entry.audience,
-        "project_dir": "",  # the kernel works in the project: no path of this machine
+        "project_dir": ".",  # the kernel works in the project: no path of this machine
         "data_dir": "",
         "run_time": "",
     }
