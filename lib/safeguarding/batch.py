@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from . import engines, privacy, publish
+from . import summary as summary_module
 from .exceptions import MissingInput, OptionError, SafeguardingError, UnknownName
 from .executors import (
     DEFAULT_WORKER_TIMEOUT,
@@ -104,6 +105,7 @@ class BatchSummary:
     notes: list[str]
     manifest: Path
     log: Path | None
+    review: Any = None  # safeguarding.review.ReviewList: the analyst's list beside the log
 
     @property
     def failed(self) -> list[SummaryRow]:
@@ -230,6 +232,12 @@ def _run_locked(
         identifiers = prepare(project, data_dir, quarter, codes, options.jobs, notes)
         tasks = [replace(t, identifiers=identifiers.get(t.authority)) for t in tasks]
         prepare_seconds = time.perf_counter() - start
+        # no report without data: a quarter outside an authority's records fails its runs
+        period = parse_period(quarter)
+        gaps = {c: summary_module.uncovered(project, data_dir, c, period) for c in codes}
+        for t in [t for t in tasks if gaps[t.authority]]:
+            rows[t.key] = SummaryRow(t.authority, t.report, "failed", 0.0, gaps[t.authority])
+        tasks = [t for t in tasks if not gaps[t.authority]]
 
     done = 0
 
@@ -288,6 +296,10 @@ def _run_locked(
     summary.log = _write_batch_log(
         layout.logs, summary, options, time.perf_counter() - started, prepare_seconds
     )
+    from .review import for_batch  # the analyst's review list, never published
+
+    runs = [(e.authority, e.report) for e in entries]
+    summary.review = for_batch(project, data_dir, quarter, runs, summary.log)
     return summary
 
 
