@@ -258,18 +258,12 @@ def test_wrong_root_and_namespaced_files(tmp_path):
     assert len(load_cin_census(spaced).table("referrals")) == 1
 
 
-def test_thousands_of_children_load_well_under_a_second_per_thousand(tmp_path):
+def test_thousands_of_children_load_completely(tmp_path):
+    # speed is measured by benchmarks/, not asserted here
     assessment = (
         "<Assessments><AssessmentActualStartDate>2023-06-02</AssessmentActualStartDate>"
         "<AssessmentAuthorisationDate>2023-07-01</AssessmentAuthorisationDate></Assessments>"
     )
     kids = [child(f"C{i:05d}", details(body=assessment) * 2) for i in range(5000)]
-    path = write(tmp_path, *kids)
-    elapsed = []
-    for _ in range(2):  # CPU time, the better of two runs: other work on the machine adds noise
-        start = time.process_time()
-        data = load_cin_census(path)
-        elapsed.append(time.process_time() - start)
-    elapsed = min(elapsed)
+    data = load_cin_census(write(tmp_path, *kids))
     assert len(data.table("assessments")) == 10_000 and not data.issues
-    assert elapsed < 3.0, f"{elapsed:.2f}s for 5,000 children"
