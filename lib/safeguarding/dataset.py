@@ -7,7 +7,9 @@ warnings travel with the tables so that a report can print them.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +39,45 @@ class Source:
     extract_date: str | None = None  # ISO date the extract was taken, where the file says
 
 
+@dataclass(frozen=True)
+class Coverage:
+    """The dates over which one source's records of ``tables`` are complete for an authority.
+
+    An in-year extract such as Ofsted's Annex A lists only a recent window (the last six or
+    twelve months): a figure whose window reaches outside it is not computable, never a
+    smaller number. ``unsupported`` names the indicator rules the source cannot feed even
+    inside its window (Annex A holds only each plan's latest review, for instance), with the
+    reason. Tables an authority has no coverage for are taken as complete (the statutory
+    returns and the project's own layout hold whole histories).
+    """
+
+    authority: str
+    tables: frozenset[str]
+    start: dt.date
+    end: dt.date
+    source: str
+    unsupported: Mapping[str, str] = field(default_factory=dict)
+
+
+def coverage_allows(
+    entries: Iterable[Coverage], rule: str, tables: Iterable[str], start: dt.date, end: dt.date
+) -> bool:
+    """True when ``start``..``end`` lies within the dates the sources of ``tables`` cover for
+    ``rule`` (joined where they meet or overlap), or when no entry concerns those tables."""
+    tables = set(tables)
+    relevant = [c for c in entries if c.tables & tables]
+    if not relevant:
+        return True
+    spans = sorted((c.start, c.end) for c in relevant if rule not in c.unsupported)
+    merged: list[list[dt.date]] = []
+    for lo, hi in spans:
+        if merged and lo <= merged[-1][1] + dt.timedelta(days=1):
+            merged[-1][1] = max(merged[-1][1], hi)
+        else:
+            merged.append([lo, hi])
+    return any(lo <= start and end <= hi for lo, hi in merged)
+
+
 @dataclass
 class DataSet:
     """Canonical tables keyed by table name; tables not supplied are simply absent."""
@@ -44,6 +85,7 @@ class DataSet:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
     sources: list[Source] = field(default_factory=list)
+    coverage: list[Coverage] = field(default_factory=list)
 
     def has(self, name: str) -> bool:
         """True when table ``name`` was supplied (even if it has no rows)."""
@@ -75,6 +117,7 @@ class DataSet:
             {n: f[f["authority"] == code].reset_index(drop=True) for n, f in self.tables.items()},
             [i for i in self.issues if i.authority in (None, code)],
             [s for s in self.sources if s.authority in (None, code)],
+            [c for c in self.coverage if c.authority == code],
         )
 
     @property
@@ -94,6 +137,7 @@ class DataSet:
             tables,
             [i for p in parts for i in p.issues],
             [s for p in parts for s in p.sources],
+            [c for p in parts for c in p.coverage],
         )
 
 

@@ -83,8 +83,8 @@ TABLES: dict[str, TableSpec] = {
                     "referrals_12m",
                     "int",
                     False,
-                    "Annex A list 3: the child's referrals in the 12 months to this one's date, "
-                    "as the extract counts them (this one included)",
+                    "Annex A list 3: the child's earlier referrals in the 12 months before "
+                    "this one, as the extract counts them",
                 ),
             ),
             key=("authority", "referral_id"),

@@ -12,7 +12,9 @@ computable:
 - the definition does not apply in the period's year (``valid_from``/``valid_to``) or has no
   version yet — numerator and denominator empty;
 - the denominator is 0 (nothing to measure) — numerator and denominator shown as 0;
-- a rate whose authority has no population estimate for the year or an earlier one.
+- a rate whose authority has no population estimate for the year or an earlier one;
+- the period's window reaches outside the dates an in-year extract covers (``DataSet.coverage``,
+  e.g. Ofsted's Annex A), or the extract cannot feed the rule at all.
 
 Rates per 10,000 (``unit: rate_per_10000``) divide the rule's count by the ``population``
 table's mid-year estimate for the calendar year the financial year starts in (2011 for
@@ -30,7 +32,7 @@ import pandas as pd
 
 from ..catalogue import Catalogue, Indicator
 from ..catalogue import catalogue as builtin_catalogue
-from ..dataset import DataSet
+from ..dataset import DataSet, coverage_allows
 from ..exceptions import ParameterError, UnknownName
 from ..periods import WINDOWS, Period, parse_period
 from ..validation import InputError, Issue
@@ -142,11 +144,25 @@ class _Engine:
             return empty  # before the first definition
         params = version.params if version is not None else {}
         covered = np.ones(n, dtype=bool)
-        for table in sorted(set(ind.tables) | set(rule.tables(params))):
+        tables = sorted(set(ind.tables) | set(rule.tables(params)))
+        for table in tables:
             covered &= self.covered(table)
+        start, end = period.window(window or ind.window)
+        if self.data.coverage:  # an in-year extract: only the dates it covers
+            covered &= np.array(
+                [
+                    coverage_allows(
+                        [c for c in self.data.coverage if c.authority == code],
+                        ind.rule,
+                        tables,
+                        start,
+                        end,
+                    )
+                    for code in self.authorities
+                ]
+            )
         if not covered.any():
             return empty
-        start, end = period.window(window or ind.window)
         try:
             tally = rule.func(self.ctx, pd.Timestamp(start), pd.Timestamp(end), params)
         except MissingParam as exc:
