@@ -327,8 +327,17 @@ def load_annex_a(
     # assessments and enquiries are linked to referrals by date, not by an id in the file
     validate_relations([r for r in raws if r.name != "referrals"], log)
     extract = _extract_date(extract_date, raws, file, authority, log)
-    data = build_dataset(raws, log, [])
     start = pd.Timestamp(extract) - pd.DateOffset(months=int(months)) + pd.Timedelta(days=1)
+    _note_window(log, file, authority, start.date(), extract)
+    if 3 in frames and "referrals_12m" in frames[3][1]:
+        log.warning(
+            file,
+            "annex_a_rereferrals",
+            "re-referrals within 12 months use Annex A's own 'Number of Referrals in Last 12 "
+            "Months' as well as the referrals the lists hold, which reach back less than a year",
+            authority=authority,
+        )
+    data = build_dataset(raws, log, [])
     data.sources.append(Source(file, sha256_file(path), "annex_a", authority, extract.isoformat()))
     data.coverage.append(
         Coverage(
@@ -345,6 +354,57 @@ def load_annex_a(
         leavers = data.tables["care_leavers"]
         leavers["collection_year"] = pd.Series(year.label, index=leavers.index, dtype="string")
     return data
+
+
+def _note_window(
+    log: IssueLog, file: str, authority: str, start: dt.date, extract: dt.date
+) -> None:
+    """Two notes for the data-quality section: the window, and what Annex A cannot give."""
+    log.warning(
+        file,
+        "annex_a_window",
+        f"Ofsted Annex A extract of {extract:%d %B %Y} covers {start:%d %B %Y} to "
+        f"{extract:%d %B %Y}: figures for periods outside it are not computable from it",
+        authority=authority,
+    )
+    reasons = "; ".join(f"{rule.replace('_', ' ')}: {why}" for rule, why in UNSUPPORTED.items())
+    log.warning(
+        file,
+        "annex_a_not_computable",
+        f"not computable from Annex A - {reasons}",
+        authority=authority,
+    )
+
+
+def not_computable_reasons(data: DataSet, frame: pd.DataFrame, catalogue: Any) -> list[str]:
+    """One line per empty figure in ``frame`` (``indicators.compute`` output) that an in-year
+    extract's coverage explains: outside its window, or a rule it cannot feed."""
+    from ..periods import parse_period
+
+    lines = []
+    empty = frame[frame["value"].isna()]
+    for row in empty.itertuples(index=False):
+        entries = [c for c in data.coverage if c.authority == row.authority]
+        if not entries:
+            continue
+        ind = catalogue[row.indicator]
+        if ind.rule is None:
+            continue
+        start, end = parse_period(row.period).window(ind.window)
+        why = [c.unsupported[ind.rule] for c in entries if ind.rule in c.unsupported]
+        if why and not any(
+            c.source == "returns" and c.start <= start and end <= c.end for c in entries
+        ):
+            lines.append(f"{row.authority} {row.indicator} {row.period}: {why[0]}")
+            continue
+        spans = ", ".join(f"{c.start.isoformat()} to {c.end.isoformat()}" for c in entries)
+        if not any(c.start <= start and end <= c.end for c in entries):
+            lines.append(
+                f"{row.authority} {row.indicator} {row.period}: its window "
+                f"{start.isoformat()} to {end.isoformat()} is not within the records' "
+                f"coverage ({spans})"
+            )
+    return lines
 
 
 def _rows(ws: Any) -> list[tuple[int, tuple]]:
