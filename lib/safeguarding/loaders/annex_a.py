@@ -700,11 +700,15 @@ def _link(frame: pd.DataFrame, date: str, referrals: pd.DataFrame | None) -> lis
     if referrals is None or frame.empty:
         return own
     refs = referrals[["child_id", "referral_date", "referral_id"]].copy()
-    refs["_d"] = pd.to_datetime(refs["referral_date"], errors="coerce", format="%Y-%m-%d")
+    refs["_d"] = pd.to_datetime(refs["referral_date"], errors="coerce", format="%Y-%m-%d").astype(
+        "datetime64[ns]"
+    )
     left = pd.DataFrame(
         {
             "child_id": frame["child_id"].astype(str).to_numpy(),
-            "_d": pd.to_datetime(frame[date], errors="coerce", format="%Y-%m-%d").to_numpy(),
+            "_d": pd.to_datetime(frame[date], errors="coerce", format="%Y-%m-%d")
+            .astype("datetime64[ns]")
+            .to_numpy(),
             "_i": range(len(frame)),
         }
     )
