@@ -49,7 +49,7 @@ import pandas as pd
 from ..dataset import DataSet, Source
 from ..schema import TABLES
 from ..validation import Issue, IssueLog, Severity
-from .codes import CODES, FATAL_CODES
+from .codes import FATAL_CODES, checked_columns, codes_for
 
 MIN_YEAR, MAX_YEAR = 1900, 2100  # plausible years for any date in a child's record
 ROW = "_row"  # where a row came from: CSV line number (int) or XML element path (str)
@@ -101,6 +101,7 @@ class RawTable:
     file_columns: list[str] | None = None  # the CSV header; None for XML (elements optional)
     allow_missing: frozenset[str] = frozenset()
     typed: pd.DataFrame | None = None
+    year: int | None = None  # the return's financial year (its code lists); None: any year
 
     def source_name(self, column: str) -> str:
         """The column as the file names it (an element name for XML)."""
@@ -278,8 +279,9 @@ def validate_table(raw: RawTable, log: IssueLog) -> pd.DataFrame | None:
             f"required value {raw.source_name(col)!r} is blank",
         )
 
-    for (table, col), codes in CODES.items():
-        if table != raw.name:
+    for table, col in checked_columns():
+        codes = codes_for(table, col, raw.year)
+        if table != raw.name or codes is None:
             continue
         unknown = typed[col].notna() & ~typed[col].isin(list(codes))
         fatal = (table, col) in FATAL_CODES

@@ -1,14 +1,16 @@
 """The CIN census XML (one file per authority per year) -> canonical tables.
 
 Reads ``children``, ``referrals`` (one per ``CINdetails``), ``assessments`` (all of type
-``single``), ``section47``, ``cp_plans`` and ``cp_reviews``. The census carries no record
-identifiers below the child, so the loader makes stable ones from the child's ``LAchildID``
-and the record's position in the file: ``<child>/R2`` is the child's second ``CINdetails``,
-``<child>/R2/A1`` its first assessment, ``/S1`` its first Section47, ``/P1`` its first plan.
-An initial conference recorded at ``CINdetails`` level (``DateOfInitialCPC``) in a referral
-with no ``Section47`` block becomes a ``section47`` row ``<child>/R2/ICPC`` with a conference
-date and no enquiry start date, so that conferences are counted even when their enquiry is not
-returned; timeliness indicators (which need the start) leave it out.
+``single``), ``section47``, ``cp_plans``, ``cp_reviews``, ``cin_plans`` (``CINPlanDates``) and,
+from the 2026-27 census, ``pre_proceedings`` (``PreProceedingsandFGDM``: ``<referral>/PP1``).
+The census carries no record identifiers below the child, so the loader makes stable ones from
+the child's ``LAchildID`` and the record's position in the file: ``<child>/R2`` is the child's
+second ``CINdetails``, ``<child>/R2/A1`` its first assessment, ``/S1`` its first Section47,
+``/P1`` its first plan. An initial conference recorded at ``CINdetails`` level
+(``DateOfInitialCPC``) in a referral with no ``Section47`` block becomes a ``section47`` row
+``<child>/R2/ICPC`` with a conference date and no enquiry start date, so that conferences are
+counted even when their enquiry is not returned; timeliness indicators (which need the start)
+leave it out.
 
 The same referral returned in two census years gets its position in each file; combining two
 years of one authority is therefore a job for whoever combines them, not this loader.
@@ -32,6 +34,20 @@ from .checks import (
     validate_relations,
     validate_table,
 )
+
+# pre_proceedings column -> element of the 2026-27 PreProceedingsandFGDM block
+PRE_PROCEEDINGS: dict[str, str] = {
+    "start_date": "PPStartDate",
+    "lbp_date": "LBPSentDate",
+    "fgdm_offered": "FGDMMeetingOffer",
+    "fgdm_facilitated": "FGDMMeetingFac",
+    "initial_meeting_date": "InitialPPMeetingDate",
+    "review_meetings": "ReviewMeetingsCount",
+    "decision_date": "StepDecisionDate",
+    "outcome": "PPOutcome",
+    "court_application_date": "CourtAppDate",
+    "proceedings_letter_date": "LetterInitCPDate",
+}
 
 
 def _text(element: etree._Element | None, path: str) -> str | None:
@@ -131,7 +147,16 @@ def load_cin_census(path: str | Path, authority: str | None = None) -> DataSet:
 
     rows: dict[str, list[dict]] = {
         name: []
-        for name in ("children", "referrals", "assessments", "section47", "cp_plans", "cp_reviews")
+        for name in (
+            "children",
+            "referrals",
+            "assessments",
+            "section47",
+            "cp_plans",
+            "cp_reviews",
+            "cin_plans",
+            "pre_proceedings",
+        )
     }
     sex_element = "Sex" if root.find("Children/Child/ChildIdentifiers/Sex") is not None else None
     sex_element = sex_element or "GenderCurrent"
@@ -149,6 +174,7 @@ def load_cin_census(path: str | Path, authority: str | None = None) -> DataSet:
                 "dob": _text(ids, "PersonBirthDate"),
                 "sex": _text(ids, "Sex") or _text(ids, "GenderCurrent"),
                 "upn": _text(ids, "UPN"),
+                "ethnicity": _text(child, "ChildCharacteristics/Ethnicity"),
             }
         )
         for ri, details in enumerate(child.iterfind("CINdetails"), 1):
@@ -188,6 +214,27 @@ def load_cin_census(path: str | Path, authority: str | None = None) -> DataSet:
                         "s47_start_date": _text(s47, "S47ActualStartDate"),
                         "icpc_date": _text(s47, "DateOfInitialCPC"),
                         "icpc_not_required": _text(s47, "ICPCnotRequired"),
+                    }
+                )
+            for pi, plan in enumerate(details.iterfind("CINPlanDates"), 1):
+                rows["cin_plans"].append(
+                    {
+                        ROW: f"{rpath}/CINPlanDates[{pi}]",
+                        "child_id": cid,
+                        "referral_id": rid,
+                        "start_date": _text(plan, "CINPlanStartDate"),
+                        "end_date": _text(plan, "CINPlanEndDate"),
+                    }
+                )
+            # the 2026-27 module: at most one per CINdetails
+            for xi, pp in enumerate(details.iterfind("PreProceedingsandFGDM"), 1):
+                rows["pre_proceedings"].append(
+                    {
+                        ROW: f"{rpath}/PreProceedingsandFGDM[{xi}]",
+                        "child_id": cid,
+                        "pp_id": f"{rid}/PP{xi}",
+                        "referral_id": rid,
+                        **{col: _text(pp, element) for col, element in PRE_PROCEEDINGS.items()},
                     }
                 )
             icpc = _text(details, "DateOfInitialCPC")
@@ -234,6 +281,7 @@ def load_cin_census(path: str | Path, authority: str | None = None) -> DataSet:
             "dob": "PersonBirthDate",
             "sex": sex_element,
             "upn": "UPN",
+            "ethnicity": "../ChildCharacteristics/Ethnicity",
         },
         "referrals": {
             "child_id": None,
@@ -268,6 +316,18 @@ def load_cin_census(path: str | Path, authority: str | None = None) -> DataSet:
             "previous_plans": "NumberOfPreviousCPP",
         },
         "cp_reviews": {"child_id": None, "plan_id": None, "review_date": "."},
+        "cin_plans": {
+            "child_id": None,
+            "referral_id": None,
+            "start_date": "CINPlanStartDate",
+            "end_date": "CINPlanEndDate",
+        },
+        "pre_proceedings": {
+            "child_id": None,
+            "pp_id": None,
+            "referral_id": None,
+            **PRE_PROCEEDINGS,
+        },
     }
     labels = {"cp_reviews": {"review_date": "CPPreviewDate"}}
 
@@ -285,6 +345,8 @@ def load_cin_census(path: str | Path, authority: str | None = None) -> DataSet:
             xml=True,
             # a missing LEA is reported once above, not once per record
             allow_missing=frozenset() if authority else frozenset({"authority"}),
+            # the census year's code lists (Sex M/F/U from 2024-25): the reference date's year
+            year=_financial_year(reference_date),
         )
         validate_table(raw, log)
         raws.append(raw)
@@ -297,6 +359,13 @@ def load_cin_census(path: str | Path, authority: str | None = None) -> DataSet:
         file, sha256_file(path), "cin_census", authority, extract.isoformat() if extract else None
     )
     return build_dataset(raws, log, [source])
+
+
+def _financial_year(date: dt.date | None) -> int | None:
+    """The first calendar year of the financial year holding ``date``."""
+    if date is None:
+        return None
+    return date.year if date.month >= 4 else date.year - 1
 
 
 def _iso_date(text: str | None) -> dt.date | None:
