@@ -23,7 +23,9 @@ for the months since, Ofsted's Annex A lists. :func:`merge_in_year` joins them:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -220,3 +222,28 @@ def _episodes(frame: pd.DataFrame, issues: list[Issue]) -> pd.DataFrame:
     if added:
         base = pd.concat([base, pd.DataFrame(added)], ignore_index=True)
     return base
+
+
+def read_authority(folder: Path, authority: str, workbooks: Sequence[Any] = ()) -> DataSet:
+    """One authority's records as the batch reads them: its folder in the data directory
+    (``read_data_dir``) joined with its Annex A workbooks (``params.AnnexAEntry``: file,
+    extract date, months), or the workbooks alone (with the directory's population) when the
+    directory has no folder for it."""
+    from .. import loaders  # looked up at call time: tests count the loads
+    from .annex_a import load_annex_a
+    from .canonical import authority_folders
+    from .population import load_population
+
+    if not workbooks:
+        return loaders.read_data_dir(folder, authorities=[authority])
+    if authority in authority_folders(folder):
+        history = loaders.read_data_dir(folder, authorities=[authority])
+    else:
+        population = Path(folder) / "population.csv"
+        history = (
+            load_population(population, authorities=[authority])
+            if population.is_file()
+            else DataSet()
+        )
+    extracts = [load_annex_a(w.file, authority, w.extract_date, months=w.months) for w in workbooks]
+    return merge_in_year(history, extracts)
