@@ -70,3 +70,7 @@ class MissingInput(SafeguardingError, FileNotFoundError):
 
 class ParameterError(SafeguardingError, ValueError):
     """A parameter outside its valid values (an audience, a mode, a window, a format)."""
+
+
+class ValidatorError(SafeguardingError, RuntimeError):
+    """DfE's validators (run in their own environment) could not be built or run."""

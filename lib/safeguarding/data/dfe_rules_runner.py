@@ -1,0 +1,111 @@
+"""Run Data to Insight's published DfE validation rules on statutory returns; write a summary.
+
+This script runs in the validators' OWN virtual environment (``csc-validator-be-cin`` and
+``csc-validator-be-903`` pin pandas<2, which the project cannot share), never in the
+project's: it imports neither the project nor anything but the standard library, pandas and
+the validators. ``safeguarding.dfe_rules`` builds that environment and calls it as
+
+    <venv>/bin/python dfe_rules_runner.py OUT.csv RETURN AUTHORITY YEAR PATH [PATH ...]
+
+RETURN is ``cin`` (PATH: a CIN census XML file) or ``903`` (PATH: a folder of SSDA903 CSV
+tables; a second PATH is the previous year's folder, which some rules compare with); YEAR is
+the financial year the return covers (``2024-25``), whose rule set is run (the latest the
+validators have when they have none for it). OUT.csv gets one row per rule broken:
+``return,authority,year,ruleset,rule,message,records``, with no child-level value.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib
+import io
+import logging
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+COLUMNS = ["return", "authority", "year", "ruleset", "rule", "message", "records"]
+
+
+def ruleset(package: str, prefix: str, year: str) -> str:
+    """``cin2024_25`` for 2024-25, or the latest rule set the package has before it."""
+    first = int(year[:4])
+    root = Path(list(importlib.import_module(f"{package}.rules").__path__)[0])
+    have = sorted(int(p.name[len(prefix) : len(prefix) + 4]) for p in root.glob(f"{prefix}20*"))
+    chosen = max([y for y in have if y <= first] or have[:1])
+    return f"{prefix}{chosen}_{str(chosen + 1)[2:]}"
+
+
+def run_cin(path: Path, year: str) -> tuple[str, list[tuple[str, str, int]]]:
+    from cin_validator import cin_validator
+
+    name = ruleset("cin_validator", "cin", year)
+    registry = importlib.import_module(f"cin_validator.rules.{name}").registry
+    data = cin_validator.process_data(cin_validator.convert_data(ET.parse(path).getroot()))
+    validator = cin_validator.CinValidator(data, registry)
+    issues = validator.full_issue_df
+    counts: dict[str, set[str]] = {}
+    for code, child in zip(issues["rule_code"], issues["child_id"], strict=True):
+        counts.setdefault(str(code), set()).add(str(child))
+    out = [(code, registry[code].message if code in registry else "", len(kids))
+           for code, kids in counts.items()]  # fmt: skip
+    for _, row in validator.multichild_issues.drop_duplicates("rule_code").iterrows():
+        code = str(row["rule_code"])
+        if code not in counts:
+            out.append((code, str(row["rule_description"]), 1))
+    return name, out
+
+
+def run_903(folders: list[Path], year: str) -> tuple[str, list[tuple[str, str, int]]]:
+    from lac_validator import lac_validator
+    from lac_validator.utils import process_uploaded_files
+
+    name = ruleset("lac_validator", "lac", year)
+    registry = importlib.import_module(f"lac_validator.rules.{name}").registry
+    given = {"This year": sorted(str(p) for p in folders[0].glob("*.csv"))}
+    if len(folders) > 1:
+        given["Prev year"] = sorted(str(p) for p in folders[1].glob("*.csv"))
+    files = process_uploaded_files(given)
+    metadata = {"collectionYear": str(int(year[:4]) + 1), "localAuthority": "E09000027"}
+    validator = lac_validator.LacValidator(metadata=metadata, files=files, registry=registry)
+    out = []
+    for frame in validator.ds_results.values():
+        if not hasattr(frame, "columns"):
+            continue
+        for column in [c for c in frame.columns if str(c).startswith("ERR_")]:
+            code = column[4:]
+            hits = int(frame[column].fillna(False).astype(bool).sum())
+            if hits:
+                out.append((code, registry[code].message if code in registry else "", hits))
+    for code in validator.fails:  # a rule that could not run on the data is a finding too
+        out.append((str(code), "the rule failed to run on these files", 0))
+    merged: dict[str, tuple[str, int]] = {}
+    for code, message, hits in out:
+        old = merged.get(code, (message, 0))
+        merged[code] = (old[0] or message, old[1] + hits)
+    return name, [(c, m, n) for c, (m, n) in merged.items()]
+
+
+def main(argv: list[str]) -> int:
+    logging.disable(logging.CRITICAL)  # the validators log every rule
+    out, kind, authority, year, *paths = argv
+    if kind == "cin":
+        name, broken = run_cin(Path(paths[0]), year)
+    elif kind == "903":
+        name, broken = run_903([Path(p) for p in paths], year)
+    else:
+        raise SystemExit(f"unknown return {kind!r}: cin or 903")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    target = Path(out)
+    if not target.exists():
+        writer.writerow(COLUMNS)
+    for code, message, records in sorted(broken):
+        writer.writerow([kind, authority, year, name, code, " ".join(message.split()), records])
+    with open(target, "a", encoding="utf-8", newline="") as handle:
+        handle.write(buffer.getvalue())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
