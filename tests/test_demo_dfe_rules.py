@@ -32,6 +32,9 @@ def test_the_demo_returns_pass_every_years_rules(small_demo: Path, validators, t
     broken = [f"{r['return']} {r['year']} {r['authority']} rule {r['rule']}: {r['message']} "
               f"({r['records']})" for r in dfe_rules.unexpected(out)]  # fmt: skip
     assert broken == []
+    # a rule that cannot run at all is the validator's fault, not the data's: 231 (2024-25)
+    # reads a header column (UASC_STATUS) that the validator's own CSV reader never makes
+    assert dfe_rules.not_run(out) == {("903", "2024-25", "231")}
     # the summary holds rules and counts only
     assert {tuple(r) for r in dfe_rules.read_summary(out)} <= {tuple(dfe_rules.COLUMNS)}
 
