@@ -134,6 +134,7 @@ class Settings:
     neighbour_average: str
     reports: dict[str, FrontSheet]
     annex_a: tuple[AnnexAEntry, ...] = ()
+    dfe_rules: Path | None = None  # the DfE validation summary the data-quality note shows
 
     def annex_a_for(self, authority: str) -> tuple[AnnexAEntry, ...]:
         """The authority's Annex A workbooks, oldest extract first."""
@@ -432,6 +433,7 @@ _SETTINGS_KEYS = (
     "defaults",
     "reports",
     "annex_a",
+    "dfe_rules",
 )
 _ANNEX_A_KEYS = ("authority", "file", "extract_date", "months")
 _FRONT_KEYS = (
@@ -482,6 +484,11 @@ def read_settings(path: Path, root: Path, rel: str = "params/settings.yaml") -> 
         )
     comparators = data.get("comparators")
     annex_a = _annex_a(data.get("annex_a"), root, check)
+    dfe_rules = data.get("dfe_rules")
+    dfe_path = (root / str(dfe_rules)).resolve() if dfe_rules else None
+    if dfe_path is not None and not dfe_path.is_file():
+        check.error("dfe_rules", "the DfE validation summary does not exist (safeguarding "
+                    "dfe-rules writes it)", "file-exists", dfe_rules)  # fmt: skip
     check.raise_if_any()
     return Settings(
         data_dir=(root / str(data.get("data") or DEFAULT_DATA_DIR)).resolve(),
@@ -492,6 +499,7 @@ def read_settings(path: Path, root: Path, rel: str = "params/settings.yaml") -> 
         neighbour_average=average,
         reports=reports,
         annex_a=annex_a,
+        dfe_rules=dfe_path,
     )
 
 

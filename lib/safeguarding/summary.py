@@ -188,12 +188,28 @@ def _workbooks(project: Any, authority: str) -> tuple:
     return settings.annex_a_for(authority) if hasattr(settings, "annex_a_for") else ()
 
 
+def _dfe_summary(project: Any) -> Path | None:
+    """The DfE validation summary the settings name (``dfe_rules:``), if any."""
+    return getattr(getattr(project, "settings", None), "dfe_rules", None)
+
+
+def _with_dfe_rules(data: DataSet, project: Any, authority: str) -> DataSet:
+    """The summary's rules for the authority as data-quality warnings."""
+    path = _dfe_summary(project)
+    if path is not None:
+        from .dfe_rules import summary_issues
+
+        data.issues.extend(summary_issues(path, authority))
+    return data
+
+
 def cache_key(
     folder: Path,
     authority: str,
     quarter: Period | str,
     indicators_file: Path | None,
     workbooks: Iterable[Any] = (),
+    dfe: Path | None = None,
 ) -> dict[str, Any]:
     """What a cached summary must match to be reused (see the module docstring)."""
     folder = folder.resolve()
@@ -205,6 +221,7 @@ def cache_key(
         "quarter": parse_period(quarter).label,
         "files": cache.file_stamps(input_files(folder, authority), folder),
         # the workbooks may live anywhere: their absolute paths and stamps
+        "dfe_rules": cache.file_stamps([dfe], dfe.parent) if dfe else None,
         "annex_a": [
             (
                 str(w.file),
@@ -242,11 +259,14 @@ def summary_for(
     from .loaders.in_year import read_authority
 
     workbooks = _workbooks(project, authority)
-    key = cache_key(folder, authority, quarter, project.settings.indicators_file, workbooks)
+    key = cache_key(
+        folder, authority, quarter, project.settings.indicators_file, workbooks,
+        _dfe_summary(project),
+    )  # fmt: skip
     cached = load_cached(project.root, key)
     if cached is not None:
         return cached
-    data = read_authority(folder, authority, workbooks)
+    data = _with_dfe_rules(read_authority(folder, authority, workbooks), project, authority)
     summary = summarise({authority: data}, quarter, project.catalogue())[authority]
     save(project.root, key, summary)
     return summary
@@ -265,15 +285,17 @@ def ensure(
     keys = {}
     for code in authorities:
         key = cache_key(
-            folder, code, quarter, project.settings.indicators_file, _workbooks(project, code)
-        )
+            folder, code, quarter, project.settings.indicators_file, _workbooks(project, code),
+            _dfe_summary(project),
+        )  # fmt: skip
         if load_cached(project.root, key) is None:
             keys[code] = key
     parts: dict[str, DataSet] = {}
     failed = []
     for code in keys:
         try:
-            parts[code] = read_authority(folder, code, _workbooks(project, code))
+            data = read_authority(folder, code, _workbooks(project, code))
+            parts[code] = _with_dfe_rules(data, project, code)
         except InputError:
             failed.append(code)
     if parts:
