@@ -153,3 +153,14 @@ def test_coverage_joins_spans_that_meet() -> None:
     assert not coverage_allows(spans, "referrals_in_period", tables, dt.date(2026, 10, 1),
                                dt.date(2026, 12, 31))  # fmt: skip
     assert coverage_allows(spans, "x", ["la_episodes"], dt.date(2030, 1, 1), dt.date(2030, 3, 31))
+
+
+def test_repeats_within_one_source_are_no_conflict(tmp_path) -> None:
+    # two contacts of one child on one day (from different sources) in one workbook
+    path = write_workbook(tmp_path / "a.xlsx", {"List 1": [
+        {**child("C1"), "Date of Contact": d("2026-07-01"), "Contact Source": "6: Police"},
+        {**child("C1"), "Date of Contact": d("2026-07-01"), "Contact Source": "1B: Individual"},
+    ]})  # fmt: skip
+    data = merge_in_year(dataset(), [load_annex_a(path, LA, "2026-10-05")])
+    assert len(data.table("contacts")) == 2
+    assert not [i for i in data.issues if i.rule == "source_conflict"]

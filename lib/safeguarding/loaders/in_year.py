@@ -142,39 +142,42 @@ def _label(part: DataSet, rank: int) -> str:
 def _resolve(
     name: str, frame: pd.DataFrame, key: tuple[str, ...], issues: list[Issue]
 ) -> tuple[pd.DataFrame, dict[tuple[str, str], str]]:
-    """Keep one row per natural key (the latest source's); warn where values differ."""
+    """Where sources overlap (the same natural key in an earlier and a later source), keep
+    the later source's rows; warn where a value both give differs. Rows repeating a key
+    within one source are that source's to explain, and are kept."""
     if name == "section47":
         frame["_s47_date"] = frame["s47_start_date"].fillna(frame["icpc_date"])
     full = ["authority", *key]
     complete = frame[full].notna().all(axis=1)
-    frame = frame.sort_values("_rank", kind="stable")
-    dup = frame.duplicated(full, keep=False) & complete
+    latest = frame[complete].groupby(full, sort=False)["_rank"].transform("max")
+    older = pd.Series(False, index=frame.index)
+    older.loc[latest.index] = frame.loc[latest.index, "_rank"] < latest
     remap: dict[tuple[str, str], str] = {}
-    if dup.any():
+    if older.any():
         own_id = {"referrals": "referral_id", "cp_plans": "plan_id"}.get(name)
         values = [
             c
             for c in TABLES[name].column_names
             if c not in full and not c.endswith("_id") and c != "collection_year"
         ]
-        for _, group in frame[dup].groupby(full, sort=False):
-            kept = group.iloc[-1]
-            for _, other in group.iloc[:-1].iterrows():
-                differ = [
-                    c
-                    for c in values
-                    if pd.notna(kept[c]) and pd.notna(other[c]) and kept[c] != other[c]
-                ]
-                if differ:
-                    issues.append(_conflict(name, kept, other, differ))
-                if own_id:
-                    remap[(other["authority"], other[own_id])] = kept[own_id]
-        keep = ~frame.duplicated(full, keep="last") | ~complete
-        frame = frame[keep]
-    return frame.drop(columns=["_s47_date"], errors="ignore").sort_index(), remap
+        newest = frame[complete & ~older].drop_duplicates(full).set_index(full)
+        for _, other in frame[older].iterrows():
+            kept = newest.loc[tuple(other[c] for c in full)]
+            differ = [
+                c
+                for c in values
+                if pd.notna(kept[c]) and pd.notna(other[c]) and kept[c] != other[c]
+            ]
+            if differ:
+                issues.append(_conflict(name, kept, other, differ))
+            if own_id:
+                remap[(other["authority"], other[own_id])] = kept[own_id]
+        frame = frame[~older]
+    return frame.drop(columns=["_s47_date"], errors="ignore"), remap
 
 
 def _conflict(name: str, kept: pd.Series, other: pd.Series, columns: list[str]) -> Issue:
+    authority = kept["authority"] if "authority" in kept else other["authority"]
     return Issue(
         "warning",
         str(kept["_file"]),
@@ -182,7 +185,7 @@ def _conflict(name: str, kept: pd.Series, other: pd.Series, columns: list[str]) 
         f"the same {name} record (child and date) differs in {', '.join(columns)} between "
         f"{other['_file']} and this later extract; the later extract's values are kept",
         column=", ".join(columns),
-        authority=str(kept["authority"]),
+        authority=str(authority),
     )
 
 
