@@ -164,3 +164,11 @@ def test_repeats_within_one_source_are_no_conflict(tmp_path) -> None:
     data = merge_in_year(dataset(), [load_annex_a(path, LA, "2026-10-05")])
     assert len(data.table("contacts")) == 2
     assert not [i for i in data.issues if i.rule == "source_conflict"]
+
+
+def test_a_years_recoding_is_no_conflict(annex_a) -> None:
+    """The returns' Sex 2 and the extract's F are one sex, not a conflict."""
+    history = returns()
+    history.tables["children"]["sex"] = "2"
+    data = merge_in_year(history, [annex_a])
+    assert not [i for i in data.issues if i.rule == "source_conflict" and "sex" in i.message]

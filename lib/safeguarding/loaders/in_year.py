@@ -166,7 +166,9 @@ def _resolve(
             differ = [
                 c
                 for c in values
-                if pd.notna(kept[c]) and pd.notna(other[c]) and kept[c] != other[c]
+                if pd.notna(kept[c])
+                and pd.notna(other[c])
+                and _same(c, kept[c]) != _same(c, other[c])
             ]
             if differ:
                 issues.append(_conflict(name, kept, other, differ))
@@ -174,6 +176,15 @@ def _resolve(
                 remap[(other["authority"], other[own_id])] = kept[own_id]
         frame = frame[~older]
     return frame.drop(columns=["_s47_date"], errors="ignore"), remap
+
+
+# codes that say the same thing in different years' returns (Sex 1/2 until 2023-24, M/F since)
+EQUIVALENT: dict[str, dict[str, str]] = {"sex": {"1": "M", "2": "F", "0": "U", "9": "U"}}
+
+
+def _same(column: str, value: object) -> object:
+    """A value as compared between sources (equivalent codes made one)."""
+    return EQUIVALENT.get(column, {}).get(str(value), value)
 
 
 def _conflict(name: str, kept: pd.Series, other: pd.Series, columns: list[str]) -> Issue:
