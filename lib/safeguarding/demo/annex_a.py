@@ -11,6 +11,8 @@ placed before each adoptive placement at typical intervals.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -220,6 +222,8 @@ def write_annex_a(
 
     path.parent.mkdir(parents=True, exist_ok=True)
     book = openpyxl.Workbook(write_only=True)
+    stamp = dt.datetime(extract.year, extract.month, extract.day)
+    book.properties.created = book.properties.modified = stamp
     for sheet, frame in annex_a_lists(data, authority, extract, months).items():
         ws = book.create_sheet(sheet)
         columns = list(frame.columns)
@@ -227,7 +231,25 @@ def write_annex_a(
         for row in frame.itertuples(index=False):
             ws.append([_cell(v) for v in row])
     book.save(path)
+    _fix_zip_times(path, stamp)
     return path
+
+
+def _fix_zip_times(path: Path, stamp: dt.datetime) -> None:
+    """The same workbook bytes for the same records: every zip entry dated ``stamp`` (a
+    workbook is a zip, whose entries otherwise carry the time of writing)."""
+    with zipfile.ZipFile(path) as source:
+        entries = [(info.filename, source.read(info)) for info in source.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, content in entries:
+            if name == "docProps/core.xml":  # openpyxl stamps the time of saving here
+                content = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp.strftime(
+                        "%Y-%m-%dT%H:%M:%SZ").encode(), content
+                )  # fmt: skip
+            info = zipfile.ZipInfo(name, date_time=stamp.timetuple()[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(info, content)
 
 
 def _cell(value: object) -> object:

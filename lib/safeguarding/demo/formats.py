@@ -2,14 +2,19 @@
 
 * the CIN census XML: one file per authority per year, holding every child with a referral
   (CIN episode) open at some point in the year, as the return stood on its reference date
-  (31 March): later dates are not yet known. Like the real return it carries single
-  assessments only; the historic initial and core assessments live in the canonical CSVs;
-* the SSDA903 CSV tables ``header``, ``episodes``, ``reviews`` and ``oc3`` for one year,
-  dates as dd/mm/YYYY.
+  (31 March): later dates are not yet known, and only the year's activity is returned (see
+  :func:`cin_census_xml`). Like the real return it carries single assessments only; the
+  historic initial and core assessments live in the canonical CSVs. CIN plan dates, and from
+  2026-27 the pre-proceedings and FGDM module, come from their canonical tables;
+* the SSDA903 CSV tables for one year, dates as dd/mm/YYYY: ``header``, ``episodes`` (with
+  postcodes, providers and URNs), ``reviews``, ``oc3``, ``uasc`` (no demo child is one), and
+  ``sw_episodes`` from 2023-24 and ``DoLo`` from 2026-27.
 
-Fields the canonical tables do not hold (ethnicity, primary need, reasons for closure,
-placement providers) are picked by a stable hash of the record's identifier, so a file is
-the same every time it is written.
+Sex is coded as each year's returns want it (1/2 until 2023-24, M/F/U from 2024-25). Fields
+the canonical tables do not hold (primary need, reasons for closure, placement providers,
+assessment factors) are picked by a stable hash of the record's identifier, so a file is the
+same every time it is written; the demo's returns pass DfE's validation rules
+(``safeguarding.dfe_rules``) but for those no fictional authority can.
 """
 
 from __future__ import annotations
