@@ -374,3 +374,25 @@ def test_not_a_return(tmp_path, shared_data):
     with pytest.raises(InputError) as err:
         load_ssda903(wrong, "350")
     assert err.value.issues[0].rule == "not_ssda903"
+
+
+def test_each_years_schema_its_placement_and_sex_codes(tmp_path):
+    """Z1 until 2024-25, Z11-Z14 from 2025-26; SEX 1/2 until 2023-24, M/F/U from 2024-25."""
+
+    def unknown(year: str, sex: str, place: str) -> list[str]:
+        folder = tmp_path / f"{year}-{sex}-{place}"
+        folder.mkdir()
+        header = f"CHILD,SEX,DOB,ETHNIC,UPN\nC1,{sex},01/01/2010,WBRI,X\n"
+        (folder / "header.csv").write_text(header)
+        (folder / "episodes.csv").write_text(
+            f"CHILD,DECOM,RNE,LS,PLACE,DEC,REC\nC1,01/05/{year[:4]},S,C2,{place},,\n"
+        )
+        data = load_ssda903(folder, "999", collection_year=year)
+        return sorted(i.value for i in data.issues if i.rule == "unknown_code")
+
+    assert unknown("2024-25", "M", "Z1") == []
+    assert unknown("2025-26", "F", "Z11") == []
+    assert unknown("2025-26", "F", "Z1") == ["Z1"]
+    assert unknown("2024-25", "M", "Z14") == ["Z14"]
+    assert unknown("2023-24", "1", "U1") == []
+    assert unknown("2024-25", "1", "U1") == ["1"]
