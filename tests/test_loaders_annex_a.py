@@ -462,7 +462,7 @@ def test_the_headings_here_are_ofsteds(shared_data: Path) -> None:
 
 
 def test_indicators_command_reads_annex_a(workbook: Path, capsys) -> None:
-    code = main(["indicators", "--annex-a", str(workbook), "--authority", LA,
+    code = main(["indicators", "--verbose", "--annex-a", str(workbook), "--authority", LA,
                  "--extract-date", EXTRACT, "--period", "2026-27 Q2", "--period", "2026-27 Q3",
                  "--indicator", "CONTACTS", "--indicator", "NI67"])  # fmt: skip
     assert code == 0
@@ -473,5 +473,7 @@ def test_indicators_command_reads_annex_a(workbook: Path, capsys) -> None:
         "901,NI67,2026-27 Q2,,,",
         "901,NI67,2026-27 Q3,,,",
     ]
-    assert "CONTACTS 2026-27 Q3: its window 2026-10-01 to 2026-12-31" in captured.err
-    assert "NI67 2026-27 Q2: Annex A list 7 holds only" in captured.err
+    assert "CONTACTS for 2026-27 Q3 (authority 901): not computable: the figure reads " \
+        "2026-10-01 to 2026-12-31 but the contacts records cover only Ofsted Annex A of " \
+        "05 October 2026 2025-10-06 to 2026-10-05" in captured.err
+    assert "Annex A list 7 holds only each plan's latest review conference" in captured.err

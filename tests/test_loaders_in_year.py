@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from _indicator_builders import dataset
-from safeguarding.dataset import Coverage, coverage_allows
+from safeguarding.dataset import Coverage, DataSet
 from safeguarding.indicators import compute
 from safeguarding.loaders import load_annex_a
 from safeguarding.loaders.in_year import merge_in_year, returns_end
@@ -141,18 +141,16 @@ def test_a_gap_between_the_returns_and_the_extract_is_not_computable(annex_a) ->
 
 def test_coverage_joins_spans_that_meet() -> None:
     spans = [
-        Coverage(LA, frozenset({"referrals"}), dt.date(1900, 1, 1), dt.date(2026, 3, 31), "r"),
-        Coverage(LA, frozenset({"referrals"}), dt.date(2026, 4, 1), dt.date(2026, 10, 5), "a",
-                 {"rereferrals": "why"}),
+        Coverage(LA, ("referrals",), dt.date(1900, 1, 1), dt.date(2026, 3, 31), "r", "returns"),
+        Coverage(LA, ("referrals",), dt.date(2026, 4, 1), dt.date(2026, 10, 5), "a", "Annex A",
+                 {"rereferrals": "why not"}),
     ]  # fmt: skip
-    tables = ["referrals"]
-    assert coverage_allows(spans, "referrals_in_period", tables, dt.date(2025, 4, 1),
-                           dt.date(2026, 9, 30))  # fmt: skip
-    assert not coverage_allows(spans, "rereferrals", tables, dt.date(2026, 4, 1),
-                               dt.date(2026, 9, 30))  # fmt: skip
-    assert not coverage_allows(spans, "referrals_in_period", tables, dt.date(2026, 10, 1),
-                               dt.date(2026, 12, 31))  # fmt: skip
-    assert coverage_allows(spans, "x", ["la_episodes"], dt.date(2030, 1, 1), dt.date(2030, 3, 31))
+    data = DataSet(coverage=spans)
+    assert data.covers(LA, "referrals", dt.date(2025, 4, 1), dt.date(2026, 9, 30)) is None
+    why = data.covers(LA, "referrals", dt.date(2026, 4, 1), dt.date(2026, 9, 30), "rereferrals")
+    assert why is not None and "why not" in why
+    assert data.covers(LA, "referrals", dt.date(2026, 10, 1), dt.date(2026, 12, 31)) is not None
+    assert data.covers(LA, "la_episodes", dt.date(2030, 1, 1), dt.date(2030, 3, 31)) is None
 
 
 def test_repeats_within_one_source_are_no_conflict(tmp_path) -> None:

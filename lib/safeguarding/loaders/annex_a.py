@@ -342,10 +342,11 @@ def load_annex_a(
     data.coverage.append(
         Coverage(
             authority,
-            frozenset(t for t in WINDOWED if data.has(t)),
+            tuple(sorted(t for t in WINDOWED if data.has(t))),
             pd.Timestamp(start).date(),
             extract,
-            "annex_a",
+            file,
+            f"Ofsted Annex A of {extract:%d %B %Y}",
             dict(UNSUPPORTED),
         )
     )
@@ -374,37 +375,6 @@ def _note_window(
         f"not computable from Annex A - {reasons}",
         authority=authority,
     )
-
-
-def not_computable_reasons(data: DataSet, frame: pd.DataFrame, catalogue: Any) -> list[str]:
-    """One line per empty figure in ``frame`` (``indicators.compute`` output) that an in-year
-    extract's coverage explains: outside its window, or a rule it cannot feed."""
-    from ..periods import parse_period
-
-    lines = []
-    empty = frame[frame["value"].isna()]
-    for row in empty.itertuples(index=False):
-        entries = [c for c in data.coverage if c.authority == row.authority]
-        if not entries:
-            continue
-        ind = catalogue[row.indicator]
-        if ind.rule is None:
-            continue
-        start, end = parse_period(row.period).window(ind.window)
-        why = [c.unsupported[ind.rule] for c in entries if ind.rule in c.unsupported]
-        if why and not any(
-            c.source == "returns" and c.start <= start and end <= c.end for c in entries
-        ):
-            lines.append(f"{row.authority} {row.indicator} {row.period}: {why[0]}")
-            continue
-        spans = ", ".join(f"{c.start.isoformat()} to {c.end.isoformat()}" for c in entries)
-        if not any(c.start <= start and end <= c.end for c in entries):
-            lines.append(
-                f"{row.authority} {row.indicator} {row.period}: its window "
-                f"{start.isoformat()} to {end.isoformat()} is not within the records' "
-                f"coverage ({spans})"
-            )
-    return lines
 
 
 def _rows(ws: Any) -> list[tuple[int, tuple]]:

@@ -88,8 +88,8 @@ def merge_in_year(history: DataSet, extracts: Iterable[DataSet]) -> DataSet:
     for code in history.authorities:
         end = returns_end(history, code)
         if end is not None and not any(c.authority == code for c in history.coverage):
-            tables = frozenset(n for n in history.tables if n != "population")
-            coverage.append(Coverage(code, tables, EARLIEST, end, "returns"))
+            tables = tuple(n for n in history.tables if n != "population")
+            coverage.append(Coverage(code, tables, EARLIEST, end, "the returns", "the returns"))
     parts = [history, *extracts]
     issues: list[Issue] = []
     tables: dict[str, pd.DataFrame] = {}
