@@ -56,7 +56,7 @@ class Coverage:
     label: str = ""  # e.g. "SSDA903 2017-18"
     # rules the source cannot feed even inside its window, with the reason (an in-year
     # extract such as Ofsted's Annex A holds only each plan's latest review, for instance)
-    unsupported: Mapping[str, str] = field(default_factory=dict)
+    unsupported: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)
 
 
 @dataclass
