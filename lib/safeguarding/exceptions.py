@@ -87,3 +87,7 @@ class DiskFull(SafeguardingError, OSError):
 
 class WorkersLost(SafeguardingError):
     """A Dask cluster had no workers for longer than ``--worker-timeout``: the batch ended."""
+
+
+class ValidatorError(SafeguardingError, RuntimeError):
+    """DfE's validators (run in their own environment) could not be built or run."""
