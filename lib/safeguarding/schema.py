@@ -81,6 +81,7 @@ TABLES: dict[str, TableSpec] = {
                 _c("dob", "date", False, "Date of birth"),
                 _c("sex", "str", False, "1/M male, 2/F female, as returned"),
                 _c("upn", "str", False, "Unique pupil number, kept only to check outputs"),
+                _c("ethnicity", "str", False, "Ethnicity code (SSDA903 ETHNIC, CIN Ethnicity)"),
             ),
             key=("authority", "child_id"),
         ),
@@ -95,6 +96,13 @@ TABLES: dict[str, TableSpec] = {
                 _c("referral_source", "str", False, "ReferralSource code"),
                 _c("nfa", "bool", False, "ReferralNFA: no further action"),
                 _c("closure_date", "date", False, "CINclosureDate"),
+                _c(
+                    "referrals_12m",
+                    "int",
+                    False,
+                    "Annex A list 3: the child's earlier referrals in the 12 months before "
+                    "this one, as the extract counts them",
+                ),
             ),
             key=("authority", "referral_id"),
         ),
@@ -145,6 +153,12 @@ TABLES: dict[str, TableSpec] = {
                     minimum=0,
                     maximum=MAX_PREVIOUS_PLANS,
                 ),
+                _c(
+                    "last_visit_date",
+                    "date",
+                    False,
+                    "Annex A list 7: date of the last statutory visit, as at the extract",
+                ),
             ),
             key=("authority", "plan_id"),
         ),
@@ -177,6 +191,8 @@ TABLES: dict[str, TableSpec] = {
                 _c("legal_status", "str", False, "LS (V3/V4: short breaks)", nonblank=True),
                 _c("placement", "str", False, "PLACE / PL placement type", nonblank=True),
                 _c("reason_end", "str", False, "REC reason episode ceased"),
+                _c("home_postcode", "str", False, "HOME_POST: the child's home postcode"),
+                _c("placement_postcode", "str", False, "PL_POST: the placement's postcode"),
             ),
             key=("authority", "child_id", "episode_start"),
         ),
@@ -204,6 +220,111 @@ TABLES: dict[str, TableSpec] = {
                 _c("accommodation", "str", False, "ACCOM"),
             ),
             key=("authority", "child_id", "collection_year"),
+        ),
+        TableSpec(
+            "sw_episodes",
+            "Social worker episodes of looked-after children (SSDA903 SWEpisodes, from 2023-24).",
+            (
+                AUTH,
+                CHILD,
+                _c("sw_id", "str", True, "SW_ID: the social worker's identifier"),
+                _c("start_date", "date", True, "SW_DECOM: the worker's episode began"),
+                _c("end_date", "date", False, "SW_DEC: it ended (empty while open)"),
+                _c("reason", "str", False, "SW_REASON: why the worker changed"),
+            ),
+            key=("authority", "child_id", "start_date"),
+        ),
+        TableSpec(
+            "dolo",
+            "Deprivation of Liberty Orders of looked-after children (SSDA903 DoLo, from 2026-27).",
+            (
+                AUTH,
+                CHILD,
+                _c("start_date", "date", True, "DOLO_START"),
+                _c("end_date", "date", False, "DOLO_END (empty while in force)"),
+            ),
+            key=("authority", "child_id", "start_date"),
+        ),
+        TableSpec(
+            "pre_proceedings",
+            "Pre-proceedings and family group decision making (CIN census "
+            "PreProceedingsandFGDM, from 2026-27): one row per pre-proceedings process.",
+            (
+                AUTH,
+                CHILD,
+                _c("pp_id", "str", True, "Unique within the authority"),
+                _c("referral_id", "str", True, "The referral (CINdetails) it belongs to"),
+                _c("start_date", "date", True, "PPStartDate: pre-proceedings began"),
+                _c("lbp_date", "date", False, "LBPSentDate: letter before proceedings sent"),
+                _c("fgdm_offered", "bool", False, "FGDMMeetingOffer: FGDM meeting offered"),
+                _c("fgdm_facilitated", "bool", False, "FGDMMeetingFac: FGDM meeting held"),
+                _c(
+                    "initial_meeting_date",
+                    "date",
+                    False,
+                    "InitialPPMeetingDate: initial pre-proceedings meeting",
+                ),
+                _c("review_meetings", "int", False, "ReviewMeetingsCount: review meetings held"),
+                _c(
+                    "decision_date",
+                    "date",
+                    False,
+                    "StepDecisionDate: decision to step down or to issue",
+                ),
+                _c("outcome", "str", False, "PPOutcome: how pre-proceedings ended"),
+                _c("court_application_date", "date", False, "CourtAppDate: care application"),
+                _c(
+                    "proceedings_letter_date",
+                    "date",
+                    False,
+                    "LetterInitCPDate: letter saying care proceedings will be issued",
+                ),
+            ),
+            key=("authority", "pp_id"),
+        ),
+        TableSpec(
+            "cin_plans",
+            "Child in need plans (CIN census CINPlanDates).",
+            (
+                AUTH,
+                CHILD,
+                _c("referral_id", "str", True, "The referral (CINdetails) the plan belongs to"),
+                _c("start_date", "date", True, "CINPlanStartDate"),
+                _c("end_date", "date", False, "CINPlanEndDate"),
+            ),
+            key=("authority", "referral_id", "start_date"),
+        ),
+        TableSpec(
+            "adoptions",
+            "Children with an adoption decision (Ofsted Annex A list 10).",
+            (
+                AUTH,
+                CHILD,
+                _c("entered_care_date", "date", False, "Date the child entered care"),
+                _c("decision_date", "date", True, "Decision that the child should be adopted"),
+                _c("placement_order_date", "date", False, "Date of the placement order"),
+                _c("matched_date", "date", False, "Child matched with prospective adopters"),
+                _c("placed_date", "date", False, "Date placed for adoption"),
+                _c("adoption_order_date", "date", False, "Date of the adoption order"),
+                _c(
+                    "decision_reversed_date",
+                    "date",
+                    False,
+                    "Decision that the child should no longer be placed for adoption",
+                ),
+            ),
+            key=("authority", "child_id", "decision_date"),
+        ),
+        TableSpec(
+            "contacts",
+            "Contacts with children's social care (Ofsted Annex A list 1); no statutory "
+            "return holds them.",
+            (
+                AUTH,
+                CHILD,
+                _c("contact_date", "date", True, "Date of Contact"),
+                _c("contact_source", "str", False, "Contact Source"),
+            ),
         ),
         TableSpec(
             "population",
@@ -237,6 +358,18 @@ TABLES: dict[str, TableSpec] = {
         ),
     ]
 }
+
+# Optional columns that only some inputs carry (newer returns, Ofsted's Annex A): a file
+# without one is normal, so its absence is read as blank, with no warning.
+SUPPLEMENTARY: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("children", "ethnicity"),
+        ("referrals", "referrals_12m"),
+        ("cp_plans", "last_visit_date"),
+        ("la_episodes", "home_postcode"),
+        ("la_episodes", "placement_postcode"),
+    }
+)
 
 CHILD_LEVEL_COLUMNS = ("child_id", "upn", "dob")
 

@@ -14,7 +14,7 @@ import pandas as pd
 from ..dataset import DataSet
 from ..periods import Period, period_range
 from ..schema import TABLES
-from . import cin, looked_after
+from . import cin, looked_after, realism
 from .authorities import DemoAuthority, make_authorities
 from .dates import NAT, add_years, day
 from .rates import children
@@ -59,7 +59,8 @@ def generate_for(
     # by table, so memory peaks at one copy of the data plus one table, not two copies.
     data = DataSet()
     for name in TABLES:
-        data.tables[name] = pd.concat([p.tables.pop(name) for p in parts], ignore_index=True)
+        if all(name in p.tables for p in parts):  # tables only other sources hold: absent
+            data.tables[name] = pd.concat([p.tables.pop(name) for p in parts], ignore_index=True)
     return data
 
 
@@ -114,9 +115,27 @@ def authority_tables(
     child_table["upn"] = fake_upns(rng, auth.code, len(child_table))
     tables.update(la)
     tables["children"] = child_table
+    _realism(tables, auth, pd.Timestamp(extract))
     tables["population"] = population(rng, auth, first.year - 1, last.year + 1)
     tables["teams"] = teams(rng, auth, tables, extract)
     return tables
+
+
+def _realism(tables: dict[str, pd.DataFrame], auth: DemoAuthority, extract: pd.Timestamp) -> None:
+    """Records that keep the returns' validation rules, and the newer returns' tables
+    (:mod:`.realism`; no random draws, so the simulation's streams are unchanged)."""
+    dob = tables["children"].set_index("child_id")["dob"]
+    dob = dob[~dob.index.duplicated()]
+    eps = realism.tidy_episodes(tables["la_episodes"], area=auth.index, dob=dob)
+    tables["la_episodes"] = eps
+    tables["cin_plans"] = realism.cin_plans(
+        tables["referrals"], tables["assessments"], tables["cp_plans"], tables["section47"]
+    )
+    tables["sw_episodes"] = realism.sw_episodes(eps, extract)
+    tables["dolo"] = realism.dolo(eps, dob)
+    tables["pre_proceedings"] = realism.pre_proceedings(
+        tables["cp_plans"], tables["referrals"], extract
+    )
 
 
 def fake_upns(rng: np.random.Generator, code: str, n: int) -> np.ndarray:

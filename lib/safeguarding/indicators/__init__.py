@@ -7,6 +7,7 @@ themselves (one small vectorised function per catalogue ``rule:``) live in ``rul
 
 from __future__ import annotations
 
+from . import in_year_rules  # noqa: F401  (registers its rules)
 from .engine import (
     COLUMNS,
     NotComputable,
