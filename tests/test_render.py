@@ -127,7 +127,9 @@ def test_pdf_is_a4_tagged_with_title_and_language(rendered):
     reader = pypdf.PdfReader(rendered["pdf"])
     box = reader.pages[0].mediabox
     assert (round(float(box.width)), round(float(box.height))) == (595, 842)
-    assert reader.metadata.title == "Children's safeguarding performance scorecard"
+    assert reader.metadata.title == (
+        "Testshire: Children's safeguarding performance scorecard, 2024-25 Q2"
+    )
     root = reader.trailer["/Root"]
     assert root["/Lang"] in ("en-GB", "en")
     assert "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"]

@@ -19,6 +19,7 @@ process.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import html
 import json
@@ -35,15 +36,22 @@ from typing import Any
 
 import typst
 
+from . import word
 from .exceptions import ParameterError, RenderError
 from .markup import esc
 from .report import META_MIME, RAG_WORDS
+from .word import document_title
 
 TEMPLATES = Path(__file__).with_name("templates")
 FORMATS = ("html", "pdf", "docx")
 HTML_TOC_DEPTH = 3
 PDF_TOC_DEPTH = 2
-CONTENTS_TYPST = "```{=typst}\n#contents-page()\n```"
+# Where the contents go: after the front sheet, on a page of their own (word.finish moves
+# Word's table of contents to the marker paragraph).
+CONTENTS_TYPST = (
+    "```{=typst}\n#contents-page()\n```\n\n"
+    f"```{{=openxml}}\n{word.CONTENTS_MARKER}\n```"
+)
 
 
 @lru_cache(maxsize=1)
@@ -138,6 +146,10 @@ def notebook_to_markdown(notebook: Mapping[str, Any], fig_dir: Path) -> Document
                 path = fig_dir / f"figure-{len(figures) + 1:02d}.svg"
                 path.write_text(_text(data["image/svg+xml"]), encoding="utf-8")
                 figures.append(path)
+                if "image/png" in data:  # Word's copy (the Lua filter picks it for docx)
+                    png = path.with_suffix(".png")
+                    png.write_bytes(base64.b64decode(_text(data["image/png"])))
+                    figures.append(png)
                 alt = extra.get("alt") or extra.get("caption") or "Chart"
                 caption = esc(extra.get("caption") or alt)
                 parts.append(f'![{caption}]({path.name}){{alt="{_attr(alt)}"}}')
@@ -182,6 +194,7 @@ def _typst_escape(text: str) -> str:
 def _variables(meta: Mapping[str, Any], escape: Any) -> list[str]:
     fields = {
         "title": meta.get("title", "Report"),
+        "document-title": document_title(meta),
         "authority-name": meta.get("authority_name", ""),
         "committee": meta.get("committee", ""),
         "meeting-date-text": meta.get("meeting_date_text", ""),
@@ -217,7 +230,7 @@ def _pandoc_args(fmt: str, doc: Document, stamp: dt.datetime, out: Path) -> list
             "-V",
             f"house-css={_css()}",
             "-V",
-            f"pagetitle={meta.get('title', 'Report')}",
+            f"pagetitle={document_title(meta)}",
             "-V",
             f"run-date={stamp:%Y-%m-%d}",
             *_variables(meta, html.escape),
@@ -239,24 +252,30 @@ def _pandoc_args(fmt: str, doc: Document, stamp: dt.datetime, out: Path) -> list
             str(out),
         ]
     if fmt == "docx":
-        subtitle = (
-            f"{meta.get('committee', '')}, {meta.get('meeting_date_text', '')}. "
-            f"{meta.get('classification', '')}"
+        # The title block as the PDF's masthead has it: the report, the authority and quarter,
+        # the committee and its meeting date (never the run date); the classification is in
+        # every page's header (word.finish). Headings shift up one level as in the PDF, so
+        # the sections are Word's Heading 1 and the contents match the PDF's.
+        meeting = ", ".join(
+            str(meta[k]) for k in ("committee", "meeting_date_text") if meta.get(k)
         )
         return [
             *common,
             "--to=docx",
             "--toc",
             f"--toc-depth={PDF_TOC_DEPTH}",
+            "--shift-heading-level-by=-1",
             f"--reference-doc={TEMPLATES / 'reference.docx'}",
+            "-M",
+            "toc-title=Contents",
             "-M",
             f"title={meta.get('title', 'Report')}",
             "-M",
-            f"subtitle={subtitle}",
+            f"subtitle={meta.get('subtitle', '')}",
             "-M",
             f"author={meta.get('authority_name', '')}",
             "-M",
-            f"date={stamp:%d %B %Y}",
+            f"date={meeting}",
             "-o",
             str(out),
         ]
@@ -346,6 +365,8 @@ def render_notebook(
             for fmt in formats
         }
         _run_pandoc(jobs, md, tmp, stamp)
+        if "docx" in formats:
+            word.finish(targets["docx"], doc.meta)
         if "pdf" in formats:
             _compile_pdf(targets["pdf"], tmp / "report.pdf", stamp)
             targets["pdf"] = tmp / "report.pdf"

@@ -28,9 +28,9 @@ def caseloads(r: QuarterlyReport, case_types: Sequence[str] | None = None) -> Fr
         blocks.append(Para("No cases of these types were open at the end of the quarter."))
         return Fragment(blocks)
     per_team = table.sum(axis=0)
-    first = "Case type"
-    if table.shape[1] > max(6, table.shape[0]):  # many teams: one per row fits a page
-        table, first = table.T, "Team"
+    # One orientation for every authority: a team per row (authorities have from two teams
+    # to dozens; case types are few, so they fit across the page as columns).
+    table, first = table.T, "Team"
     shown = disclosure.display_table(table, r.meta.audience)
     columns = [first, *[esc(c) for c in shown.columns]]
     rows = [[esc(i), *[str(v) for v in shown.loc[i]]] for i in shown.index]

@@ -33,7 +33,6 @@ def data_quality(r: QuarterlyReport) -> Fragment:
             ["Rule", "Records", "Example"],
             rows,
             align="lrl",
-            widths=(20, 8, 50),
         )
     )
     return Fragment(blocks)
@@ -85,7 +84,6 @@ def provenance(r: QuarterlyReport) -> Fragment:
                 ["Input", "Extract dates", "SHA-256"],
                 rows,
                 align="lll",
-                widths=(28, 18, 54),
             )
         )
     return Fragment(blocks)

@@ -113,7 +113,6 @@ def scorecard_table(
         columns,
         rows,
         align="lrrrrrrrrrl",
-        widths=(22, 8, 10, 8, 8, 8, 6, 6, 6, 6, 12),
         notes=notes,
     )
 
