@@ -81,6 +81,25 @@ _CELL_TIMING = ("start_time", "end_time", "duration")
 
 
 # --- the shared entry point ----------------------------------------------------------------
+PROJECT_KERNEL = "safeguarding-reports"  # the kernel spec the notebooks name (scripts/bootstrap)
+
+
+def kernel_for(notebook: str | Path) -> str:
+    """The kernel the notebook names when it is installed, else ``python3`` (ipykernel's own,
+    this interpreter): a project installed with pip alone, without scripts/bootstrap's
+    kernel spec, still runs its notebooks in its own environment."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    named = nbformat.read(str(notebook), as_version=4).metadata.get("kernelspec", {}).get("name")
+    if not named:
+        return "python3"
+    try:
+        KernelSpecManager().get_kernel_spec(named)
+    except NoSuchKernel:
+        return "python3"
+    return named
+
+
 
 
 def execute(
@@ -106,6 +125,7 @@ def execute(
         "progress_bar": False,
         "log_output": False,
         "execution_timeout": timeout,
+        "kernel_name": kernel_for(notebook),
         # the kernel's working directory, given to nbclient rather than papermill's ``cwd``,
         # which changes the whole process's directory (unsafe when threads share a process)
         "resources": {"metadata": {"path": cwd}},

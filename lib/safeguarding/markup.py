@@ -238,8 +238,8 @@ class Table(Block):
     """A pipe table with a caption, a header row, row headers and optional notes beneath.
 
     Column widths come from the cells' content (:func:`content_widths`) unless ``widths``
-    gives relative widths; the Word writer keeps them, while HTML and Typst size columns to
-    their content themselves (the Lua filter). ``align`` is ``l`` or ``r`` per column. The
+    gives relative widths; the Word and Typst writers keep them, while HTML lets the browser
+    size columns to their content (the Lua filter). ``align`` is ``l`` or ``r`` per column. The
     first ``row_headers`` columns label their rows (``<th scope="row">`` in HTML).
     """
 

@@ -21,8 +21,8 @@ for a ``public`` report a hidden figure is absent from tables, charts and drafte
 The package reads one job per module: ``model`` (the figures, their assessment and the
 report object), ``meta`` (metadata and front sheet), ``scorecard``, ``sections`` and
 ``trends`` (an indicator's section and charts), ``activity`` (tables by team), ``closing``
-(data quality, conclusion, provenance), ``build`` (construction from the project) and
-``text`` (shared formatting).
+(data quality, conclusion, provenance), ``build`` (construction from the project), ``text``
+(shared formatting) and ``notebook`` (the notebooks' one-line errors).
 """
 
 from .build import build_report, comparators_for, ensure_demo
@@ -36,6 +36,7 @@ from .model import (
     ReportInputs,
     mask_outturns,
 )
+from .notebook import one_line_errors
 from .sections import IndicatorSection, SectionGroup
 from .text import (
     RAG_WORDS,
@@ -71,6 +72,7 @@ __all__ = [
     "indicator_code",
     "indicator_name",
     "mask_outturns",
+    "one_line_errors",
     "provenance_rows",
     "rag_span",
     "slug",

@@ -66,11 +66,12 @@ def conclusion(r: QuarterlyReport, text: str = "") -> Fragment:
 def provenance(r: QuarterlyReport) -> Fragment:
     """Where the figures came from: inputs and checksums, extract dates, code, run time."""
     blocks: list[Block] = [Heading(2, "About this report", "provenance")]
-    run = r.meta.run_time or "not recorded"
+    # The batch records its run time; a notebook run by hand in JupyterLab has none.
+    when = f"at {esc(r.meta.run_time)}" if r.meta.run_time else "run interactively"
     blocks.append(
         Para(
             f"Produced by safeguarding-reports {esc(__version__)} "
-            f"(code {esc(code_version())}) at {esc(run)} for the {esc(r.meta.audience)} "
+            f"(code {esc(code_version())}), {when}, for the {esc(r.meta.audience)} "
             "audience. The same inputs rebuild this report exactly; per-file checksums "
             "are in the quarter's manifest."
         )

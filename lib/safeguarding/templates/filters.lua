@@ -2,9 +2,10 @@
 -- RAG spans: coloured boxes in Typst, character styles in Word (words are always present).
 -- Figures in Typst: images with their alt text, full width, as vectors; in Word the PNG
 -- matplotlib drew beside each SVG (no converter outside the declared dependencies).
--- Tables: row headers from the caption's class; columns sized to their content in HTML and
--- Typst (Word keeps the widths the Markdown gives); in HTML each table scrolls inside its
--- own labelled region, so a narrow screen never scrolls the whole page sideways.
+-- Tables: row headers from the caption's class; the widths the Markdown gives (from the
+-- cells' content: markup.content_widths) in Typst and Word, the browser's own sizing in HTML,
+-- where each table scrolls inside its own labelled region, so that a narrow screen never
+-- scrolls the whole page sideways.
 
 local function rag_status(el)
   for _, c in ipairs(el.classes) do
@@ -88,7 +89,7 @@ function Table(tbl)
       for _, cell in ipairs(row.cells) do cell.attributes["scope"] = "col" end
     end
   end
-  if html or FORMAT:match("typst") then
+  if html then  -- the browser sizes columns to their content; Typst and Word keep the widths
     for i, spec in ipairs(tbl.colspecs) do tbl.colspecs[i] = { spec[1], pandoc.ColWidthDefault } end
   end
   if not html then return tbl end
