@@ -241,8 +241,9 @@ def _table_of_contents(body: etree._Element) -> bool:
         return False
     _move_to_marker(body, sdt)
     content = sdt.find("w:sdtContent", NS)
-    later = list(body)[list(body).index(sdt) + 1 :]
-    headings = [p for block in later for p in block.iter(w("p")) if _heading_level(p)]
+    # every heading, as the PDF's outline has them (the front sheet's come before it)
+    blocks = [b for b in body if b is not sdt]
+    headings = [p for block in blocks for p in block.iter(w("p")) if _heading_level(p)]
     entries = []
     for n, p in enumerate(headings, start=1):
         level = _heading_level(p)
@@ -325,6 +326,11 @@ def _tables(body: etree._Element) -> None:
                 fill = next((RAG_FILLS[s] for s in sorted(styles) if s in RAG_FILLS), None)
                 if fill:
                     _shade(cell, fill)
+        cols = tbl.findall("w:tblGrid/w:gridCol", NS)
+        widths = [int(c.get(w("w"), "0")) for c in cols]
+        if widths and sum(widths):  # pandoc's grid is for US Letter: the same shares of A4
+            for col, width in zip(cols, widths, strict=True):
+                col.set(w("w"), str(round(width * TEXT_WIDTH / sum(widths))))
         layout = tbl.find("w:tblPr/w:tblLayout", NS)
         if layout is not None:  # Word may widen a column rather than split a word in it
             layout.set(w("type"), "autofit")

@@ -139,3 +139,16 @@ function DefinitionList(el)
   end
   return pandoc.RawBlock("typst", "#front-table(" .. table.concat(cells, ", ") .. ")")
 end
+
+-- A label over the text it introduces ("Commentary drafted from the figures") stays on its
+-- page: sticky in Typst, "keep with next" in Word (the Commentary Label style).
+function Div(el)
+  if not el.classes:includes("commentary-label") then return nil end
+  if FORMAT:match("docx") then
+    el.attributes["custom-style"] = "Commentary Label"
+    return el
+  elseif FORMAT:match("typst") then
+    return pandoc.RawBlock("typst", "#block(sticky: true)[" .. to_typst(el.content) .. "]")
+  end
+  return nil
+end

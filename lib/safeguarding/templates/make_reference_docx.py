@@ -82,6 +82,12 @@ TOC_STYLES = "".join(
     f"<w:rPr>{bold}</w:rPr></w:style>"
     for level, before, indent, bold in ((1, 100, 0, "<w:b/>"), (2, 20, 340, ""))
 )
+# Labels over the text they introduce (the commentary's): kept on the same page as it.
+LABEL_STYLE = (
+    '<w:style w:type="paragraph" w:customStyle="1" w:styleId="CommentaryLabel">'
+    '<w:name w:val="Commentary Label"/><w:basedOn w:val="BodyText"/><w:next w:val="BodyText"/>'
+    '<w:pPr><w:keepNext/></w:pPr></w:style>'
+)
 # Heading sizes in half-points, as report.typ sets them (13, 11 and 10 pt; title 18 pt).
 HEADING_SIZES = {"Title": 36, "Heading1": 26, "Heading2": 22, "Heading3": 20}
 
@@ -131,7 +137,7 @@ def patch_styles(xml: str) -> str:
     xml = xml[:start] + TABLE_STYLE + xml[end:]
     for style, size in HEADING_SIZES.items():
         xml = _size(xml, style, size)
-    return xml.replace("</w:styles>", _rag_styles() + TOC_STYLES + "</w:styles>")
+    return xml.replace("</w:styles>", _rag_styles() + TOC_STYLES + LABEL_STYLE + "</w:styles>")
 
 
 def build(out: Path = HERE / "reference.docx") -> Path:
