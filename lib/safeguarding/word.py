@@ -10,7 +10,8 @@ rewrites the package once, deterministically (same entries, same order, same dat
   (LibreOffice and Word's protected view show nothing). The entries are written in, each a
   link to its heading with a PAGEREF field for the page number (Word refreshes the whole
   field when the document is opened, as before; LibreOffice computes PAGEREF itself);
-* tables: no row split across pages (header rows are already repeated: pandoc marks them),
+* tables: no row split across pages, and a short table (up to 15 rows) kept on one page
+  (header rows are already repeated: pandoc marks them),
   status cells shaded in their RAG colour behind the words, label/value tables (the front
   sheet) with their labels shaded as in the PDF;
 * charts: the alt text on the picture as well as on its frame;
@@ -53,6 +54,7 @@ MARGINS = {"top": mm(22), "bottom": mm(18), "left": mm(18), "right": mm(18)}
 HEADER_DISTANCE, FOOTER_DISTANCE = mm(10), mm(8)
 TEXT_WIDTH = PAGE["width"] - MARGINS["left"] - MARGINS["right"]
 TOC_DEPTH = 2
+KEEP_TOGETHER_ROWS = 15  # body rows; as templates/filters.lua
 # RAG fills as report.css and report.typ have them; the label column as the PDF's zebra.
 RAG_FILLS = {"RAGGreen": "1A7A3A", "RAGAmber": "F2C230", "RAGRed": "B3261E", "RAGNone": "E4E6EA"}
 LABEL_FILL = "F3F5F8"
@@ -334,6 +336,17 @@ def _tables(body: etree._Element) -> None:
         layout = tbl.find("w:tblPr/w:tblLayout", NS)
         if layout is not None:  # Word may widen a column rather than split a word in it
             layout.set(w("type"), "autofit")
+        if len(rows) <= KEEP_TOGETHER_ROWS + 1:  # a short table stays on one page
+            for row in rows[:-1]:
+                for p in row.iter(w("p")):
+                    ppr = _child(p, "pPr", first=True)
+                    if ppr.find("w:keepNext", NS) is None:
+                        style = ppr.find("w:pStyle", NS)
+                        node = _el("keepNext")
+                        if style is not None:
+                            style.addnext(node)
+                        else:
+                            ppr.insert(0, node)
         if labelled:  # no header row: the table style's first-row colours do not apply
             look = tbl.find("w:tblPr/w:tblLook", NS)
             if look is not None:

@@ -73,6 +73,15 @@ local function row_headers(tbl)
   return count
 end
 
+-- Tables of up to this many rows stay on one page (word.finish does the same in Word).
+KEEP_TOGETHER_ROWS = 15
+
+local function body_rows(tbl)
+  local n = 0
+  for _, body in ipairs(tbl.bodies) do n = n + #body.body end
+  return n
+end
+
 function Table(tbl)
   local heads = row_headers(tbl)
   local html = FORMAT:match("html") ~= nil
@@ -91,6 +100,10 @@ function Table(tbl)
   end
   if html then  -- the browser sizes columns to their content; Typst and Word keep the widths
     for i, spec in ipairs(tbl.colspecs) do tbl.colspecs[i] = { spec[1], pandoc.ColWidthDefault } end
+  end
+  if FORMAT:match("typst") and body_rows(tbl) <= KEEP_TOGETHER_ROWS then
+    -- a short table is never split over two pages (a total alone at the top of the next)
+    return { pandoc.RawBlock("typst", "#block(breakable: false)["), tbl, pandoc.RawBlock("typst", "]") }
   end
   if not html then return tbl end
   local label = pandoc.utils.stringify(tbl.caption.long)
