@@ -65,18 +65,3 @@ def test_notebook_names_the_kernel_the_project_installs(name):
     bootstrap = (ROOT / "scripts" / "bootstrap").read_text()
     assert "ipykernel install" in bootstrap and "install_kernel --sys-prefix" in bootstrap
     assert "--name safeguarding-reports" in bootstrap
-
-
-def test_quarto_project_describes_the_same_formats():
-    import yaml
-
-    project = yaml.safe_load((ROOT / "_quarto.yml").read_text(encoding="utf-8"))
-    assert project["project"]["type"] == "default"
-    assert project["execute"]["echo"] is False
-    assert project["format"]["html"]["embed-resources"] is True
-    assert set(project["format"]) == {"html", "typst", "docx"}
-    assert project["format"]["typst"]["papersize"] == "a4"
-    for path in project["project"]["render"]:
-        assert (ROOT / path).is_file()
-    assert (ROOT / project["format"]["docx"]["reference-doc"]).is_file()
-    assert (ROOT / project["format"]["html"]["css"]).is_file()

@@ -7,7 +7,24 @@ themselves (one small vectorised function per catalogue ``rule:``) live in ``rul
 
 from __future__ import annotations
 
-from .engine import COLUMNS, Result, available_indicators, compute, compute_one
+from .engine import (
+    COLUMNS,
+    NotComputable,
+    Result,
+    available_indicators,
+    compute,
+    compute_one,
+    explain,
+)
 from .rules import RULES
 
-__all__ = ["COLUMNS", "RULES", "Result", "available_indicators", "compute", "compute_one"]
+__all__ = [
+    "COLUMNS",
+    "RULES",
+    "NotComputable",
+    "Result",
+    "available_indicators",
+    "compute",
+    "compute_one",
+    "explain",
+]
