@@ -146,10 +146,9 @@ def notebook_to_markdown(notebook: Mapping[str, Any], fig_dir: Path) -> Document
                 path = fig_dir / f"figure-{len(figures) + 1:02d}.svg"
                 path.write_text(_text(data["image/svg+xml"]), encoding="utf-8")
                 figures.append(path)
-                if "image/png" in data:  # Word's copy (the Lua filter picks it for docx)
+                if "image/png" in data:  # Word's copy beside it (the Lua filter picks it)
                     png = path.with_suffix(".png")
                     png.write_bytes(base64.b64decode(_text(data["image/png"])))
-                    figures.append(png)
                 alt = extra.get("alt") or extra.get("caption") or "Chart"
                 caption = esc(extra.get("caption") or alt)
                 parts.append(f'![{caption}]({path.name}){{alt="{_attr(alt)}"}}')
