@@ -171,7 +171,7 @@ def test_plain_install_publishes_a_report(plain_venv: Path, tmp_path: Path) -> N
         str(project),
         cwd=project,
     )
-    published = project / "outputs" / "2024-25-Q2" / "901"
+    published = project / "outputs" / "2024-25-Q2" / "public" / "901" / "quarterly_scorecard"
     if run.returncode and "No module named 'pypdf'" in run.stdout + run.stderr:
         runtime, _ = _declared()
         if "pypdf" not in runtime:

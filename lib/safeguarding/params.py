@@ -629,9 +629,14 @@ class Commentary:
     path: Path
 
 
-def read_commentary(path: Path, rel: str) -> Commentary:
-    """One commentary file: Markdown with optional YAML front matter ``mode: replace|follow``."""
+def read_commentary(
+    path: Path, rel: str, root: Path | None = None, safe: bool = True
+) -> Commentary:
+    """One commentary file: Markdown with optional YAML front matter ``mode: replace|follow``.
+    Its text is checked and rewritten by :func:`safeguarding.commentary.sanitise` (``safe``;
+    ``root``, the project folder, bounds where its images may come from)."""
     raw = path.read_text(encoding="utf-8")
+    first_line = 1
     check = _Checker(rel)
     mode = "replace"
     match = _FRONT_MATTER.match(raw)
@@ -654,9 +659,16 @@ def read_commentary(path: Path, rel: str) -> Commentary:
         mode = str(meta.get("mode", mode))
         if mode not in COMMENTARY_MODES:
             check.error("front matter.mode", "mode is replace or follow", "commentary-mode", mode)
+        first_line += raw[: match.end()].count("\n")
         raw = raw[match.end() :]
     check.raise_if_any()
-    return Commentary(raw.strip(), mode, path)
+    text = raw.strip()
+    if safe:
+        from .commentary import sanitise
+
+        first_line += raw[: len(raw) - len(raw.lstrip())].count("\n")  # blank lines stripped
+        text = sanitise(text, rel, path.parent, root, first_line)
+    return Commentary(text, mode, path)
 
 
 # --- the project ---------------------------------------------------------------------------
@@ -717,7 +729,7 @@ class Project:
         if not path.is_file():
             return "", "replace"
         if path not in self._commentary_cache:
-            self._commentary_cache[path] = read_commentary(path, self.rel(path))
+            self._commentary_cache[path] = read_commentary(path, self.rel(path), self.root)
         found = self._commentary_cache[path]
         return found.text, found.mode
 
@@ -831,7 +843,7 @@ class Project:
                             )
                         ]
                     )
-                read_commentary(path, self.rel(path))
+                read_commentary(path, self.rel(path), self.root, safe=False)  # the runs check text
             except PeriodError as exc:
                 issues.append(Issue("error", self.rel(path), "period", str(exc)))
             except InputError as exc:
