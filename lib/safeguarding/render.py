@@ -55,12 +55,9 @@ CONTENT_SECURITY_POLICY = (
 FORMATS = ("html", "pdf", "docx")
 HTML_TOC_DEPTH = 3
 PDF_TOC_DEPTH = 2
-# Where the contents go: after the front sheet, on a page of their own (word.finish moves
-# Word's table of contents to the marker paragraph).
-CONTENTS_TYPST = (
-    "```{=typst}\n#contents-page()\n```\n\n"
-    f"```{{=openxml}}\n{word.CONTENTS_MARKER}\n```"
-)
+# Where the contents go: after the front sheet, on a page of their own (the Lua filter makes
+# the empty div Word's marker paragraph, to which word.finish moves the contents).
+CONTENTS_TYPST = "```{=typst}\n#contents-page()\n```\n\n::: {.contents-page}\n:::"
 
 
 @lru_cache(maxsize=1)

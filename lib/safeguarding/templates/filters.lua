@@ -156,7 +156,16 @@ end
 
 -- A label over the text it introduces ("Commentary drafted from the figures") stays on its
 -- page: sticky in Typst, "keep with next" in Word (the Commentary Label style).
+-- The renderer's marker for Word's contents (after the front sheet): a bookmarked paragraph
+-- there (word.CONTENTS_MARKER), nothing elsewhere.
+local CONTENTS_MARKER = '<w:p><w:bookmarkStart w:id="89999" w:name="contents-page"/>' ..
+  '<w:bookmarkEnd w:id="89999"/></w:p>'
+
 function Div(el)
+  if el.classes:includes("contents-page") then
+    if FORMAT:match("docx") then return pandoc.RawBlock("openxml", CONTENTS_MARKER) end
+    return {}
+  end
   if not el.classes:includes("commentary-label") then return nil end
   if FORMAT:match("docx") then
     el.attributes["custom-style"] = "Commentary Label"
