@@ -35,26 +35,50 @@ NONCE = "axe-under-test"
 
 RUNNER = """
 <script>
-axe.run(document, {runOnly: {type: "tag", values: %s}, resultTypes: ["violations"]})
+function summarise(list) {
+  return list.map(function (v) {
+    return {id: v.id, impact: v.impact, help: v.help,
+            nodes: v.nodes.slice(0, 50).map(function (n) {
+              return n.target.join(" ") + " :: " + n.failureSummary;
+            })};
+  });
+}
+axe.run(document, {runOnly: {type: "tag", values: %s},
+                   resultTypes: ["violations", "incomplete"]})
   .then(function (r) {
-    var out = r.violations.map(function (v) {
-      return {id: v.id, impact: v.impact, help: v.help,
-              nodes: v.nodes.slice(0, 5).map(function (n) {
-                return n.target.join(" ") + " :: " + n.failureSummary;
-              })};
-    });
     var pre = document.createElement("pre");
     pre.id = "axe-results";
-    pre.textContent = JSON.stringify({ok: true, violations: out});
+    pre.textContent = JSON.stringify({ok: true, violations: summarise(r.violations),
+                                      incomplete: summarise(r.incomplete),
+                                      width: document.documentElement.clientWidth,
+                                      scrollWidth: document.documentElement.scrollWidth});
     document.body.appendChild(pre);
+    if (window.parent !== window) window.parent.postMessage(pre.textContent, "*");
   })
   .catch(function (e) {
     var pre = document.createElement("pre");
     pre.id = "axe-results";
     pre.textContent = JSON.stringify({ok: false, error: String(e)});
     document.body.appendChild(pre);
+    if (window.parent !== window) window.parent.postMessage(pre.textContent, "*");
   });
 </script>
+"""
+
+
+# Headless Chromium opens no window narrower than 500 pixels: a narrower screen is a frame
+# of that width in a host page, which the page's results are posted to (frames on file: URLs
+# are separate origins, so a message is the way out).
+FRAME_HOST = """<!DOCTYPE html><html lang="en"><head><title>frame</title></head><body>
+<iframe src="%s" title="page" style="width:%dpx;height:900px;border:0"></iframe>
+<script>
+window.addEventListener("message", function (e) {
+  var pre = document.createElement("pre");
+  pre.id = "axe-results";
+  pre.textContent = e.data;
+  document.body.appendChild(pre);
+});
+</script></body></html>
 """
 
 
@@ -71,8 +95,16 @@ def available() -> str | None:
     return None
 
 
-def run_axe(page: Path, timeout: float = 120) -> list[dict]:
-    """axe's WCAG 2.2 A/AA violations for ``page`` (an empty list when there are none)."""
+def run_axe(page: Path, timeout: float = 120, width: int | None = None) -> list[dict]:
+    """axe's WCAG 2.2 A/AA violations for ``page`` (an empty list when there are none),
+    in a window ``width`` CSS pixels wide if given."""
+    return audit(page, timeout, width)["violations"]
+
+
+def audit(page: Path, timeout: float = 120, width: int | None = None) -> dict:
+    """axe's results for ``page``: ``violations``, ``incomplete`` (the items axe could not
+    decide, such as colour contrast it leaves for review), and the page's ``width`` and
+    ``scrollWidth`` in CSS pixels (wider than the window: the page scrolls sideways)."""
     source = page.read_text(encoding="utf-8")
     axe_js = AXE.read_text(encoding="utf-8").replace("</script", "<\\/script")
     # the page forbids scripts: its policy stays, and allows axe's two by their nonce alone
@@ -85,6 +117,10 @@ def run_axe(page: Path, timeout: float = 120) -> list[dict]:
     with tempfile.TemporaryDirectory(prefix="axe-") as tmp:
         wrapped = Path(tmp) / page.name
         wrapped.write_text(source, encoding="utf-8")
+        target = wrapped
+        if width:
+            target = Path(tmp) / "frame-host.html"
+            target.write_text(FRAME_HOST % (html.escape(wrapped.name), width), encoding="utf-8")
         profile = Path(tmp) / "profile"
         result = subprocess.run(
             [
@@ -92,7 +128,7 @@ def run_axe(page: Path, timeout: float = 120) -> list[dict]:
                 *CHROMIUM_FLAGS,
                 f"--user-data-dir={profile}",
                 "--dump-dom",
-                wrapped.as_uri(),
+                target.as_uri(),
             ],
             capture_output=True,
             text=True,
@@ -104,4 +140,4 @@ def run_axe(page: Path, timeout: float = 120) -> list[dict]:
     data = json.loads(html.unescape(found.group(1)))
     if not data["ok"]:
         raise RuntimeError(f"axe failed: {data['error']}")
-    return data["violations"]
+    return data

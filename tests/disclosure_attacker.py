@@ -62,8 +62,14 @@ def html_tables(page: str) -> list[Table]:
     out = []
     for table in tree.iter("table"):
         caption = table.find("caption")
-        header = [_text(th) for th in table.iter("th")]
-        rows = [[_text(td) for td in tr.findall("td")] for tr in table.iter("tr")]
+        # the header row (in <thead>, or a first row of <th> only); then each body row's
+        # cells, its row header (a <th scope="row">) included
+        trs = list(table.iter("tr"))
+        head = table.find(".//thead/tr")
+        if head is None and trs and all(c.tag == "th" for c in trs[0]):
+            head = trs[0]
+        header = [_text(th) for th in (head if head is not None else [])]
+        rows = [[_text(c) for c in tr if c.tag in ("th", "td")] for tr in trs if tr is not head]
         out.append(Table("" if caption is None else _text(caption), header, [r for r in rows if r]))
     return out
 

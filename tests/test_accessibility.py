@@ -52,6 +52,37 @@ def test_report_has_no_wcag_violations(quarter, report):
     _check(quarter / fx.AUTHORITY / f"{report}.html")
 
 
+@pytest.mark.parametrize("report", ["quarterly_scorecard", "child_protection", "looked_after"])
+def test_report_on_a_phone_has_no_violations_and_no_contrast_left_for_review(quarter, report):
+    """At 390 CSS pixels (a phone) axe decides every contrast itself: nothing is left for a
+    person to review (a table scrolled out of its region used to leave dozens)."""
+    result = axe.audit(quarter / fx.AUTHORITY / f"{report}.html", width=390)
+    assert result["width"] <= 390
+    assert result["violations"] == []
+    review = [v for v in result["incomplete"] if v["id"] == "color-contrast"]
+    assert review == [], "\n".join(n for v in review for n in v["nodes"])
+
+
+@pytest.mark.parametrize("report", ["quarterly_scorecard", "child_protection", "looked_after"])
+def test_page_never_scrolls_sideways_at_320_pixels(quarter, report):
+    """WCAG 1.4.10 (reflow): at 320 CSS pixels only the tables' own regions scroll."""
+    result = axe.audit(quarter / fx.AUTHORITY / f"{report}.html", width=320)
+    assert result["width"] <= 320
+    assert result["scrollWidth"] <= result["width"]
+
+
+def test_a_wide_table_without_its_region_does_scroll_the_page(tmp_path):
+    """The measurement can fail: the same table outside a scrolling region widens the page."""
+    page = tmp_path / "wide.html"
+    cells = "".join(f"<td>{n:,}</td>" for n in range(600_000, 600_012))
+    page.write_text(
+        '<!DOCTYPE html><html lang="en"><head><title>t</title></head><body><main>'
+        f"<table><caption>Wide</caption><tr><th>x</th>{cells}</tr></table></main></body></html>"
+    )
+    result = axe.audit(page, width=320)
+    assert result["scrollWidth"] > result["width"]
+
+
 def test_index_has_no_wcag_violations(quarter):
     _check(quarter / "index.html")
 

@@ -30,6 +30,8 @@ SCORECARD_ROWS = [
     "Re-referrals within 12 months",
     "Looked-after reviews on time (NI 66)",
 ]
+# What Typst (and pdftotext) write where a word is hyphenated: a soft or a typographic hyphen.
+HYPHENATION = re.compile("[\u00ad\u2010]")
 REMOTE = re.compile(
     r"""(?:src|href|action|poster|data)\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?(?:https?:)?//|@import""",
     re.I,
@@ -141,7 +143,9 @@ def test_pdf_is_a4_tagged_with_title_and_language(rendered):
     reader = pypdf.PdfReader(rendered["pdf"])
     box = reader.pages[0].mediabox
     assert (round(float(box.width)), round(float(box.height))) == (595, 842)
-    assert reader.metadata.title == "Children's safeguarding performance scorecard"
+    assert reader.metadata.title == (
+        "Testshire: Children's safeguarding performance scorecard, 2024-25 Q2"
+    )
     root = reader.trailer["/Root"]
     assert root["/Lang"] in ("en-GB", "en")
     assert "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"]
@@ -154,6 +158,78 @@ def test_pdf_is_a4_tagged_with_title_and_language(rendered):
     second = _squash(text.split("\f")[2])
     assert "Children's Services Scrutiny Committee" in second and "Unrestricted" in second
     assert re.search(r"Page 3 of \d+", second)
+
+
+def test_html_title_row_headers_and_table_regions(rendered):
+    page = rendered["html"].read_text(encoding="utf-8")
+    title = "Testshire: Children&#39;s safeguarding performance scorecard, 2024-25 Q2"
+    assert f"<title>{title}</title>" in page.replace("&#x27;", "&#39;").replace("'", "&#39;")
+    rows = re.findall(r"<tbody>.*?</tbody>", page, re.S)
+    assert rows and all("<th " in body and 'scope="row"' in body for body in rows)
+    assert "Second or subsequent plans (NI 65)</th>" in page  # a scorecard row label
+    tables = page.count("<table")
+    regions = re.findall(r'<div class="table-scroll"[^>]*>', page)
+    assert len(regions) == tables
+    assert all('role="region"' in r and 'tabindex="0"' in r and "aria-label=" in r for r in regions)
+
+
+def _headings(markdown: str) -> list[str]:
+    return [re.sub(r"\s*\{[^}]*\}$", "", h) for h in re.findall(r"^#{2,3} (.+)$", markdown, re.M)]
+
+
+def test_pdf_never_hyphenates_and_never_leaves_a_heading_at_a_page_foot(rendered, tmp_path):
+    """Every hyphen at a line's end is one the text has ("Re-referrals", "2023-24"): Typst
+    breaks no word of a badge, label or name; and no page ends with a heading."""
+    nb = json.loads((rendered["html"].parent.parent / "quarterly_scorecard.ipynb").read_text())
+    markdown = render.notebook_to_markdown(nb, tmp_path).markdown
+    source = re.sub(r"\\", "", markdown)
+    plain = subprocess.run(
+        ["pdftotext", str(rendered["pdf"]), "-"], capture_output=True, text=True, check=True
+    ).stdout if shutil.which("pdftotext") else pytest.skip("pdftotext is not installed")
+    assert not HYPHENATION.search(plain), HYPHENATION.search(plain)
+    broken = re.findall(r"(\w+)-\n(\w+)", plain)
+    invented = [f"{a}-{b}" for a, b in broken if f"{a}-{b}" not in source]
+    assert invented == []
+    headings = {h.replace("'", "\u2019") for h in _headings(markdown)} | set(_headings(markdown))
+    for n, page in enumerate(pdf_text(rendered["pdf"]).split("\f")[:-1], start=1):
+        lines = [line.strip() for line in page.splitlines() if line.strip()]
+        body = [line for line in lines if not re.search(r"Page \d+ of \d+", line)]
+        assert body and body[-1] not in headings, f"page {n} ends with the heading {body[-1]!r}"
+
+
+def test_pdf_badges_and_names_in_narrow_columns_wrap_at_spaces_only(tmp_path):
+    """Squeezed columns (given widths, not the content's) still break no word: "Green:
+    tar-get met" and "As-sess-ment Cen-tral" were the PDF's before."""
+    from safeguarding.markup import Fragment, Table
+    from safeguarding.report import META_MIME, rag_span
+
+    names = ["Assessment Central", "Safeguarding Partnership East"]
+    table = Table(
+        "Narrow",
+        ["Team", "Status", "Notes"],
+        [[n, rag_span("green", "target met"), "x"] for n in names],
+        widths=(6, 6, 88),
+    )
+    outputs = [
+        {"output_type": "display_data", "metadata": {}, "data": data}
+        for data in (
+            {META_MIME: fx.build().metadata().meta, "text/plain": ""},
+            Fragment([table])._repr_mimebundle_(),
+        )
+    ]
+    nb = {
+        "cells": [{"cell_type": "code", "metadata": {}, "source": "", "outputs": outputs}],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    path = tmp_path / "narrow.ipynb"
+    path.write_text(json.dumps(nb), encoding="utf-8")
+    pdf = render.render_notebook(path, tmp_path, formats=("pdf",))["pdf"]
+    text = pdf_text(pdf)
+    assert not HYPHENATION.search(text), HYPHENATION.search(text)
+    for name in names:  # whole words, wrapped at spaces
+        assert all(word in text.split() for word in name.split())
 
 
 def test_pdf_charts_are_vectors(rendered):

@@ -1,14 +1,16 @@
-"""The house style for every chart: trend charts and SPC charts, as SVG with alt text.
+"""The house style for every chart: trend charts and SPC charts, as SVG and PNG with alt text.
 
 One look across the project: the Okabe-Ito colour-blind-safe palette, and every series also
 told apart by line style and marker, so that nothing depends on colour alone (WCAG 1.4.1).
 Charts are drawn with matplotlib's object API (no pyplot state), written as SVG with a fixed
-hash salt and no date, so the same figures give byte-identical files. Each chart carries alt
-text that states its message, not its shape ("fell from 24% to 19% over four quarters").
+hash salt and no date, so the same figures give byte-identical files; each also as a PNG at
+print resolution for Word (older versions and LibreOffice cannot show SVG). Each chart carries
+alt text that states its message, not its shape ("fell from 24% to 19% over four quarters").
 """
 
 from __future__ import annotations
 
+import base64
 import io
 import math
 import re
@@ -67,16 +69,23 @@ MARGINS = {"left": 0.72, "right": 0.28, "top": 0.1, "bottom": 0.8}
 LEGEND_COLUMNS = 3  # a legend of up to six entries in at most two rows inside the width
 
 
+PRINT_DPI = 300  # the PNG for Word: print resolution at the chart's size on the page
+
+
 @dataclass(frozen=True)
 class Chart:
-    """An SVG chart with its text alternative and caption, displayable in a notebook."""
+    """A chart as SVG (screen and PDF) and PNG (Word), with its text alternative and caption,
+    displayable in a notebook."""
 
     svg: str
     alt: str
     caption: str
+    png: bytes = b""
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None):
         data = {"image/svg+xml": self.svg, "text/plain": self.alt}
+        if self.png:
+            data["image/png"] = base64.b64encode(self.png).decode("ascii")
         return data, {"safeguarding": {"alt": self.alt, "caption": self.caption}}
 
 
@@ -109,6 +118,14 @@ def _to_svg(fig: Figure) -> str:
     # self-contained file, so drop it (and the XML declaration, for inlining).
     svg = re.sub(r"<\?xml[^>]*\?>\s*", "", svg)
     return re.sub(r"<!DOCTYPE[^>]*>\s*", "", svg, flags=re.S)
+
+
+def _to_png(fig: Figure) -> bytes:
+    """The figure as a PNG at print resolution, drawn by matplotlib's own Agg renderer (no
+    SVG converter), with no software or date stamp: the same figure gives the same bytes."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=PRINT_DPI, metadata={"Software": None})
+    return buffer.getvalue()
 
 
 def _new_figure() -> tuple[Figure, Any]:
@@ -336,11 +353,12 @@ def trend_chart(
             handlelength=2.6,
         )
         svg = _to_svg(fig)
+        png = _to_png(fig)
     alt = trend_alt_text(
         indicator, labels, values, england, neighbours, target, suppressed, counted
     )
     caption = caption or f"{indicator.label}, {labels[0]} to {labels[-1]}"
-    return Chart(svg, alt, caption)
+    return Chart(svg, alt, caption, png)
 
 
 SPC_KINDS = {
@@ -474,9 +492,10 @@ def spc_chart(
         _fit_to_limits(ax, result, own)
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=LEGEND_COLUMNS, fontsize=8)
         svg = _to_svg(fig)
+        png = _to_png(fig)
     alt = spc_alt_text(indicator, labels, own, result, kinds)
     caption = caption or f"{indicator.label}, monthly, {labels[0]} to {labels[-1]} (SPC chart)"
-    return Chart(svg, alt, caption)
+    return Chart(svg, alt, caption, png)
 
 
 def spc_alt_text(

@@ -10,11 +10,12 @@ parameterisation, error markers and metadata. They differ only in the kernel.
 ``fast``
     A warm kernel per process, started once, with the heavy imports already done. Before each
     notebook the kernel is put back to the state a fresh one has: the user namespace and
-    history emptied, the execution counter back to 1, the working directory, ``sys.path``,
-    environment, warning filters (and their once-only registries), matplotlib's figures and
-    rcParams, and pandas' options restored. What it keeps is ``sys.modules``, which is the
-    point. ``tests/test_engines.py`` shows the two engines' executed notebooks are identical
-    apart from timing metadata; the batch uses ``fast`` by default because of that test.
+    history emptied (a new history session), the execution counter back to 1, the working
+    directory, ``sys.path``, environment, warning filters (and their once-only registries),
+    matplotlib's figures and rcParams, and pandas' options restored. What it keeps is
+    ``sys.modules``, which is the point. ``tests/test_engines.py`` shows the two engines'
+    executed notebooks are identical apart from timing metadata; the batch uses ``fast`` by
+    default because of that test.
 
 A kernel that died, timed out or failed outside a cell is discarded and the next notebook gets
 a new one. Notebooks must not rely on state outside what is reset (module-level caches that
@@ -81,6 +82,25 @@ _CELL_TIMING = ("start_time", "end_time", "duration")
 
 
 # --- the shared entry point ----------------------------------------------------------------
+PROJECT_KERNEL = "safeguarding-reports"  # the kernel spec the notebooks name (scripts/bootstrap)
+
+
+def kernel_for(notebook: str | Path) -> str:
+    """The kernel the notebook names when it is installed, else ``python3`` (ipykernel's own,
+    this interpreter): a project installed with pip alone, without scripts/bootstrap's
+    kernel spec, still runs its notebooks in its own environment."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    named = nbformat.read(str(notebook), as_version=4).metadata.get("kernelspec", {}).get("name")
+    if not named:
+        return "python3"
+    try:
+        KernelSpecManager().get_kernel_spec(named)
+    except NoSuchKernel:
+        return "python3"
+    return named
+
+
 
 
 def execute(
@@ -106,6 +126,7 @@ def execute(
         "progress_bar": False,
         "log_output": False,
         "execution_timeout": timeout,
+        "kernel_name": kernel_for(notebook),
         # the kernel's working directory, given to nbclient rather than papermill's ``cwd``,
         # which changes the whole process's directory (unsafe when threads share a process)
         "resources": {"metadata": {"path": cwd}},
@@ -142,7 +163,10 @@ def _safeguarding_reset(cwd):
     import os, sys, warnings
     w = sys.modules["_safeguarding_warm"]
     ip = get_ipython()
-    ip.reset(new_session=False)  # user namespace, In/Out history, displayhook cache
+    # user namespace, In/Out history, displayhook cache; and a history session of its own, as
+    # a fresh kernel has (in the old one, the counter's restart made the next notebook's lines
+    # collide with the last's: "Session/line number was not unique in database")
+    ip.reset(new_session=True)
     ip.execution_count = 1
     kernel = getattr(ip, "kernel", None)
     if kernel is not None and not isinstance(

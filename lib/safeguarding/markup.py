@@ -32,6 +32,7 @@ def sup(text: str) -> str:
 
 
 _INLINE = [
+    (re.compile(r"(?<!\\)`([^`]+)`"), "code"),
     (re.compile(r"\[([^\]]*)\]\{([^}]*)\}"), "span"),
     (re.compile(r"\[([^\]]*)\]\(([^)\s]*)\)"), "link"),
     (re.compile(r"\*\*(.+?)\*\*"), "strong"),
@@ -39,6 +40,25 @@ _INLINE = [
     (re.compile(r"\^((?:\\.|[^^])+)\^"), "sup"),
 ]
 _UNESCAPE = re.compile(r"\\(.)")
+# Status colours (fill, ink), as report.css, report.typ and the Word styles have them. The
+# notebook view carries them inline: JupyterLab and nbconvert have no house stylesheet.
+RAG_COLOURS = {
+    "green": ("#1a7a3a", "#ffffff"),
+    "amber": ("#f2c230", "#000000"),
+    "red": ("#b3261e", "#ffffff"),
+    "none": ("#e4e6ea", "#000000"),
+}
+
+
+def _rag_style(classes: Sequence[str]) -> str:
+    status = next((c[4:] for c in classes if c.startswith("rag-")), None)
+    if "rag" not in classes or status not in RAG_COLOURS:
+        return ""
+    fill, ink = RAG_COLOURS[status]
+    return (
+        f' style="background:{fill};color:{ink};font-weight:bold;padding:0.05em 0.4em;'
+        'border-radius:0.2em;white-space:nowrap"'
+    )
 
 
 def inline_html(markdown: str) -> str:
@@ -60,10 +80,12 @@ def _inline_sub(match: re.Match, kind: str) -> str:
     def tag(text: str) -> str:
         return f"\x00{text}\x01"
 
+    if kind == "code":  # literal text: no inline marks inside
+        return tag(f"<code>{html.escape(match.group(1), quote=False)}</code>")
     inner = inline_html(match.group(1))
     if kind == "span":
-        classes = " ".join(c[1:] for c in match.group(2).split() if c.startswith("."))
-        return tag(f'<span class="{classes}">{inner}</span>')
+        names = [c[1:] for c in match.group(2).split() if c.startswith(".")]
+        return tag(f'<span class="{" ".join(names)}"{_rag_style(names)}>{inner}</span>')
     if kind == "link":
         return tag(f'<a href="{html.escape(match.group(2))}">{inner}</a>')
     return tag(f"<{kind}>{inner}</{kind}>")
@@ -160,12 +182,65 @@ class DefList(Block):
         return f"<dl>{rows}</dl>"
 
 
+# Marks that take no width on the page: classed spans' braces, emphasis, superscript carets
+# and escapes (what is left is what a reader sees).
+_MARKS = re.compile(r"\]\{[^}]*\}|\*\*|(?<!\\)[*^`\[]|\\(?=.)")
+# A row of the widest table, in units of an average character at the tables' size (8 pt in
+# Word, 7.5 pt in the PDF) across the A4 text width (174 mm): about 110.
+TABLE_WIDTH = 110
+CELL_PADDING = 2.0  # the cell's left and right margins and a little air, in the same units
+# Arial's widths relative to a digit's: full stops, commas and i/l about half, hyphens,
+# brackets and slashes 0.6, per cent and m/w about 1.6.
+_NARROW, _SEMI, _WIDE = set(" .,:;'il|!"), set("-/()"), set("%MWmw@")
+
+
+def visible_text(markdown: str) -> str:
+    """What a cell shows, without the inline Markdown marks (for sizing columns)."""
+    return _MARKS.sub("", markdown).replace("\\ ", " ")
+
+
+def text_width(text: str) -> float:
+    """Roughly how wide ``text`` is, in average characters (narrow and wide letters count
+    less and more): enough to keep a figure on one line without measuring fonts."""
+    return sum(
+        0.5 if c in _NARROW else 0.6 if c in _SEMI else 1.6 if c in _WIDE else 1.0 for c in text
+    )
+
+
+def content_widths(
+    columns: Sequence[str], rows: Sequence[Sequence[str]], total: float = TABLE_WIDTH
+) -> list[int]:
+    """Relative column widths from the cells' text: every column at least as wide as its
+    longest word (a figure such as ``628,750`` is never split over two lines), the room left
+    shared in proportion to how much longer each column's longest cell is than that."""
+    cells = [[visible_text(c) for c in col] for col in zip(columns, *rows, strict=True)]
+
+    def longest_word(col: list[str]) -> float:
+        head, *body = col
+        words = [text_width(w) * 1.1 for w in head.split()]  # the header is bold
+        words += [text_width(w) for c in body for w in c.split()]
+        return max(words, default=1.0) + CELL_PADDING
+
+    least = [longest_word(col) for col in cells]
+    natural = [max(text_width(c) for c in col) + CELL_PADDING for col in cells]
+    room = total - sum(least)
+    if room <= 0 or sum(natural) <= total:
+        weights = least if room <= 0 else natural
+    else:
+        extra = [max(0.0, n - m) for n, m in zip(natural, least, strict=True)]
+        spare = sum(extra) or 1.0
+        weights = [m + room * e / spare for m, e in zip(least, extra, strict=True)]
+    return [max(3, round(w)) for w in weights]
+
+
 @dataclass
 class Table(Block):
-    """A pipe table with a caption, a header row and optional notes beneath.
+    """A pipe table with a caption, a header row, row headers and optional notes beneath.
 
-    ``widths`` are relative column widths (the renderer keeps them: pandoc reads them from the
-    separator line); ``align`` is ``l`` or ``r`` per column.
+    Column widths come from the cells' content (:func:`content_widths`) unless ``widths``
+    gives relative widths; the Word and Typst writers keep them, while HTML lets the browser
+    size columns to their content (the Lua filter). ``align`` is ``l`` or ``r`` per column. The
+    first ``row_headers`` columns label their rows (``<th scope="row">`` in HTML).
     """
 
     caption: str
@@ -175,12 +250,20 @@ class Table(Block):
     widths: Sequence[int] = ()
     notes: list[str] = field(default_factory=list)
     ident: str | None = None
+    row_headers: int = 1
+
+    @property
+    def column_widths(self) -> list[int]:
+        if self.widths:
+            return list(self.widths)
+        return content_widths(self.columns, self.rows, TABLE_WIDTH)
+
+    def _align(self) -> str:
+        return self.align or "l" + "r" * (len(self.columns) - 1)
 
     def _sep(self) -> str:
-        widths = list(self.widths) or [max(3, len(c)) for c in self.columns]
-        align = self.align or "l" + "r" * (len(self.columns) - 1)
         cells = []
-        for w, a in zip(widths, align, strict=True):
+        for w, a in zip(self.column_widths, self._align(), strict=True):
             dashes = "-" * max(3, int(w))
             # explicit alignment: Typst would otherwise inherit pandoc's centred wrapper
             cells.append(dashes[:-1] + ":" if a == "r" else ":" + dashes[1:])
@@ -191,7 +274,8 @@ class Table(Block):
             return "| " + " | ".join(c.replace("|", "\\|") or " " for c in cells) + " |"
 
         lines = [row(self.columns), self._sep(), *(row(r) for r in self.rows)]
-        lines += ["", f": {self.caption}{_attrs(self.ident, ())}"]
+        classes = (f"row-headers-{self.row_headers}",) if self.row_headers else ()
+        lines += ["", f": {self.caption}{_attrs(self.ident, classes)}"]
         body = "\n".join(lines)
         if self.notes:
             notes = "\n\n".join(self.notes)
@@ -199,24 +283,29 @@ class Table(Block):
         return body
 
     def html(self) -> str:
-        align = self.align or "l" + "r" * (len(self.columns) - 1)
+        align = self._align()
 
         def style(i: int) -> str:
             return ' style="text-align:right"' if align[i] == "r" else ""
+
+        def cell(i: int, text: str) -> str:
+            if i < self.row_headers:
+                return f'<th scope="row"{style(i)}>{inline_html(text)}</th>'
+            return f"<td{style(i)}>{inline_html(text)}</td>"
 
         head = "".join(
             f'<th scope="col"{style(i)}>{inline_html(c)}</th>' for i, c in enumerate(self.columns)
         )
         body = "".join(
-            "<tr>"
-            + "".join(f"<td{style(i)}>{inline_html(c)}</td>" for i, c in enumerate(r))
-            + "</tr>"
-            for r in self.rows
+            "<tr>" + "".join(cell(i, c) for i, c in enumerate(r)) + "</tr>" for r in self.rows
         )
         notes = "".join(f'<p class="table-notes">{inline_html(n)}</p>' for n in self.notes)
+        label = html.escape(visible_text(self.caption))
         return (
+            f'<div class="table-scroll" role="region" tabindex="0" aria-label="{label}"'
+            ' style="overflow-x:auto;max-width:100%">'
             f"<table><caption>{inline_html(self.caption)}</caption>"
-            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{notes}"
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>{notes}"
         )
 
 

@@ -125,6 +125,7 @@ _SVG_GEOMETRY = re.compile(
     r'="[^"]*"'
 )
 _BINARY_MIME = ("image/png", "image/jpeg", "image/gif", "application/pdf")
+_BINARY_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif")
 
 KIND_ID = "child identifier"
 KIND_DOB = "date of birth"
@@ -506,6 +507,8 @@ class Scanner:
             return self.scan_pdf(path, name)
         if suffix == ".docx":
             return self.scan_docx(path, name)
+        if suffix in _BINARY_SUFFIXES:  # pixels, as the notebooks' image outputs are
+            return []
         text = path.read_text(encoding="utf-8", errors="replace")
         if suffix in (".html", ".htm", ".svg"):
             text = _SVG_GEOMETRY.sub(" ", _DATA_URI.sub(" ", text))

@@ -312,7 +312,7 @@ def write_source(
     changed (an unchanged source is left alone, so a preview does not re-render in a loop)."""
     figures = run.folder / FIGURES / run.entry.report
     figures.mkdir(parents=True, exist_ok=True)
-    for old in figures.glob("figure-*.svg"):
+    for old in [*figures.glob("figure-*.svg"), *figures.glob("figure-*.png")]:
         old.unlink()
     doc = notebook_to_markdown(nb, figures)
     body = quarto_markdown(doc.markdown, f"{FIGURES}/{run.entry.report}/")

@@ -36,11 +36,13 @@ from typing import Any
 
 import typst
 
+from . import word
 from .commentary import nodes
 from .exceptions import ParameterError, RenderError
 from .manifest import atomic_write_text
 from .markup import esc
 from .report import META_MIME, RAG_WORDS
+from .word import document_title
 
 TEMPLATES = Path(__file__).with_name("templates")
 # Every page: no script of any kind runs, nothing is fetched (images are data URIs, styles
@@ -53,7 +55,9 @@ CONTENT_SECURITY_POLICY = (
 FORMATS = ("html", "pdf", "docx")
 HTML_TOC_DEPTH = 3
 PDF_TOC_DEPTH = 2
-CONTENTS_TYPST = "```{=typst}\n#contents-page()\n```"
+# Where the contents go: after the front sheet, on a page of their own (the Lua filter makes
+# the empty div Word's marker paragraph, to which word.finish moves the contents).
+CONTENTS_TYPST = "```{=typst}\n#contents-page()\n```\n\n::: {.contents-page}\n:::"
 
 
 @lru_cache(maxsize=1)
@@ -148,6 +152,9 @@ def notebook_to_markdown(notebook: Mapping[str, Any], fig_dir: Path) -> Document
                 path = fig_dir / f"figure-{len(figures) + 1:02d}.svg"
                 path.write_text(_text(data["image/svg+xml"]), encoding="utf-8")
                 figures.append(path)
+                if "image/png" in data:  # Word's copy beside it (the Lua filter picks it)
+                    png = path.with_suffix(".png")
+                    png.write_bytes(base64.b64decode(_text(data["image/png"])))
                 alt = extra.get("alt") or extra.get("caption") or "Chart"
                 caption = esc(extra.get("caption") or alt)
                 parts.append(f'![{caption}]({path.name}){{alt="{_attr(alt)}"}}')
@@ -192,6 +199,7 @@ def _typst_escape(text: str) -> str:
 def _variables(meta: Mapping[str, Any], escape: Any) -> list[str]:
     fields = {
         "title": meta.get("title", "Report"),
+        "document-title": document_title(meta),
         "authority-name": meta.get("authority_name", ""),
         "committee": meta.get("committee", ""),
         "meeting-date-text": meta.get("meeting_date_text", ""),
@@ -229,7 +237,7 @@ def _pandoc_args(fmt: str, doc: Document, stamp: dt.datetime, out: Path) -> list
             "-V",
             f"content-security-policy={CONTENT_SECURITY_POLICY}",
             "-V",
-            f"pagetitle={meta.get('title', 'Report')}",
+            f"pagetitle={document_title(meta)}",
             "-V",
             f"run-date={stamp:%Y-%m-%d}",
             *_variables(meta, html.escape),
@@ -251,24 +259,30 @@ def _pandoc_args(fmt: str, doc: Document, stamp: dt.datetime, out: Path) -> list
             str(out),
         ]
     if fmt == "docx":
-        subtitle = (
-            f"{meta.get('committee', '')}, {meta.get('meeting_date_text', '')}. "
-            f"{meta.get('classification', '')}"
+        # The title block as the PDF's masthead has it: the report, the authority and quarter,
+        # the committee and its meeting date (never the run date); the classification is in
+        # every page's header (word.finish). Headings shift up one level as in the PDF, so
+        # the sections are Word's Heading 1 and the contents match the PDF's.
+        meeting = ", ".join(
+            str(meta[k]) for k in ("committee", "meeting_date_text") if meta.get(k)
         )
         return [
             *common,
             "--to=docx",
             "--toc",
             f"--toc-depth={PDF_TOC_DEPTH}",
+            "--shift-heading-level-by=-1",
             f"--reference-doc={TEMPLATES / 'reference.docx'}",
+            "-M",
+            "toc-title=Contents",
             "-M",
             f"title={meta.get('title', 'Report')}",
             "-M",
-            f"subtitle={subtitle}",
+            f"subtitle={meta.get('subtitle', '')}",
             "-M",
             f"author={meta.get('authority_name', '')}",
             "-M",
-            f"date={stamp:%d %B %Y}",
+            f"date={meeting}",
             "-o",
             str(out),
         ]
@@ -394,6 +408,8 @@ def render_notebook(
             for fmt in formats
         }
         _run_pandoc(jobs, md, tmp, stamp)
+        if "docx" in formats:
+            word.finish(targets["docx"], doc.meta)
         if "pdf" in formats:
             _compile_pdf(targets["pdf"], tmp / "report.pdf", stamp)
             targets["pdf"] = tmp / "report.pdf"

@@ -22,8 +22,9 @@ tables, charts and drafted text alike, and cannot be worked out from the others.
 The package reads one job per module: ``model`` (the figures, their assessment and the
 report object), ``meta`` (metadata and front sheet), ``scorecard``, ``sections`` and
 ``trends`` (an indicator's section and charts), ``activity`` (tables by team), ``closing``
-(data quality, conclusion, provenance), ``build`` (construction from the project) and
-``text`` (shared formatting) and ``ledger`` (the counts it publishes and their disclosure).
+(data quality, conclusion, provenance), ``build`` (construction from the project), ``text``
+(shared formatting), ``notebook`` (the notebooks' one-line errors) and ``ledger`` (the counts
+it publishes and their disclosure).
 """
 
 from .build import build_report, comparators_for, ensure_demo
@@ -37,6 +38,7 @@ from .model import (
     ReportInputs,
     mask_outturns,
 )
+from .notebook import one_line_errors
 from .sections import IndicatorSection, SectionGroup
 from .text import (
     RAG_WORDS,
@@ -72,6 +74,7 @@ __all__ = [
     "indicator_code",
     "indicator_name",
     "mask_outturns",
+    "one_line_errors",
     "provenance_rows",
     "rag_span",
     "slug",

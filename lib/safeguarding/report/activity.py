@@ -29,9 +29,9 @@ def caseloads(r: QuarterlyReport, case_types: Sequence[str] | None = None) -> Fr
     for (kind, team), key in view.keys().items():
         keys.loc[kind, team] = key
     shown = keys.map(r.ledger.text)
-    first = "Case type"
-    if view.table.shape[1] > max(6, view.table.shape[0]):  # many teams: one per row fits a page
-        shown, first = shown.T, "Team"
+    # One orientation for every authority: a team per row (authorities have from two teams
+    # to dozens; case types are few, so they fit across the page as columns).
+    shown, first = shown.T, "Team"
     columns = [first, *[esc(c) for c in shown.columns]]
     rows = [[esc(i), *[str(v) for v in shown.loc[i]]] for i in shown.index]
     rows[-1] = [f"**{c}**" for c in rows[-1]]

@@ -41,7 +41,6 @@ def data_quality(r: QuarterlyReport) -> Fragment:
             ["Rule", "Records", "Example"],
             rows,
             align="lrl",
-            widths=(20, 8, 50),
         )
     )
     return Fragment(blocks)
@@ -81,11 +80,12 @@ def conclusion(r: QuarterlyReport, text: str = "") -> Fragment:
 def provenance(r: QuarterlyReport) -> Fragment:
     """Where the figures came from: inputs and checksums, extract dates, code, run time."""
     blocks: list[Block] = [Heading(2, "About this report", "provenance")]
-    run = r.meta.run_time or "not recorded"
+    # The batch records its run time; a notebook run by hand in JupyterLab has none.
+    when = f"at {esc(r.meta.run_time)}" if r.meta.run_time else "run interactively"
     blocks.append(
         Para(
             f"Produced by safeguarding-reports {esc(__version__)} "
-            f"(code {esc(code_version())}) at {esc(run)} for the {esc(r.meta.audience)} "
+            f"(code {esc(code_version())}), {when}, for the {esc(r.meta.audience)} "
             "audience. The same inputs rebuild this report exactly; per-file checksums "
             "are in the quarter's manifest."
         )
@@ -99,7 +99,6 @@ def provenance(r: QuarterlyReport) -> Fragment:
                 ["Input", "Extract dates", "SHA-256"],
                 rows,
                 align="lll",
-                widths=(28, 18, 54),
             )
         )
     return Fragment(blocks)

@@ -86,13 +86,18 @@ class ReportMeta:
 
 @dataclass
 class MetaOutput:
-    """The report's metadata, displayed once per notebook for the renderer."""
+    """The report's metadata, displayed once per notebook for the renderer.
+
+    Readers see nothing of it: JupyterLab and nbconvert show the richest kind they know,
+    which is the empty ``text/html`` (the front sheet below says it all in words); the
+    renderer reads the metadata's own kind. Without an empty plain-text view IPython would
+    add the object's repr, a stray monospace line above the front sheet.
+    """
 
     meta: dict[str, Any]
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        text = f"{self.meta['title']} - {self.meta['committee']}, {self.meta['meeting_date_text']}"
-        return {META_MIME: self.meta, "text/plain": text}
+        return {META_MIME: self.meta, "text/html": "", "text/plain": ""}
 
 
 def front_sheet(meta: ReportMeta) -> Fragment:

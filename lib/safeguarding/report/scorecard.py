@@ -134,7 +134,6 @@ def scorecard_table(
         columns,
         rows,
         align="llrrrrrrrrrl",
-        widths=(19, 9, 7, 9, 7, 7, 7, 6, 6, 6, 6, 11),
         notes=notes,
     )
 

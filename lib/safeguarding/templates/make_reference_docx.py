@@ -7,7 +7,9 @@ Run after changing the style (the result is committed; rendering never runs this
 Changes to pandoc's default: Arial 11 pt and British English throughout, headings and title
 in the house blue and left-aligned, tables with rules and a shaded header row, and the
 character styles ``RAG Green``/``RAG Amber``/``RAG Red``/``RAG None`` that the Lua filter gives
-status words (colour in Word as on screen; the words stay for everyone else).
+status words (colour in Word as on screen; the words stay for everyone else); A4 with the PDF's
+margins (``safeguarding.word``: Quarto's Word output gets the page too), headings sized as in
+the PDF, and contents entries (``TOC 1``/``TOC 2``) with dotted leaders to the page number.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import zipfile
 from pathlib import Path
 
 import pypandoc
+from safeguarding.word import TEXT_WIDTH, section_xml
 
 HERE = Path(__file__).resolve().parent
 BRAND = "123B5F"
@@ -46,7 +49,7 @@ TABLE_STYLE = f"""<w:style w:type="table" w:default="1" w:styleId="Table">
     <w:name w:val="Table" />
     <w:basedOn w:val="TableNormal" />
     <w:qFormat />
-    <w:rPr><w:sz w:val="18" /><w:szCs w:val="18" /></w:rPr>
+    <w:rPr><w:sz w:val="16" /><w:szCs w:val="16" /></w:rPr>
     <w:tblPr>
       <w:tblInd w:w="0" w:type="dxa" />
       <w:tblBorders>
@@ -56,9 +59,9 @@ TABLE_STYLE = f"""<w:style w:type="table" w:default="1" w:styleId="Table">
       </w:tblBorders>
       <w:tblCellMar>
         <w:top w:w="40" w:type="dxa" />
-        <w:left w:w="80" w:type="dxa" />
+        <w:left w:w="60" w:type="dxa" />
         <w:bottom w:w="40" w:type="dxa" />
-        <w:right w:w="80" w:type="dxa" />
+        <w:right w:w="60" w:type="dxa" />
       </w:tblCellMar>
     </w:tblPr>
     <w:tblStylePr w:type="firstRow">
@@ -69,6 +72,37 @@ TABLE_STYLE = f"""<w:style w:type="table" w:default="1" w:styleId="Table">
       </w:tcPr>
     </w:tblStylePr>
   </w:style>"""
+
+
+TOC_STYLES = "".join(
+    f'<w:style w:type="paragraph" w:styleId="TOC{level}"><w:name w:val="toc {level}"/>'
+    '<w:basedOn w:val="Normal"/><w:next w:val="Normal"/><w:uiPriority w:val="39"/>'
+    f'<w:unhideWhenUsed/><w:pPr><w:tabs><w:tab w:val="right" w:leader="dot" w:pos="{TEXT_WIDTH}"/>'
+    f'</w:tabs><w:spacing w:before="{before}" w:after="0"/><w:ind w:left="{indent}"/></w:pPr>'
+    f"<w:rPr>{bold}</w:rPr></w:style>"
+    for level, before, indent, bold in ((1, 100, 0, "<w:b/>"), (2, 20, 340, ""))
+)
+# Labels over the text they introduce (the commentary's): kept on the same page as it.
+LABEL_STYLE = (
+    '<w:style w:type="paragraph" w:customStyle="1" w:styleId="CommentaryLabel">'
+    '<w:name w:val="Commentary Label"/><w:basedOn w:val="BodyText"/><w:next w:val="BodyText"/>'
+    '<w:pPr><w:keepNext/></w:pPr></w:style>'
+)
+# Heading sizes in half-points, as report.typ sets them (13, 11 and 10 pt; title 18 pt).
+HEADING_SIZES = {"Title": 36, "Heading1": 26, "Heading2": 22, "Heading3": 20}
+
+
+def _size(xml: str, style: str, half_points: int) -> str:
+    start = xml.index(f'w:styleId="{style}"')
+    end = xml.index("</w:style>", start)
+    block = re.sub(r'(<w:szC?s? w:val=")\d+(")', rf"\g<1>{half_points}\2", xml[start:end])
+    return xml[:start] + block + xml[end:]
+
+
+def patch_document(xml: str) -> str:
+    """The reference's own page: A4 with the PDF's margins (pandoc copies it)."""
+    # after the footnote settings: the schema's order (Word rejects a section out of order)
+    return xml.replace("</w:sectPr>", f"{section_xml()}</w:sectPr>", 1)
 
 
 def patch_styles(xml: str) -> str:
@@ -101,7 +135,9 @@ def patch_styles(xml: str) -> str:
     start = xml.index('<w:style w:type="table" w:default="1" w:styleId="Table">')
     end = xml.index("</w:style>", start) + len("</w:style>")
     xml = xml[:start] + TABLE_STYLE + xml[end:]
-    return xml.replace("</w:styles>", _rag_styles() + "</w:styles>")
+    for style, size in HEADING_SIZES.items():
+        xml = _size(xml, style, size)
+    return xml.replace("</w:styles>", _rag_styles() + TOC_STYLES + LABEL_STYLE + "</w:styles>")
 
 
 def build(out: Path = HERE / "reference.docx") -> Path:
@@ -117,6 +153,8 @@ def build(out: Path = HERE / "reference.docx") -> Path:
             data = src.read(name)
             if name == "word/styles.xml":
                 data = patch_styles(data.decode("utf-8")).encode("utf-8")
+            elif name == "word/document.xml":
+                data = patch_document(data.decode("utf-8")).encode("utf-8")
             dst.writestr(
                 zipfile.ZipInfo(name, FIXED_TIME), data, compress_type=zipfile.ZIP_DEFLATED
             )
