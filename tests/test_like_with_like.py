@@ -313,3 +313,22 @@ def test_assess_from_outturns_without_counts_annualises_too(tmp_path, capsys):
         "600.0",
         "higher",
     )
+
+
+def test_the_combined_change_sentence_keeps_each_comparison_on_its_own_basis() -> None:
+    # the year end is compared annualised (135 a quarter is 540 a year against 598), the last
+    # quarter as it stood (135 against 140): the sentence must not put 140 on a 12-month basis
+    outturns = pd.DataFrame(
+        {
+            "authority": ["901"] * 3,
+            "indicator": ["REFERRALS"] * 3,
+            "period": ["2023-24", "2024-25 Q1", "2024-25 Q2"],
+            "value": [598, 140, 135],
+        }
+    )
+    row = assess(outturns, "2024-25 Q2").iloc[0]
+    assert row["vs_previous_quarter"] == "within_normal_variation"
+    assert (
+        "On that 12-month basis it was 598 in 2023-24; last quarter's own figure was 140"
+        in row["narrative"]
+    )

@@ -184,9 +184,14 @@ def change_sentences(row: Mapping, indicator: Indicator) -> list[str | None]:
         kind = "month" if parse_period(row["period"]).kind == "month" else "quarter"
         then = indicator.format(row["previous_year_end_value"])
         last = indicator.format(row["previous_quarter_value"])
-        basis = "On that 12-month basis it was" if _annual(row) else "It was"
+        if _annual(row):  # the year end is compared annualised, last quarter as it stood
+            return [
+                f"On that 12-month basis it was {then} {_year_end_words(row, indicator)}; "
+                f"last {kind}'s own figure was {last}: neither difference is more than chance "
+                "would explain."
+            ]
         return [
-            f"{basis} {then} {_year_end_words(row, indicator)} and {last} last {kind}: "
+            f"It was {then} {_year_end_words(row, indicator)} and {last} last {kind}: "
             f"neither difference is more than chance would explain."
         ]
     return [year_end, quarter]
