@@ -20,7 +20,7 @@ import pandas as pd
 @dataclass(frozen=True)
 class Column:
     name: str
-    dtype: str  # "str", "date", "int", "bool"
+    dtype: str  # "str", "date", "int", "float", "bool"
     required: bool
     description: str
 
@@ -64,6 +64,7 @@ TABLES: dict[str, TableSpec] = {
                 _c("dob", "date", False, "Date of birth"),
                 _c("sex", "str", False, "1/M male, 2/F female, as returned"),
                 _c("upn", "str", False, "Unique pupil number, kept only to check outputs"),
+                _c("ethnicity", "str", False, "Ethnicity code as returned (e.g. WBRI, BAFR)"),
             ),
             key=("authority", "child_id"),
         ),
@@ -120,6 +121,7 @@ TABLES: dict[str, TableSpec] = {
                 _c("start_date", "date", True, "CPPstartDate"),
                 _c("end_date", "date", False, "CPPendDate"),
                 _c("initial_category", "str", False, "InitialCategoryOfAbuse"),
+                _c("latest_category", "str", False, "LatestCategoryOfAbuse"),
                 _c("previous_plans", "int", False, "NumberOfPreviousCPP (plans before this one)"),
             ),
             key=("authority", "plan_id"),
@@ -147,6 +149,14 @@ TABLES: dict[str, TableSpec] = {
                 _c("legal_status", "str", True, "LS (V3/V4: short breaks)"),
                 _c("placement", "str", True, "PLACE / PL placement type"),
                 _c("reason_end", "str", False, "REC reason episode ceased"),
+                _c("home_postcode", "str", False, "HOME_POST postcode of the child's home"),
+                _c("placement_postcode", "str", False, "PL_POST postcode of the placement"),
+                _c(
+                    "placement_distance_miles",
+                    "float",
+                    False,
+                    "PL_DISTANCE miles from home to placement (returned in some years)",
+                ),
             ),
             key=("authority", "child_id", "episode_start"),
         ),
@@ -176,6 +186,30 @@ TABLES: dict[str, TableSpec] = {
             key=("authority", "child_id", "collection_year"),
         ),
         TableSpec(
+            "sw_episodes",
+            "Social worker episodes of children looked after (SSDA903 social worker table).",
+            (
+                AUTH,
+                CHILD,
+                _c("sw_id", "str", True, "SW_ID the social worker's identifier"),
+                _c("start_date", "date", True, "SW_DECOM"),
+                _c("end_date", "date", False, "SW_DEC (empty while allocated)"),
+                _c("reason", "str", False, "SW_REASON reason for the change"),
+            ),
+            key=("authority", "child_id", "start_date"),
+        ),
+        TableSpec(
+            "dolo",
+            "Deprivation of liberty orders of children looked after (SSDA903 DoLo table).",
+            (
+                AUTH,
+                CHILD,
+                _c("start_date", "date", True, "DOLO_START"),
+                _c("end_date", "date", False, "DOLO_END (empty while in force)"),
+            ),
+            key=("authority", "child_id", "start_date"),
+        ),
+        TableSpec(
             "population",
             "Children aged 0 to 17 by authority: ONS mid-year estimates (or the demo's own).",
             (
@@ -184,6 +218,18 @@ TABLES: dict[str, TableSpec] = {
                 _c("population", "int", True, "Children aged 0 to 17"),
             ),
             key=("authority", "year"),
+        ),
+        TableSpec(
+            "population_ethnicity",
+            "Optional: children aged 0 to 17 by ethnic group (ONS Census 2021 high-level "
+            "groups: Asian, Black, Mixed, White, Other), for disproportionality.",
+            (
+                AUTH,
+                _c("year", "int", True, "Calendar year of the estimate"),
+                _c("ethnicity", "str", True, "Asian, Black, Mixed, White or Other"),
+                _c("population", "int", True, "Children aged 0 to 17 in the group"),
+            ),
+            key=("authority", "year", "ethnicity"),
         ),
         TableSpec(
             "teams",
@@ -221,6 +267,8 @@ def coerce_dtypes(frame: pd.DataFrame, name: str) -> pd.DataFrame:
             out[col.name] = pd.to_datetime(out[col.name], errors="coerce").astype("datetime64[ns]")
         elif col.dtype == "int":
             out[col.name] = pd.to_numeric(out[col.name], errors="coerce").astype("Int64")
+        elif col.dtype == "float":
+            out[col.name] = pd.to_numeric(out[col.name], errors="coerce").astype("float64")
         elif col.dtype == "bool":
             if pd.api.types.is_bool_dtype(out[col.name]):  # already booleans: no per-value map
                 out[col.name] = out[col.name].astype("boolean")

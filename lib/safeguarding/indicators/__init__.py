@@ -2,11 +2,13 @@
 denominator`` for any authorities, indicators and periods.
 
 ``compute`` is the batch entry point; ``compute_one`` gives a single figure; the rules
-themselves (one small vectorised function per catalogue ``rule:``) live in ``rules``.
+themselves (one small vectorised function per catalogue ``rule:``) live in ``rules`` and,
+for the National Framework measures, ``framework``.
 """
 
 from __future__ import annotations
 
+from . import framework  # noqa: F401  (registers the National Framework rules)
 from .engine import COLUMNS, Result, available_indicators, compute, compute_one
 from .rules import RULES
 
