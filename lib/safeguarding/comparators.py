@@ -43,6 +43,7 @@ import pandas as pd
 
 from .catalogue import Catalogue
 from .catalogue import catalogue as builtin_catalogue
+from .framework_comparators import FRAMEWORK_DFE_MEASURES
 from .periods import Period, PeriodError, parse_period
 from .validation import InputError, Issue, read_csv_text
 
@@ -205,6 +206,8 @@ DFE_MEASURES: tuple[DfeMeasure, ...] = (
         where=(("population_type", "Children looked after on 31 March each year"),),
     ),
 )
+# the National Framework measures DfE publishes (children in need, workforce): their own module
+DFE_MEASURES += tuple(DfeMeasure(**m) for m in FRAMEWORK_DFE_MEASURES)
 POPULATION_FILE = "ons_mid-year_population_estimates"
 
 
