@@ -41,7 +41,15 @@ from .rules import (
     rule,
 )
 
-__all__ = ["KINSHIP_PLACEMENTS", "SGO_REASONS", "CAO_REASONS", "episodes_in_force"]
+__all__ = [
+    "CAO_REASONS",
+    "COHORTS",
+    "KINSHIP_PLACEMENTS",
+    "SGO_REASONS",
+    "cohort_children",
+    "dolo_placements",
+    "episodes_in_force",
+]
 
 # SSDA903 PLACE: foster placements with a relative or friend (kinship foster care)
 KINSHIP_PLACEMENTS = ("U1", "U2", "U3")
@@ -86,25 +94,68 @@ def _cin_tables(params) -> tuple[str, ...]:
     return ("referrals", "la_episodes") if params.get("include_looked_after") else ("referrals",)
 
 
-@rule("cin_at_end", tables=_cin_tables)
-def cin_at_end(ctx, start, end, params):
-    """CIN_AT_END: children in need on ``end`` (see the module's reading), each once."""
-    vocabulary = ("referrals", "la_episodes")
-    child = ctx.keys("child_id", "referrals", vocabulary)
+def _cin_parts(ctx: RuleContext, end: pd.Timestamp, with_looked_after: bool):
+    """(table, rows) of the records that make children in need on ``end``: open referrals
+    not ended by no further action, and (``with_looked_after``) the episodes in force."""
     nfa = ctx.memo(
         "referral_nfa_flags",
         lambda: ctx.table("referrals")["nfa"].fillna(False).to_numpy(dtype=bool),
     )
     begun, closed = ctx.dates("referrals", "referral_date"), ctx.dates("referrals", "closure_date")
-    open_ = ~nfa & _open_at(begun, closed, _d(end)) & (child >= 0)
-    keys, auths = [child[open_]], [ctx.auth("referrals")[open_]]
-    if params.get("include_looked_after"):
-        now, auth = _looked_after_auth(ctx, end)
-        keys.append(ctx.keys("child_id", "la_episodes", vocabulary)[now])
-        auths.append(auth)
+    parts = [("referrals", np.flatnonzero(~nfa & _open_at(begun, closed, _d(end))))]
+    if with_looked_after:
+        parts.append(("la_episodes", episodes_in_force(ctx, end)))
+    return parts
+
+
+@rule("cin_at_end", tables=_cin_tables)
+def cin_at_end(ctx, start, end, params):
+    """CIN_AT_END: children in need on ``end`` (see the module's reading), each once."""
+    vocabulary = ("referrals", "la_episodes")
+    keys, auths = [], []
+    for table, rows in _cin_parts(ctx, end, bool(params.get("include_looked_after"))):
+        keys.append(ctx.keys("child_id", table, vocabulary)[rows])
+        auths.append(ctx.auth(table)[rows])
     key, auth = np.concatenate(keys), np.concatenate(auths)
-    _, first_row = np.unique(key, return_index=True)
-    return ctx.count(auth[first_row])
+    _, first_row = np.unique(key[key >= 0], return_index=True)
+    return ctx.count(auth[key >= 0][first_row])
+
+
+def _open_plans(ctx: RuleContext, end: pd.Timestamp) -> np.ndarray:
+    """Rows of ``cp_plans`` open on ``end``, one per child (its latest-starting plan)."""
+    child = ctx.keys("child_id", "cp_plans", ("cp_plans",))
+    plan_start = ctx.dates("cp_plans", "start_date")
+    rows = np.flatnonzero(
+        _open_at(plan_start, ctx.dates("cp_plans", "end_date"), _d(end)) & (child >= 0)
+    )
+    rows = rows[np.lexsort((plan_start[rows], child[rows]))]
+    return _last_per_group(child, rows)
+
+
+COHORTS = ("cin", "cp", "cla")
+
+
+def cohort_children(ctx: RuleContext, cohort: str, end: pd.Timestamp) -> pd.DataFrame:
+    """``authority, child_id`` of the children in a cohort on ``end``, each once: ``cin``
+    (children in need, looked-after children included), ``cp`` (on a plan) or ``cla``
+    (looked after), by the same readings as CIN_AT_END, CPP_AT_END and CLA_AT_END."""
+    if cohort == "cin":
+        parts = _cin_parts(ctx, end, ctx.data.has("la_episodes"))
+    elif cohort == "cp":
+        parts = [("cp_plans", _open_plans(ctx, end))]
+    elif cohort == "cla":
+        parts = [("la_episodes", episodes_in_force(ctx, end))]
+    else:
+        raise ValueError(f"unknown cohort {cohort!r}; expected one of {', '.join(COHORTS)}")
+    names = np.asarray(ctx.authorities, dtype=object)
+    frames = []
+    for table, rows in parts:
+        auth = ctx.auth(table)[rows]
+        rows, auth = rows[auth >= 0], auth[auth >= 0]
+        ids = ctx.table(table)["child_id"].astype("string").to_numpy(dtype=object)[rows]
+        frames.append(pd.DataFrame({"authority": names[auth], "child_id": ids}))
+    out = pd.concat(frames, ignore_index=True).dropna()
+    return out.drop_duplicates().reset_index(drop=True)
 
 
 @rule("referral_nfa", tables=("referrals",))
@@ -157,21 +208,15 @@ def plans_by_category(ctx, start, end, params):
     abuse (else its initial one) is ``category``."""
     wanted = str(param(params, "category")).upper()
 
-    def build() -> tuple[np.ndarray, np.ndarray]:
+    def build() -> np.ndarray:
         plans = ctx.table("cp_plans")
         latest = plans["latest_category"].astype("string").str.strip()
         initial = plans["initial_category"].astype("string").str.strip()
         category = latest.mask(latest.fillna("") == "", initial).fillna("").str.upper()
-        child = ctx.keys("child_id", "cp_plans", ("cp_plans",))
-        return category.to_numpy(dtype=object), child
+        return category.to_numpy(dtype=object)
 
-    category, child = ctx.memo("plan_categories", build)
-    plan_start = ctx.dates("cp_plans", "start_date")
-    rows = np.flatnonzero(
-        _open_at(plan_start, ctx.dates("cp_plans", "end_date"), _d(end)) & (child >= 0)
-    )
-    rows = rows[np.lexsort((plan_start[rows], child[rows]))]
-    rows = _last_per_group(child, rows)
+    category = ctx.memo("plan_categories", build)
+    rows = _open_plans(ctx, end)
     return ctx.proportion(ctx.auth("cp_plans")[rows], category[rows] == wanted)
 
 
