@@ -136,6 +136,8 @@ def targets(
             for ind in cat:
                 if ind.local or ind.unit != "percent" or not ind.applies_to(year):
                     continue
+                if ind.polarity == "none" or not ind.computable:
+                    continue  # context measures and DfE-only figures: no target
                 if ind.polarity == "band" and ind.band:
                     rows.append((auth.code, ind.id, year.fy_label, None, None, *ind.band))
                     continue

@@ -28,7 +28,7 @@ from .dates import (
     review_dates,
     timely_working_days,
 )
-from .rates import children, choose, draw_ages, make_ids, per_child, share
+from .rates import children, choose, draw_ages, draw_ethnicity, make_ids, per_child, share
 
 SINGLE_ASSESSMENT_FROM = np.datetime64("2014-04-01")
 REFERRAL_SOURCES = {
@@ -40,6 +40,8 @@ CATEGORIES = {"NEG": 50, "EMO": 36, "PHY": 7, "SAB": 4, "MUL": 3}
 # age at a first referral: (low, high) years and weight
 REFERRAL_AGES = ((0.02, 1, 12), (1, 5, 20), (5, 10, 27), (10, 16, 33), (16, 17.8, 8))
 NFA_SHARE = 0.07
+SUPPORTED = 0.45  # assessed children supported as children in need after the assessment
+SUPPORT_DAYS = (90, 560)  # for how long (uniform)
 # share of re-referrals that fall within 12 months of the previous referral (measured)
 WITHIN_12M = 0.48
 
@@ -188,14 +190,17 @@ def _pathway(
     previous = np.where(plan, plans[child] + np.where(has_hidden[child], hidden[child], 0), 0)
 
     last = _latest(ia_end, core_end, sa_end, icpc_date, date)
-    support = rng.random(m) < 0.35  # a child in need plan keeps the episode open for months
+    # a child in need plan keeps the episode open for months: England's children in need at
+    # 31 March (about 330 per 10,000, looked-after children included) need about half of
+    # assessed children supported for three months to a year and a half
+    support = rng.random(m) < SUPPORTED
     closure = np.where(
         plan,
         plus_days(
             plan_end,
             np.where(rng.random(m) < 0.5, rng.integers(0, 15, m), rng.integers(60, 240, m)),
         ),  # fmt: skip
-        plus_days(last, np.where(support, rng.integers(60, 400, m), rng.integers(0, 15, m))),
+        plus_days(last, np.where(support, rng.integers(*SUPPORT_DAYS, m), rng.integers(0, 15, m))),
     )
     closure = np.where(nfa, plus_days(date, rng.integers(0, 3, m)), closure)
     closure = np.where(~nfa & ~assessed, plus_days(date, rng.integers(1, 21, m)), closure)
@@ -232,6 +237,17 @@ def _plan_days(rng: np.random.Generator, m: int) -> np.ndarray:
     short = rng.uniform(20, 92, m)
     usual = rng.lognormal(np.log(270), 0.6, m)
     return np.where(rng.random(m) < 0.1, short, usual)
+
+
+# the share of plans whose category changes at a review, and what it changes to
+CATEGORY_CHANGES = 0.12
+CHANGED_TO = {"NEG": 35, "EMO": 35, "PHY": 10, "SAB": 5, "MUL": 15}
+
+
+def latest_category(rng: np.random.Generator, initial: np.ndarray) -> np.ndarray:
+    """LatestCategoryOfAbuse: the initial category, changed at a review for a few plans."""
+    changed = rng.random(len(initial)) < CATEGORY_CHANGES
+    return np.where(changed, choose(rng, CHANGED_TO, len(initial)), initial).astype(object)
 
 
 def tables(
@@ -293,6 +309,7 @@ def tables(
     cp_plans = pd.DataFrame({
         "child_id": cid[has], "plan_id": plan_ids, "start_date": g["plan_start"][has],
         "end_date": plan_end, "initial_category": g["category"][has],
+        "latest_category": latest_category(rng, g["category"][has]),
         "previous_plans": g["previous_plans"][has],
     })  # fmt: skip
     start = g["plan_start"][has]
@@ -306,6 +323,7 @@ def tables(
     children_frame = pd.DataFrame({
         "child_id": child_ids[used], "dob": kids["dob"].to_numpy()[used],
         "sex": kids["sex"].to_numpy()[used],
+        "ethnicity": draw_ethnicity(rng, auth, "cin", len(used)),
     })  # fmt: skip
     out = {
         "children": children_frame,

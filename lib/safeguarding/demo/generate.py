@@ -17,7 +17,7 @@ from ..schema import TABLES
 from . import cin, looked_after
 from .authorities import DemoAuthority, make_authorities
 from .dates import NAT, add_years, day
-from .rates import children
+from .rates import children, population_by_ethnicity
 
 DEFAULT_YEARS: tuple[str, str] = ("2008-09", "2024-25")
 DEFAULT_SEED = 20241
@@ -115,6 +115,7 @@ def authority_tables(
     tables.update(la)
     tables["children"] = child_table
     tables["population"] = population(rng, auth, first.year - 1, last.year + 1)
+    tables["population_ethnicity"] = population_by_ethnicity(auth, tables["population"])
     tables["teams"] = teams(rng, auth, tables, extract)
     return tables
 
