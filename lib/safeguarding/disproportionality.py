@@ -32,7 +32,7 @@ import pandas as pd
 
 from . import disclosure
 from .dataset import DataSet
-from .indicators.framework import COHORTS, cohort_children
+from .indicators.framework import COHORTS, authority_tables, cohort_children
 from .indicators.rules import RuleContext
 from .periods import Period, parse_period
 from .significance import _z
@@ -77,7 +77,7 @@ def counts(data: DataSet, authority: str, date: pd.Timestamp) -> pd.DataFrame | 
     zeros included), or None when the children's ethnicity is not in the data."""
     if not data.has("children") or "ethnicity" not in data.table("children"):
         return None
-    data = _own(data, authority, ("children", "referrals", "cp_plans", "la_episodes"))
+    data = authority_tables(data, authority, ("children", "referrals", "cp_plans", "la_episodes"))
     kids = data.table("children")
     if kids["ethnicity"].isna().all():
         return None
@@ -95,17 +95,6 @@ def counts(data: DataSet, authority: str, date: pd.Timestamp) -> pd.DataFrame | 
         for name in (*GROUPS, NOT_KNOWN):
             rows.append((cohort, name, int(tally.get(name, 0))))
     return pd.DataFrame(rows, columns=["cohort", "group", "children"])
-
-
-def _own(data: DataSet, authority: str, names: tuple[str, ...]) -> DataSet:
-    """The authority's rows of the tables ``names`` (those present)."""
-    return DataSet(
-        {
-            n: (f := data.table(n))[f["authority"].astype(str) == authority]
-            for n in names
-            if data.has(n)
-        }
-    )
 
 
 def population(data: DataSet, authority: str, year: int) -> pd.Series | None:

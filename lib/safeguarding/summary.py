@@ -87,6 +87,9 @@ class AuthoritySummary:
     events: dict[tuple[str, str], pd.Series] = field(default_factory=dict)  # absent: no data
     warnings: list[tuple[str, int, str]] = field(default_factory=list)  # rule, count, message
     sources: list[Source] = field(default_factory=list)
+    # the National Framework report's aggregates (counts by ethnic group and the population by
+    # group; children subject to DoLOs by placement type): see report.framework
+    framework: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     def report_outturns(self, report: str, catalogue: Any) -> pd.DataFrame:
         """The figures ``report`` uses: every period's, then its SPC indicators' months (the
@@ -129,7 +132,22 @@ def records_summary(data: DataSet, authority: str, quarter: Period | str) -> Aut
             by_rule.setdefault(w.rule, []).append(w.message)
     summary.warnings = [(rule, len(m), m[0]) for rule, m in sorted(by_rule.items())]
     summary.sources = [s for s in data.sources if s.authority in (None, authority)]
+    summary.framework = framework_frames(data, authority, period)
     return summary
+
+
+def framework_frames(data: DataSet, authority: str, period: Period) -> dict[str, pd.DataFrame]:
+    """The National Framework report's aggregates from ``authority``'s records."""
+    from .disproportionality import summary_frames
+    from .indicators.framework import authority_tables, dolo_placements
+    from .indicators.rules import RuleContext
+
+    frames = summary_frames(data, authority, period)
+    if data.has("dolo"):
+        ctx = RuleContext(authority_tables(data, authority, ("dolo", "la_episodes")), [authority])
+        placements = dolo_placements(ctx, pd.Timestamp(period.end))
+        frames["dolo_placements"] = placements.drop(columns="authority")
+    return frames
 
 
 def summarise(

@@ -356,6 +356,7 @@ def deprivation_of_liberty(
     dob = spells["dob"].to_numpy("datetime64[D]")[eps["spell"].to_numpy()]
     age = (start - dob).astype("float64") / 365.25
     fits = eps["placement"].isin(DOLO_PLACEMENTS).to_numpy() & (age >= DOLO_MIN_AGE)
+    fits &= ~eps["legal_status"].isin(["V3", "V4"]).to_numpy()  # not for short breaks
     picked = np.flatnonzero(fits & (rng.random(len(eps)) < DOLO_CHANCE))
     begin = plus_days(start[picked], rng.uniform(3, 60, len(picked)))
     stop = plus_days(begin, rng.exponential(300, len(picked)) + 30)

@@ -29,6 +29,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..dataset import DataSet
 from .rules import (
     SHORT_BREAKS,
     RuleContext,
@@ -46,6 +47,7 @@ __all__ = [
     "COHORTS",
     "KINSHIP_PLACEMENTS",
     "SGO_REASONS",
+    "authority_tables",
     "cohort_children",
     "dolo_placements",
     "episodes_in_force",
@@ -57,6 +59,18 @@ KINSHIP_PLACEMENTS = ("U1", "U2", "U3")
 SGO_REASONS = ("E45", "E46", "E47", "E48")
 # SSDA903 REC: child arrangements order (a residence order before 22 April 2014)
 CAO_REASONS = ("E41",)
+
+
+def authority_tables(data: DataSet, authority: str, names: tuple[str, ...]) -> DataSet:
+    """One authority's rows of the tables ``names`` (those present), for per-authority
+    aggregates read with ``RuleContext(data, [authority])``."""
+    return DataSet(
+        {
+            n: (f := data.table(n))[f["authority"].astype(str) == authority]
+            for n in names
+            if data.has(n)
+        }
+    )
 
 
 def _child_rows(ctx: RuleContext, table: str) -> np.ndarray:
