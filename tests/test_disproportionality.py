@@ -63,7 +63,9 @@ def test_plain_words_say_whether_the_difference_is_larger_than_chance() -> None:
         "Asian children are 0.9 times as likely as White children to be on a child protection "
         "plan; the difference is within what chance could explain."
     )
-    assert words["Mixed"].startswith("Mixed children are as likely as White children")
+    assert words["Mixed"].startswith(
+        "Children of mixed or multiple ethnicity are as likely as White children"
+    )
     assert set(words) == {"Asian", "Black", "Mixed", "Other"}  # not White, not Not known
 
 

@@ -24,6 +24,13 @@ REPORTS = {
     ],
     "child_protection": ["Child protection", "Month by month"],
     "looked_after": ["Children looked after", "Care leavers"],
+    "national_framework": [
+        "The outcomes and enablers",
+        "Outcome 1: families stay together and get the help they need",
+        "Outcome 4: children in care and care leavers have stable, loving homes",
+        "Ethnic disproportionality",
+        "Enabler: the workforce is equipped and effective",
+    ],
 }
 
 

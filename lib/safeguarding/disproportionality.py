@@ -47,6 +47,14 @@ GROUP_NAMES = {
     "White": "White",
     "Other": "Other ethnic group",
 }
+# how a sentence names the children of each group (mid-sentence; capitalised to start one)
+CHILDREN_OF = {
+    "Asian": "Asian children",
+    "Black": "Black children",
+    "Mixed": "children of mixed or multiple ethnicity",
+    "White": "White children",
+    "Other": "children of other ethnic groups",
+}
 # CIN census / SSDA903 ethnicity codes -> ONS 2021 high-level groups (Chinese is in the Asian
 # group in the 2021 Census); REFU (refused) and NOBT (not obtained) are not known
 CODE_GROUPS = {
@@ -163,7 +171,7 @@ class Finding:
 
 def sentence(row: pd.Series, reference_children: int) -> str:
     """The plain-words reading of one group's row of :func:`relative_rates`."""
-    who = f"{row['group']} children"
+    who = CHILDREN_OF.get(row["group"], f"{row['group']} children")
     _, doing, state = COHORT_WORDS[row["cohort"]]
     if row["hidden"]:
         return f"The comparison for {who} is not published: it rests on very few children."
@@ -184,7 +192,7 @@ def sentence(row: pd.Series, reference_children: int) -> str:
         if row["low"] > 1 or row["high"] < 1
         else "the difference is within what chance could explain"
     )
-    return f"{who} are {likely} {doing}; {chance}."
+    return f"{who[:1].upper()}{who[1:]} are {likely} {doing}; {chance}."
 
 
 def findings(rates: pd.DataFrame) -> list[Finding]:

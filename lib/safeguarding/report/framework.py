@@ -264,7 +264,7 @@ def disproportionality(r: QuarterlyReport) -> Fragment:
     if r.meta.audience == "public":
         notes.append(esc(disclosure.NOTE))
     blocks.append(Para(" ".join(notes), ("table-notes",)))
-    return Fragment([Heading(2, "Ethnic disproportionality", "disproportionality"), *blocks])
+    return Fragment(blocks)
 
 
 def _rate_row(row: pd.Series) -> list[str]:
