@@ -225,3 +225,41 @@ def test_every_framework_indicator_computes_on_an_empty_quarter() -> None:
     # nothing to measure: an empty value with a zero denominator, never 0%
     for i in ("REFERRAL_NFA", "KINSHIP_AT_END", "LEFT_CARE_SGO", "CPP_CAT_NEGLECT"):
         assert pd.isna(out.loc[i, "value"]) and out.loc[i, "denominator"] == 0, i
+
+
+def test_step_downs_to_early_help_leave_out_closures_without_a_reason() -> None:
+    data = dataset(
+        referrals=[
+            {"referral_date": "2024-01-01", "closure_date": "2024-04-01", "closure_reason": "RC9"},
+            {"referral_date": "2024-01-01", "closure_date": "2024-09-30", "closure_reason": "rc9 "},
+            {"referral_date": "2024-01-01", "closure_date": "2024-06-01", "closure_reason": "RC8"},
+            {"referral_date": "2024-01-01", "closure_date": "2024-06-01"},  # no reason: out
+            {"referral_date": "2024-01-01", "closure_date": "2024-10-01", "closure_reason": "RC9"},
+            {"referral_date": "2024-01-01", "closure_reason": "RC9"},  # open: not a closure
+        ]
+    )
+    assert figure(data, "STEP_DOWN_EH", Q2) == (66.7, 2, 3)
+    # data without reasons give no figure rather than 0%
+    blank = dataset(referrals=[{"referral_date": "2024-01-01", "closure_date": "2024-06-01"}])
+    assert figure(blank, "STEP_DOWN_EH", Q2) == (None, 0, 0)
+
+
+def test_pre_proceedings_and_family_group_decision_making_from_2026_27() -> None:
+    data = dataset(
+        pre_proceedings=[
+            {"child_id": "A", "pp_start_date": "2026-04-01", "fgdm_offered": True,
+             "fgdm_held": True},
+            {"child_id": "B", "pp_start_date": "2026-06-01", "fgdm_offered": True,
+             "fgdm_held": False},  # offered, declined
+            {"child_id": "C", "pp_start_date": "2026-07-01", "fgdm_offered": False},
+            {"child_id": "D", "pp_start_date": "2026-08-01", "fgdm_offered": True},  # not known
+            {"child_id": "E", "pp_start_date": "2026-09-01"},  # offer not recorded
+            {"child_id": "F", "pp_start_date": "2026-10-01", "fgdm_offered": True},  # Q3
+        ],
+        population=[{"year": 2026, "population": 20_000}],
+    )  # fmt: skip
+    q2 = "2026-27 Q2"
+    assert figure(data, "PP_STARTED_RATE", q2) == (2.5, 5, 20_000)
+    assert figure(data, "PP_FGDM_OFFERED", q2) == (75.0, 3, 4)  # E left out
+    assert figure(data, "PP_FGDM_HELD", q2) == (50.0, 1, 2)  # D left out
+    assert figure(data, "PP_FGDM_OFFERED", Q2) == (None, None, None)  # before the module

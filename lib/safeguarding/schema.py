@@ -79,6 +79,12 @@ TABLES: dict[str, TableSpec] = {
                 _c("referral_source", "str", False, "ReferralSource code"),
                 _c("nfa", "bool", False, "ReferralNFA: no further action"),
                 _c("closure_date", "date", False, "CINclosureDate"),
+                _c(
+                    "closure_reason",
+                    "str",
+                    False,
+                    "ReasonForClosure (RC9: closed after assessment, referred to early help)",
+                ),
             ),
             key=("authority", "referral_id"),
         ),
@@ -208,6 +214,21 @@ TABLES: dict[str, TableSpec] = {
                 _c("end_date", "date", False, "DOLO_END (empty while in force)"),
             ),
             key=("authority", "child_id", "start_date"),
+        ),
+        TableSpec(
+            "pre_proceedings",
+            "Pre-proceedings under the Public Law Outline and family group decision making "
+            "(CIN census PreProceedingsandFGDM, from 2026-27).",
+            (
+                AUTH,
+                CHILD,
+                _c("pp_start_date", "date", True, "PPStartDate"),
+                _c("fgdm_offered", "bool", False, "FGDMMeetingOffer: an FGDM meeting offered"),
+                _c("fgdm_held", "bool", False, "FGDMMeetingFac: an FGDM meeting held"),
+                _c("outcome", "str", False, "PPOutcome"),
+                _c("court_application_date", "date", False, "CourtAppDate"),
+            ),
+            key=("authority", "child_id", "pp_start_date"),
         ),
         TableSpec(
             "population",

@@ -239,6 +239,27 @@ def _plan_days(rng: np.random.Generator, m: int) -> np.ndarray:
     return np.where(rng.random(m) < 0.1, short, usual)
 
 
+# CIN census reasons for closure: RC8 closed after assessment with no further action, RC9
+# closed after assessment and referred to early help, RC7 services ceased (no longer in need),
+# RC5 transferred to another authority; about a fifth of closures step down to early help
+CLOSED_AFTER_PLAN = {"RC7": 80, "RC9": 15, "RC5": 5}
+CLOSED_AFTER_ASSESSMENT = {"RC8": 56, "RC9": 22, "RC7": 19, "RC5": 3}
+
+
+def closure_reasons(rng: np.random.Generator, g: dict, closure: np.ndarray) -> np.ndarray:
+    """ReasonForClosure for each closed episode (blank while open)."""
+    n = len(closure)
+    assessed = ~np.isnat(g["ia_start"]) | ~np.isnat(g["sa_start"])
+    reason = np.where(
+        ~np.isnat(g["plan_start"]),
+        choose(rng, CLOSED_AFTER_PLAN, n),
+        np.where(assessed, choose(rng, CLOSED_AFTER_ASSESSMENT, n), "RC8"),
+    ).astype(object)
+    reason[g["nfa"]] = "RC8"
+    reason[np.isnat(closure)] = None
+    return reason
+
+
 # the share of plans whose category changes at a review, and what it changes to
 CATEGORY_CHANGES = 0.12
 CHANGED_TO = {"NEG": 35, "EMO": 35, "PHY": 10, "SAB": 5, "MUL": 15}
@@ -278,9 +299,11 @@ def tables(
 
     child_ids = make_ids(code, "C", len(kids), first_child)
     cid = child_ids[g["child"]]
+    closure = future(g["closure"])
     referrals = pd.DataFrame({
         "child_id": cid, "referral_id": ref_id, "referral_date": g["date"],
-        "referral_source": g["source"], "nfa": g["nfa"], "closure_date": future(g["closure"]),
+        "referral_source": g["source"], "nfa": g["nfa"], "closure_date": closure,
+        "closure_reason": closure_reasons(rng, g, closure),
     })  # fmt: skip
     parts = []
     for kind, s, e in (("initial", "ia_start", "ia_end"), ("core", "core_start", "core_end"),

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from ..dataset import DataSet
+from ..exceptions import MissingParam
 from .rules import (
     SHORT_BREAKS,
     RuleContext,
@@ -181,6 +182,57 @@ def referral_nfa(ctx, start, end, params):
         return _Events.of(ctx.auth("referrals"), ctx.dates("referrals", "referral_date"), nfa)
 
     return ctx.memo("referral_nfa", build).tally(ctx, start, end)
+
+
+@rule("closed_for_reason", tables=("referrals",))
+def closed_for_reason(ctx, start, end, params):
+    """STEP_DOWN_EH: of children-in-need episodes closed in the window with a reason
+    recorded, those closed for one of ``reasons`` (RC9: after assessment, referred to early
+    help). Closures without a reason are left out, so data without reasons give no figure."""
+    codes = tuple(str(c).upper() for c in param(params, "reasons"))
+
+    def build() -> _Events:
+        recorded = ~ctx.flag("referrals", "closure_reason", lambda c: c == "")
+        auth = np.where(recorded, ctx.auth("referrals"), -1)
+        hit = ctx.flag("referrals", "closure_reason", codes.__contains__)
+        return _Events.of(auth, ctx.dates("referrals", "closure_date"), hit)
+
+    return ctx.memo(("closed_for_reason", codes), build).tally(ctx, start, end)
+
+
+@rule("pre_proceedings_started", tables=("pre_proceedings",))
+def pre_proceedings_started(ctx, start, end, params):
+    """PP_STARTED: pre-proceedings started in the window (PPStartDate), each start counted."""
+    events = ctx.memo(
+        "pre_proceedings",
+        lambda: _Events.of(
+            ctx.auth("pre_proceedings"), ctx.dates("pre_proceedings", "pp_start_date")
+        ),
+    )
+    return events.tally(ctx, start, end)
+
+
+@rule("fgdm", tables=("pre_proceedings",))
+def fgdm(ctx, start, end, params):
+    """PP_FGDM_OFFERED, PP_FGDM_HELD: of pre-proceedings started in the window (``of:
+    started``; or ``of: offered``, those whose family was offered a meeting), those where a
+    family group decision making meeting was ``offered`` or ``held`` (``which``). A blank
+    answer is not recorded: left out of the denominator, never counted as no."""
+    which, of = str(param(params, "which")), str(param(params, "of"))
+    if which not in ("offered", "held") or of not in ("started", "offered"):
+        raise MissingParam("which (offered or held) and of (started or offered)")
+
+    def build() -> _Events:
+        table = ctx.table("pre_proceedings")
+        answer = table[f"fgdm_{which}"]
+        base = answer.notna()
+        if of == "offered":
+            base &= table["fgdm_offered"].fillna(False).astype(bool)
+        auth = np.where(base.to_numpy(), ctx.auth("pre_proceedings"), -1)
+        hit = answer.fillna(False).to_numpy(dtype=bool)
+        return _Events.of(auth, ctx.dates("pre_proceedings", "pp_start_date"), hit)
+
+    return ctx.memo(("fgdm", which, of), build).tally(ctx, start, end)
 
 
 # --- outcome 2: children are supported by their family network -------------------------------

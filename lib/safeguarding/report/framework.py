@@ -44,7 +44,8 @@ from .text import RAG_WORDS, cell_value, slug
 # outcome or enabler -> the measures shown under it (catalogue ids), in order
 FRAMEWORK: dict[str, tuple[str, ...]] = {
     "families_together": ("CIN_AT_END", "CIN_AT_END_RATE", "REFERRALS", "REFERRALS_RATE",
-                          "REFERRAL_NFA", "REREFERRAL_12M", "NI68"),
+                          "REFERRAL_NFA", "REREFERRAL_12M", "NI68", "STEP_DOWN_EH",
+                          "PP_STARTED_RATE", "PP_FGDM_OFFERED", "PP_FGDM_HELD"),
     "family_networks": ("KINSHIP_AT_END", "LEFT_CARE_SGO", "LEFT_CARE_CAO"),
     "safe": ("CPP_AT_END", "CPP_AT_END_RATE", "CPP_CAT_NEGLECT", "CPP_CAT_EMOTIONAL",
              "CPP_CAT_PHYSICAL", "CPP_CAT_SEXUAL", "CPP_CAT_MULTIPLE", "NI65", "NI64",
@@ -57,15 +58,27 @@ FRAMEWORK: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 OUTCOMES = ("families_together", "family_networks", "safe", "stable_homes")
 ENABLERS = ("multi_agency", "leadership", "workforce")
-NOT_MEASURED = {
-    "families_together": "Referrals after early help, step-downs to early help and "
-    "pre-proceedings (with family group decision making) are not in the records supplied: "
-    "the canonical layout carries neither early help nor the 2026-27 CIN census module.",
-    "safe": "Missing episodes are not in the records supplied (the SSDA903 missing table is "
-    "not part of the canonical layout).",
-    "leadership": "The National Framework's leadership enabler has no measure in the statutory "
-    "returns; members may wish to read the workforce figures and Ofsted's judgements with it.",
-}
+# what the records cannot give, said under the theme while none of the measures named is shown
+NOT_MEASURED: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {
+    "families_together": (
+        ((), "Referrals after early help are not in the records supplied: the canonical layout "
+         "carries no early help."),
+        (("PP_STARTED_RATE", "PP_FGDM_OFFERED", "PP_FGDM_HELD"),
+         "Pre-proceedings and family group decision making are recorded from 2026-27, in the "
+         "CIN census's new module; the records supplied have none for this period."),
+        (("STEP_DOWN_EH",), "Step-downs to early help need the reason each episode closed, "
+         "which the records supplied do not give."),
+    ),
+    "safe": (
+        ((), "Missing episodes are not in the records supplied (the SSDA903 missing table is "
+         "not part of the canonical layout)."),
+    ),
+    "leadership": (
+        ((), "The National Framework's leadership enabler has no measure in the statutory "
+         "returns; members may wish to read the workforce figures and Ofsted's judgements "
+         "with it."),
+    ),
+}  # fmt: skip
 # SSDA903 placement types, for the DoLO table
 PLACEMENT_NAMES = {
     "K1": "Secure children's home",
@@ -141,8 +154,10 @@ def scorecard(r: QuarterlyReport, theme: str, heading: bool = False) -> Fragment
         blocks.append(scorecard_table(r, theme, name, shown))
     elif theme != "leadership":
         blocks.append(Para("No figures are available for this theme this quarter."))
-    if theme in NOT_MEASURED:
-        blocks.append(Para(f"*{esc(NOT_MEASURED[theme])}*", ("not-measured",)))
+    ids = {i.id for i in shown}
+    for needs, text in NOT_MEASURED.get(theme, ()):
+        if not ids & set(needs):
+            blocks.append(Para(f"*{esc(text)}*", ("not-measured",)))
     return Fragment(blocks)
 
 
