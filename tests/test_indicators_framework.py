@@ -263,3 +263,24 @@ def test_pre_proceedings_and_family_group_decision_making_from_2026_27() -> None
     assert figure(data, "PP_FGDM_OFFERED", q2) == (75.0, 3, 4)  # E left out
     assert figure(data, "PP_FGDM_HELD", q2) == (50.0, 1, 2)  # D left out
     assert figure(data, "PP_FGDM_OFFERED", Q2) == (None, None, None)  # before the module
+
+
+def test_children_looked_after_who_went_missing_in_the_year_to_date() -> None:
+    data = dataset(
+        la_episodes=[
+            episode("A", "2023-01-01"),
+            episode("B", "2023-01-01", "2024-04-01"),  # ceased on the first day: not in care
+            episode("C", "2024-09-30"),  # came into care on the last day
+            episode("D", "2023-01-01"),
+            episode("E", "2024-05-01", legal_status="V3"),  # short breaks: left out
+        ],
+        missing_episodes=[
+            {"child_id": "A", "start_date": "2024-04-01", "missing_type": "M"},
+            {"child_id": "A", "start_date": "2024-05-01", "missing_type": "M"},  # once
+            {"child_id": "B", "start_date": "2024-04-02", "missing_type": "M"},  # not in care
+            {"child_id": "C", "start_date": "2024-09-30", "missing_type": "M"},
+            {"child_id": "D", "start_date": "2024-06-01", "missing_type": "A"},  # away only
+            {"child_id": "E", "start_date": "2024-06-01", "missing_type": "M"},
+        ],
+    )
+    assert figure(data, "CLA_MISSING", Q2) == (66.7, 2, 3)  # A and C of A, C and D

@@ -216,6 +216,19 @@ TABLES: dict[str, TableSpec] = {
             key=("authority", "child_id", "start_date"),
         ),
         TableSpec(
+            "missing_episodes",
+            "Episodes of children looked after missing or away from placement without "
+            "authorisation (SSDA903 missing table).",
+            (
+                AUTH,
+                CHILD,
+                _c("start_date", "date", True, "MIS_START"),
+                _c("end_date", "date", False, "MIS_END (empty while missing)"),
+                _c("missing_type", "str", False, "MISSING: M missing, A away from placement"),
+            ),
+            key=("authority", "child_id", "start_date"),
+        ),
+        TableSpec(
             "pre_proceedings",
             "Pre-proceedings under the Public Law Outline and family group decision making "
             "(CIN census PreProceedingsandFGDM, from 2026-27).",

@@ -284,13 +284,46 @@ def tables(
     leavers = care_leavers(rng, auth, spells, years, extract)
     workers = social_workers(rng, auth, spells, extract)
     orders = deprivation_of_liberty(rng, spells, eps, extract)
-    for frame in (eps, revs, leavers, workers, orders):
+    missing = missing_episodes(rng, spells, extract)
+    for frame in (eps, revs, leavers, workers, orders, missing):
         frame.insert(0, "child_id", child_ids[frame.pop("spell").to_numpy()])
     kids = pd.DataFrame({"child_id": child_ids, "dob": spells["dob"], "sex": spells["sex"],
                          "ethnicity": draw_ethnicity(rng, auth, "cla", len(spells))})  # fmt: skip
     leavers.insert(1, "dob", kids.set_index("child_id").loc[leavers["child_id"], "dob"].to_numpy())
     return {"children": kids, "la_episodes": eps, "la_reviews": revs, "care_leavers": leavers,
-            "sw_episodes": workers, "dolo": orders}  # fmt: skip
+            "sw_episodes": workers, "dolo": orders, "missing_episodes": missing}  # fmt: skip
+
+
+# Going missing: some children in care at 11 or older go missing again and again; about one
+# child looked after in nine goes missing in a year, as in England (DfE, 2023-24: 11%)
+MISSING_MIN_AGE = 11
+MISSING_PRONE = 0.3  # share of those children who go missing at all
+MISSING_PER_YEAR = 2.5  # episodes a year for them
+AWAY_SHARE = 0.25  # of episodes: away from placement without authorisation (A), not missing
+
+
+def missing_episodes(
+    rng: np.random.Generator, spells: pd.DataFrame, extract: np.datetime64
+) -> pd.DataFrame:
+    """SSDA903 missing and away episodes, a day or a few days long, while in care from 11."""
+    care = spells["kind"].isin(["care", "adoption"]).to_numpy()
+    start = spells["start"].to_numpy("datetime64[D]")
+    end = np.minimum(spells["end"].to_numpy("datetime64[D]"), extract)
+    from_age = np.maximum(
+        start, add_years(spells["dob"].to_numpy("datetime64[D]"), MISSING_MIN_AGE)
+    )
+    span = (end - from_age).astype("float64")
+    prone = care & (span > 0) & (rng.random(len(spells)) < MISSING_PRONE)
+    k = rng.poisson(MISSING_PER_YEAR * np.where(prone, span, 0) / 365.25)
+    which = np.repeat(np.arange(len(spells)), k)
+    begin = plus_days(from_age[which], rng.random(len(which)) * span[which])
+    finish = plus_days(begin, rng.exponential(1.5, len(which)).round())
+    frame = pd.DataFrame({
+        "spell": which, "start_date": begin,
+        "end_date": np.where(finish > extract, NAT, finish),
+        "missing_type": np.where(rng.random(len(which)) < AWAY_SHARE, "A", "M"),
+    })  # fmt: skip
+    return frame.drop_duplicates(["spell", "start_date"]).reset_index(drop=True)
 
 
 # changes of social worker per year in care (about a third of children looked after have had

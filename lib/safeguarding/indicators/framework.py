@@ -34,6 +34,7 @@ from ..exceptions import MissingParam
 from .rules import (
     SHORT_BREAKS,
     RuleContext,
+    _between,
     _d,
     _Events,
     _find,
@@ -54,6 +55,8 @@ __all__ = [
     "episodes_in_force",
 ]
 
+# the looked-after tables joined on the child (one key vocabulary)
+LA_TABLES = ("la_episodes", "children", "sw_episodes", "dolo", "missing_episodes")
 # SSDA903 PLACE: foster placements with a relative or friend (kinship foster care)
 KINSHIP_PLACEMENTS = ("U1", "U2", "U3")
 # SSDA903 REC: special guardianship orders (to former foster carers or others, relatives or not)
@@ -76,22 +79,24 @@ def authority_tables(data: DataSet, authority: str, names: tuple[str, ...]) -> D
 
 def _child_rows(ctx: RuleContext, table: str) -> np.ndarray:
     """Per row of ``table``: the child key shared with the looked-after tables (-1: blank)."""
-    return ctx.keys("child_id", table, ("la_episodes", "children", "sw_episodes", "dolo"))
+    return ctx.keys("child_id", table, LA_TABLES)
+
+
+def _episode_rows(ctx: RuleContext) -> tuple[np.ndarray, ...]:
+    """(rows without short breaks sorted by child then start, child keys, starts, ends)."""
+    child = _child_rows(ctx, "la_episodes")
+    start = ctx.dates("la_episodes", "episode_start")
+    keep = ~ctx.flag("la_episodes", "legal_status", lambda c: c in SHORT_BREAKS)
+    rows = np.flatnonzero(keep & ~np.isnat(start) & (child >= 0))
+    rows = rows[np.lexsort((start[rows], child[rows]))]
+    return rows, child, start, ctx.dates("la_episodes", "episode_end")
 
 
 def episodes_in_force(ctx: RuleContext, end: pd.Timestamp) -> np.ndarray:
     """Rows of ``la_episodes`` in force at ``end``: one per child looked after then (short
     breaks left out; the latest start where a child's open episodes overlap)."""
 
-    def build() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        child = _child_rows(ctx, "la_episodes")
-        start = ctx.dates("la_episodes", "episode_start")
-        keep = ~ctx.flag("la_episodes", "legal_status", lambda c: c in SHORT_BREAKS)
-        rows = np.flatnonzero(keep & ~np.isnat(start) & (child >= 0))
-        rows = rows[np.lexsort((start[rows], child[rows]))]
-        return rows, child, start, ctx.dates("la_episodes", "episode_end")
-
-    rows, child, start, finish = ctx.memo("framework_episodes", build)
+    rows, child, start, finish = ctx.memo("framework_episodes", lambda: _episode_rows(ctx))
     open_ = rows[_open_at(start[rows], finish[rows], _d(end))]
     return _last_per_group(child, open_)
 
@@ -284,6 +289,23 @@ def plans_by_category(ctx, start, end, params):
     category = ctx.memo("plan_categories", build)
     rows = _open_plans(ctx, end)
     return ctx.proportion(ctx.auth("cp_plans")[rows], category[rows] == wanted)
+
+
+@rule("went_missing", tables=("la_episodes", "missing_episodes"))
+def went_missing(ctx, start, end, params):
+    """CLA_MISSING: of children looked after at any time in the window (an episode started
+    by its end and not ceased before its start; short breaks left out), those with an episode
+    of a ``missing_type`` in ``types`` (M missing, A away) starting in the window."""
+    kinds = tuple(str(c).upper() for c in param(params, "types"))
+    s, e = _d(start), _d(end)
+    rows, child, begun, finish = ctx.memo("framework_episodes", lambda: _episode_rows(ctx))
+    during = rows[(begun[rows] <= e) & (np.isnat(finish[rows]) | (finish[rows] > s))]
+    during = _last_per_group(child, during)  # one row per child
+    m_child = _child_rows(ctx, "missing_episodes")
+    went = ctx.flag("missing_episodes", "missing_type", kinds.__contains__)
+    went &= (m_child >= 0) & _between(ctx.dates("missing_episodes", "start_date"), s, e)
+    hit = np.isin(child[during], m_child[went])
+    return ctx.proportion(ctx.auth("la_episodes")[during], hit)
 
 
 # --- outcome 4: stable, loving homes ------------------------------------------------------------

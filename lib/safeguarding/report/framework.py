@@ -49,7 +49,7 @@ FRAMEWORK: dict[str, tuple[str, ...]] = {
     "family_networks": ("KINSHIP_AT_END", "LEFT_CARE_SGO", "LEFT_CARE_CAO"),
     "safe": ("CPP_AT_END", "CPP_AT_END_RATE", "CPP_CAT_NEGLECT", "CPP_CAT_EMOTIONAL",
              "CPP_CAT_PHYSICAL", "CPP_CAT_SEXUAL", "CPP_CAT_MULTIPLE", "NI65", "NI64",
-             "CPP_2YRS_OPEN", "NI67"),
+             "CPP_2YRS_OPEN", "NI67", "CLA_MISSING"),
     "stable_homes": ("CLA_AT_END", "CLA_AT_END_RATE", "NI62", "NI63", "PLACED_20_MILES",
                      "SW_CHANGE_12M", "DOLO_AT_END", "NI66", "NI147", "NI148"),
     "multi_agency": ("ICPC_15WD", "ASSESS_45WD", "NI59", "NI60"),
@@ -70,8 +70,8 @@ NOT_MEASURED: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {
          "which the records supplied do not give."),
     ),
     "safe": (
-        ((), "Missing episodes are not in the records supplied (the SSDA903 missing table is "
-         "not part of the canonical layout)."),
+        (("CLA_MISSING",), "No missing episodes were supplied (the SSDA903 missing table): "
+         "children going missing from care cannot be shown."),
     ),
     "leadership": (
         ((), "The National Framework's leadership enabler has no measure in the statutory "
