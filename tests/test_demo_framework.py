@@ -24,6 +24,7 @@ ENGLAND = {
     "PLACED_20_MILES": 20.0,
     "CPP_CAT_NEGLECT": 48.0,
     "CPP_CAT_EMOTIONAL": 37.0,
+    "CLA_MISSING": 11.0,  # DfE: about 11% of children looked after in a year go missing
 }
 
 
