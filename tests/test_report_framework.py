@@ -134,3 +134,5 @@ def test_overview_counts_what_each_theme_shows(report):
     key = "Outcome: Children and young people are supported by their family network"
     assert rows[key] == ["2", "0", "0", "0", "2"]
     assert len(rows) == 7
+    # the workforce: how many measures DfE publishes for the council (turnover and caseload)
+    assert rows["Enabler: the workforce is equipped and effective"] == ["2", "", "", "", ""]

@@ -116,7 +116,7 @@ def overview(r: QuarterlyReport) -> Fragment:
         counts = [sum(1 for g in rags if g == k) for k in ("green", "amber", "red")]
         label = f"Outcome: {THEMES[theme]}" if theme in OUTCOMES else THEMES[theme]
         if theme == "workforce":
-            cells = ["DfE's workforce census", "", "", "", ""]
+            cells = [str(len(_published_workforce(r))), "", "", "", ""]
         else:
             judged = sum(counts)
             cells = [str(len(shown)), *map(str, counts), str(len(shown) - judged)]
@@ -136,7 +136,9 @@ def overview(r: QuarterlyReport) -> Fragment:
         widths=(44, 10, 8, 8, 8, 10),
         notes=[
             "Green, amber and red count the measures with a target or band this year; "
-            "measures of activity or context (how many children, which categories) have none."
+            "measures of activity or context (how many children, which categories) have none. "
+            "The workforce measures are DfE's published figures, set beside England's rather "
+            "than judged against a target."
         ],
     )
     return Fragment([Heading(2, "The outcomes and enablers", "framework-overview"), table])
@@ -169,6 +171,18 @@ def sections(r: QuarterlyReport, theme: str) -> SectionGroup:
 
 
 # --- the workforce enabler ----------------------------------------------------------------------
+
+
+def _published_workforce(r: QuarterlyReport) -> list[str]:
+    """The workforce measures with a published figure for the council by the quarter's end."""
+    comps = r.inputs.comparators
+    if comps is None:
+        return []
+    return [
+        i
+        for i in WORKFORCE_INDICATORS
+        if i in r.catalogue and comps.authority(r.meta.authority, i, r.period) is not None
+    ]
 
 
 def workforce(r: QuarterlyReport) -> Fragment:
