@@ -28,7 +28,8 @@ REPORTS = {
         "The outcomes and enablers",
         "Outcome 1: families stay together and get the help they need",
         "Outcome 4: children in care and care leavers have stable, loving homes",
-        "Ethnic disproportionality",
+        "Equality: ethnic disproportionality",
+        "Children on a child protection plan by ethnic group",
         "Enabler: the workforce is equipped and effective",
     ],
 }
