@@ -1,0 +1,134 @@
+"""``safeguarding preview``: the batch's run, rebuilt on change, served on 127.0.0.1 only."""
+
+from __future__ import annotations
+
+import threading
+import urllib.request
+from pathlib import Path
+
+import pytest
+import yaml
+from fixtures.mini_project import make_project
+from safeguarding import cli, preview
+from safeguarding.exceptions import UnknownName
+
+QUARTER = "2024-25 Q2"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return make_project(tmp_path / "project")
+
+
+def _get(url: str) -> tuple[int, bytes, str]:
+    with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 - loopback only
+        return response.status, response.read(), response.headers.get("Content-Type", "")
+
+
+def _rename(project: Path, code: str, name: str) -> None:
+    path = project / "params" / "authorities.yaml"
+    data = yaml.safe_load(path.read_text())
+    for entry in data["authorities"]:
+        if str(entry["code"]) == code:
+            entry["name"] = name
+    path.write_text(yaml.safe_dump(data))
+
+
+def test_changed_files_are_found_by_stamp(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_text("one")
+    before = preview.stamps([tmp_path])
+    (tmp_path / "a.md").write_text("two words")
+    (tmp_path / "b.md").write_text("new")
+    assert preview.changed(before, preview.stamps([tmp_path])) == [
+        str(tmp_path / "a.md"),
+        str(tmp_path / "b.md"),
+    ]
+    assert preview.changed(before, before) == []
+
+
+def test_the_served_page_allows_only_its_own_script() -> None:
+    page = (
+        '<!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy" '
+        "content=\"default-src 'none'\"><title>t</title></head><body><p>x</p></body></html>"
+    )
+    live = preview.live_page(page, "7", "banner")
+    assert live.count("Content-Security-Policy") == 1
+    nonce = live.split("'nonce-", 1)[1].split("'", 1)[0]
+    assert f'<script nonce="{nonce}">' in live and 'var seen = "7"' in live
+    assert "connect-src 'self'" in live and "default-src 'none'" in live
+
+
+def test_an_unknown_report_or_authority_is_one_clear_error(project: Path) -> None:
+    with pytest.raises(UnknownName, match="not in the 2024-25 Q2 run plan"):
+        preview.open_session("901", "no_such_report", QUARTER, project)
+    with pytest.raises(UnknownName, match="authority '999'"):
+        preview.open_session("999", "quarterly_scorecard", QUARTER, project)
+    assert cli.main(["preview", "--authority", "999", "--report", "looked_after",
+                     "--project", str(project), "--once"]) == 2  # fmt: skip
+
+
+def test_preview_rebuilds_on_a_params_or_data_change_and_serves_it(project: Path) -> None:
+    session = preview.open_session("901", "quarterly_scorecard", QUARTER, project)
+    server = None
+    try:
+        first = session.build()
+        assert first.ok, first.reason
+        assert session.quarter == QUARTER and session.entry.audience == "public"
+        server = preview.PreviewServer(session, 0)
+        server.start()
+        assert server.url.startswith("http://127.0.0.1:")
+        status, body, ctype = _get(server.url)
+        page = body.decode()
+        assert status == 200 and ctype.startswith("text/html")
+        assert "Preview of 901 quarterly_scorecard (public), 2024-25 Q2: not published" in page
+
+        builds: list[tuple[preview.Build, list[str]]] = []
+        stop = threading.Event()
+
+        def on_build(build: preview.Build, touched: list[str]) -> None:
+            builds.append((build, touched))
+            server.bump()
+            stop.set()
+
+        _rename(project, "901", "Renamed Borough")
+        preview.watch(session, on_build, stop, poll=0.05)
+        build, touched = builds[0]
+        assert build.ok and touched == [str(project / "params" / "authorities.yaml")]
+        assert _get(server.url + "__version")[1] == b"1"
+        assert "Renamed Borough" in _get(server.url)[1].decode()
+
+        referrals = project / "data" / "mini" / "901" / "referrals.csv"
+        rows = referrals.read_text().splitlines()
+        referrals.write_text("\n".join(rows[:-5]) + "\n")  # five referrals fewer
+        stop.clear()
+        preview.watch(session, on_build, stop, poll=0.05)
+        assert builds[1][1] == [str(referrals)]
+        assert (
+            f"{len(rows) - 6} referrals"
+            in (session.good.folder / "quarterly_scorecard.ipynb").read_text()
+        )
+
+        status, pdf, ctype = _get(server.url + "report.pdf")
+        assert status == 200 and pdf.startswith(b"%PDF") and ctype == "application/pdf"
+        assert not (project / "outputs").exists()  # a preview publishes nothing
+    finally:
+        if server is not None:
+            server.stop()
+        session.close()
+
+
+def test_a_failed_build_keeps_the_last_good_page(project: Path) -> None:
+    session = preview.open_session("901", "quarterly_scorecard", QUARTER, project)
+    try:
+        good = session.build()
+        assert good.ok
+        (project / "data" / "mini" / "901" / "referrals.csv").write_text(
+            "authority,child_id,referral_id,referral_date\n901,901K00001,R1,not a date\n"
+        )
+        bad = session.build()
+        assert not bad.ok and "referral_date" in bad.reason
+        assert session.good is good and session.document("html") is not None
+        text = preview.banner_text(session)
+        assert f"The latest build ({bad.number}) failed" in text
+    finally:
+        session.close()
