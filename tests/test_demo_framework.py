@@ -71,8 +71,9 @@ def test_social_workers_dolos_distances_and_postcodes(data, pooled):
     eps = data.table("la_episodes")
     assert eps["placement_distance_miles"].notna().mean() > 0.9
     assert eps["home_postcode"].str.match(r"^Q[A-Z]\d{1,2} \d[A-Z]{2}$").all()  # no real area
-    kin = eps["placement"].isin(["U1", "U2", "U3"])
-    assert kin.any() and (eps["rne"] == "T").sum() == 0  # the demo's codes are unchanged
+    missing = data.table("missing_episodes")
+    assert set(missing["missing_type"]) == {"A", "M"}
+    assert (missing["end_date"].isna() | (missing["end_date"] >= missing["start_date"])).all()
 
 
 def test_ethnicity_and_population_by_group(data):
