@@ -61,20 +61,24 @@ def test_workforce_is_read_as_comparators_with_england_region_and_neighbours(sha
     dfe = shared_data / "dfe"
     neighbours = shared_data / "statistical_neighbours" / "sn_model_2025_wide.csv"
     comps = Comparators.from_dfe(dfe, neighbours)
-    england = comps.england("SW_TURNOVER", "2024-25")
-    assert england.value == pytest.approx(11.8) and england.period == "2024-25"
-    assert comps.england("SW_CASELOAD", "2024-25").value == pytest.approx(15.2)
-    assert comps.england("SW_AGENCY", "2023-24").value == pytest.approx(16.2)
-    region = comps.region("350", "SW_VACANCY", "2024-25")  # Bolton: North West
+    # a census at 30 September: time_period 2025 is 30 September 2025, in 2025-26
+    england = comps.england("SW_TURNOVER", "2025-26")
+    assert england.value == pytest.approx(11.8) and england.period == "2025-26"
+    assert comps.england("SW_CASELOAD", "2025-26").value == pytest.approx(15.2)
+    assert comps.england("SW_AGENCY", "2024-25").value == pytest.approx(16.2)
+    # a 2024-25 Q2 report (to 30 September 2024) shows the census of 30 September 2023
+    assert comps.england("SW_AGENCY", "2024-25 Q2").period == "2023-24"
+    assert comps.england("SW_AGENCY", "2024-25 Q2").value == pytest.approx(17.9)
+    region = comps.region("350", "SW_VACANCY", "2025-26")  # Bolton: North West
     raw = pd.read_csv(dfe / WORKFORCE, dtype=str, keep_default_na=False)
     north_west = raw[(raw["region_name"] == "North West") & (raw["time_period"] == "2025")
                      & (raw["geographic_level"] == "Regional")]  # fmt: skip
     assert region.value == pytest.approx(float(north_west["vacancy_rate_fte"].iloc[0]))
     # an authority's own published figure, and its neighbours' mean of published figures
     frame = read_dfe(dfe, ["SW_TURNOVER"])
-    own = frame[(frame["area"] == "350") & (frame["period"] == "2024-25")]["value"]
-    assert comps.authority("350", "SW_TURNOVER", "2024-25").value == pytest.approx(own.iloc[0])
-    near = comps.neighbours_of("350", "SW_TURNOVER", "2024-25")
+    own = frame[(frame["area"] == "350") & (frame["period"] == "2025-26")]["value"]
+    assert comps.authority("350", "SW_TURNOVER", "2025-26").value == pytest.approx(own.iloc[0])
+    near = comps.neighbours_of("350", "SW_TURNOVER", "2025-26")
     assert near is not None and near.value is not None and 5 < near.value < 30
 
 
@@ -85,7 +89,8 @@ def test_a_suppressed_workforce_cell_is_missing_not_zero(shared_data):
                  & raw["agency_rate_fte"].isin(["c", "x", "u", "low"])]  # fmt: skip
     assert len(symbol) > 0
     row = symbol.iloc[0]
-    period = f"{int(row['time_period']) - 1}-{row['time_period'][2:]}"
+    year = int(row["time_period"])  # 30 September of that year
+    period = f"{year}-{(year + 1) % 100:02d}"
     read = frame[(frame["area"] == row["old_la_code"]) & (frame["period"] == period)]
     assert read["value"].isna().all()
 

@@ -6,10 +6,12 @@ Plain data, one mapping per measure in the keyword form of
 code path as every other DfE file (suppression symbols, codes, years, neighbours).
 
 The workforce measures come from DfE's children's social work workforce census
-(``csww_indicators_*.csv``, figures at 30 September; EES ``time_period`` 2025 is read as
-2024-25 like every other file). They are published only by DfE: the catalogue's entries have
-no record-level rule, and a report shows the authority's own published figure beside England,
-its region and its neighbours.
+(``csww_indicators_*.csv``): figures at 30 September, so ``time_period`` 2024 (30 September
+2024) is read as 2024-25, the financial year the census date falls in, not as the year ending
+31 March 2024 as in the other files. A quarter's report shows the latest census published by its
+end: 30 September 2023 (2023-24) for 2024-25 Q2. They are published only by DfE: the
+catalogue's entries have no record-level rule, and a report shows the authority's own published
+figure beside England, its region and its neighbours.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ FRAMEWORK_DFE_MEASURES: tuple[dict[str, Any], ...] = (
     {
         "indicator": "SW_TURNOVER",
         "file": WORKFORCE_FILE,
+        "september_census": True,
         "value": "turnover_rate_fte",
         "decimals": 1,
         "numerator": "leavers_fte",
@@ -57,18 +60,21 @@ FRAMEWORK_DFE_MEASURES: tuple[dict[str, Any], ...] = (
     {
         "indicator": "SW_AGENCY",
         "file": WORKFORCE_FILE,
+        "september_census": True,
         "value": "agency_rate_fte",  # agency / (agency + in post)
         "decimals": 1,
     },
     {
         "indicator": "SW_VACANCY",
         "file": WORKFORCE_FILE,
+        "september_census": True,
         "value": "vacancy_rate_fte",  # vacancies / (vacancies + in post)
         "decimals": 1,
     },
     {
         "indicator": "SW_CASELOAD",
         "file": WORKFORCE_FILE,
+        "september_census": True,
         "value": "caseload_fte",
         "decimals": 1,
         "numerator": "cases",

@@ -284,10 +284,11 @@ _SERIES: dict[str, tuple[float, ...]] = {
     "CPP_CAT_MULTIPLE": (4.0,),
     "PLACED_20_MILES": (20.0,),
     "SW_CHANGE_12M": (35.0,),
-    "SW_TURNOVER": (13.4,) * 9 + (15.1, 15.0, 13.5, 15.4, 17.2, 15.9, 13.9, 11.8),
-    "SW_AGENCY": (15.8,) * 9 + (15.4, 15.8, 15.4, 15.5, 17.6, 17.9, 16.2, 13.0),
-    "SW_VACANCY": (17.0,) * 9 + (16.5, 16.4, 16.1, 16.7, 20.0, 18.9, 17.3, 14.2),
-    "SW_CASELOAD": (17.7,) * 9 + (17.4, 16.9, 16.3, 16.3, 16.6, 16.0, 15.4, 15.2),
+    # (the workforce census is at 30 September: 2017-18 is September 2017)
+    "SW_TURNOVER": (13.4,) * 10 + (15.1, 15.0, 13.5, 15.4, 17.2, 15.9, 13.9, 11.8),
+    "SW_AGENCY": (15.8,) * 10 + (15.4, 15.8, 15.4, 15.5, 17.6, 17.9, 16.2, 13.0),
+    "SW_VACANCY": (17.0,) * 10 + (16.5, 16.4, 16.1, 16.7, 20.0, 18.9, 17.3, 14.2),
+    "SW_CASELOAD": (17.7,) * 10 + (17.4, 16.9, 16.3, 16.3, 16.6, 16.0, 15.4, 15.2),
 }  # fmt: skip
 # England's children aged 0-17, for counts from rates (the trend matters, not the level)
 ENGLAND_CHILDREN_2008 = 11_000_000

@@ -194,7 +194,7 @@ def workforce(r: QuarterlyReport) -> Fragment:
         blocks.append(Para("No comparator figures were supplied, so the workforce figures "
                            "(published only by DfE) cannot be shown."))  # fmt: skip
         return Fragment(blocks)
-    rows, said, years = [], [], set()
+    rows, said = [], []
     for ind in (r.catalogue[i] for i in WORKFORCE_INDICATORS if i in r.catalogue):
         own = comps.authority(code, ind.id, r.period)
         near = comps.neighbours_of(code, ind.id, r.period)
@@ -202,12 +202,11 @@ def workforce(r: QuarterlyReport) -> Fragment:
         england = comps.england(ind.id, r.period)
         values = [None if c is None else c.value for c in (own, near, region, england)]
         year = next((c.period for c in (own, england) if c is not None), "")
-        years.add(year)
-        rows.append([esc(ind.label), *(cell_value(ind, v) for v in values), esc(year)])
+        rows.append([esc(ind.label), *(cell_value(ind, v) for v in values), _census(year)])
         if own is not None and england is not None:
             said.append(
-                f"{esc(ind.label)}: {esc(ind.format(own.value))} for the council in "
-                f"{esc(own.period)}, against {esc(ind.format(england.value))} for England"
+                f"{esc(ind.label)}: {esc(ind.format(own.value))} for the council at "
+                f"{_census(own.period)}, against {esc(ind.format(england.value))} for England"
                 + (
                     f" and {esc(ind.format(near.value))} for its neighbours"
                     if near and near.value is not None
@@ -223,13 +222,13 @@ def workforce(r: QuarterlyReport) -> Fragment:
         Table(
             "Children and family social workers: the council beside its neighbours, region "
             "and England (DfE's children's social work workforce census)",
-            ["Measure", "Council", "Neighbours", "Region", "England", "Year"],
+            ["Measure", "Council", "Neighbours", "Region", "England", "Census"],
             rows,
             align="lrrrrr",
-            widths=(30, 10, 10, 10, 10, 10),
+            widths=(28, 10, 10, 10, 10, 14),
             notes=[
-                "Figures at 30 September, full-time equivalents, as DfE publishes them for "
-                "each council (the latest year published by the quarter's end); neighbours: "
+                "Full-time equivalents at 30 September, as DfE publishes them for each "
+                "council (the latest census published by the quarter's end); neighbours: "
                 f"the {esc(average)} of the statistical neighbours' figures. For every measure "
                 "a low figure is indicative of good performance. DfE publishes rates without "
                 "the counts a test of the difference would need: the figures are set side by "
@@ -240,6 +239,11 @@ def workforce(r: QuarterlyReport) -> Fragment:
     if said:
         blocks.append(ItemList(said))
     return Fragment(blocks)
+
+
+def _census(period: str) -> str:
+    """The workforce census date of a financial year's label: 2023-24 -> 30 September 2023."""
+    return f"30 September {period[:4]}" if period[:4].isdigit() else esc(period)
 
 
 # --- ethnic disproportionality ------------------------------------------------------------------
