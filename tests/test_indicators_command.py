@@ -68,6 +68,7 @@ def fake_loaders(monkeypatch: pytest.MonkeyPatch) -> dict:
     module.load_cin_census = load_cin_census
     module.load_ssda903 = load_ssda903
     module.load_population = load_population
+    module.merge_returns = DataSet.combine
     monkeypatch.setitem(sys.modules, "safeguarding.loaders", module)
     return calls
 
@@ -131,14 +132,14 @@ def test_local_indicators_file(fake_loaders, capsys, tmp_path: Path) -> None:
     local.write_text(
         "- id: OPEN_3YRS\n  title: Plans open three years or more\n  unit: percent\n"
         "  decimals: 0\n  polarity: low\n  window: snapshot\n  tables: [cp_plans]\n"
-        "  rule: open_plans_long\n  versions: [{from: 2008-09, params: {years: 3}}]\n"
+        "  rule: open_plans_long\n  versions: [{from: 2008-09, params: {years: 1}}]\n"
     )
-    code = main(["indicators", "--data", str(tmp_path), "--period", "2012-13",
+    code = main(["indicators", "--data", str(tmp_path), "--period", "2011-12",
                  "--indicator", "OPEN_3YRS", "--indicators-file", str(local)])  # fmt: skip
     assert code == 0
-    # at 31 Mar 2013: A open since 31 Mar 2010 (3 years exactly), B since June 2011: 1 of 2
+    # at 31 Mar 2012: A open since 31 Mar 2010 (a year and more), B since June 2011: 1 of 2
     assert _csv(capsys.readouterr().out).values.tolist() == [
-        ["901", "OPEN_3YRS", "2012-13", "50", "1", "2"]
+        ["901", "OPEN_3YRS", "2011-12", "50", "1", "2"]
     ]
 
 

@@ -79,21 +79,28 @@ def test_every_block_reaches_its_canonical_column(cin_dir):
     assert (child.child_id, child.dob, child.sex, child.upn) == (
         "DfEX0000001", pd.Timestamp("2015-03-27"), "1", "A123456789123")  # fmt: skip
     ref = data.table("referrals").set_index("referral_id")
-    assert list(ref.index) == ["DfEX0000001/R1", "child_fails_assessments/R1"]
-    assert ref.loc["DfEX0000001/R1", "referral_source"] == "1A"
-    assert ref.loc["DfEX0000001/R1", "closure_date"] == pd.Timestamp("2023-02-27")
+    # ids from natural keys (child, then each record's start date): equal in every year's census
+    assert list(ref.index) == ["DfEX0000001/R2022-10-06", "child_fails_assessments/R2024-10-24"]
+    assert ref.loc["DfEX0000001/R2022-10-06", "referral_source"] == "1A"
+    assert ref.loc["DfEX0000001/R2022-10-06", "closure_date"] == pd.Timestamp("2023-02-27")
     assert not ref["nfa"].any()  # "0" and "false" are both false
     ass = data.table("assessments")
-    assert list(ass.assessment_id) == ["DfEX0000001/R1/A1", "child_fails_assessments/R1/A1"]
+    assert list(ass.assessment_id) == [
+        "DfEX0000001/R2022-10-06/A2028-04-28",
+        "child_fails_assessments/R2024-10-24/A2023-12-25",
+    ]
     assert set(ass.assessment_type) == {"single"}
     s47 = data.table("section47").iloc[0]
-    assert s47.s47_id == "DfEX0000001/R1/S1"
+    assert s47.s47_id == "DfEX0000001/R2022-10-06/S2022-06-02"
     assert s47.icpc_date == pd.Timestamp("2022-06-17") and not s47.icpc_not_required
     plan = data.table("cp_plans").iloc[0]
     assert (plan.plan_id, plan.initial_category, plan.previous_plans) == (
-        "DfEX0000001/R1/P1", "PHY", 10)  # fmt: skip
+        "DfEX0000001/P2022-02-17", "PHY", 10)  # fmt: skip
     review = data.table("cp_reviews").iloc[0]
-    assert (review.plan_id, review.review_date) == ("DfEX0000001/R1/P1", pd.Timestamp("2023-02-15"))
+    assert (review.plan_id, review.review_date) == (
+        "DfEX0000001/P2022-02-17",
+        pd.Timestamp("2023-02-15"),
+    )
     for name in CIN_TABLES:
         assert list(data.table(name).columns) == TABLES[name].column_names
 
@@ -110,8 +117,10 @@ def test_referrals_only_sample_records_cindetails_level_conferences(cin_dir):
     assert s47["s47_id"].str.endswith("/ICPC").all()
     assert data.sources[0].authority == "975" and data.sources[0].extract_date == "2022-07-21"
     # synthetic dates run to 2031, after the reference date 2022-07-21: warnings, not errors
-    assert {i.rule for i in data.issues} == {"after_reference_date"}
-    assert len(data.issues) == 23
+    # and each CINdetails-level conference is counted as untimeable (no enquiry start)
+    assert {i.rule for i in data.issues} == {"after_reference_date", "untimeable_conference"}
+    assert sum(i.rule == "after_reference_date" for i in data.issues) == 23
+    assert sum(i.rule == "untimeable_conference" for i in data.issues) == 350
     assert data.table("referrals")["nfa"].all()
 
 
@@ -181,8 +190,7 @@ def test_all_fatal_errors_are_collected_with_their_xml_paths(tmp_path):
          "ReferralNFA", "maybe"),
         ("duplicate_id", "/Message/Children/Child[3]/ChildIdentifiers/LAchildID",
          "LAchildID", "A1"),
-        # the repeated child makes its generated referral id repeat too
-        ("duplicate_id", "/Message/Children/Child[3]/CINdetails[1]", "referral_id", "A1/R1"),
+        # (the repeated child's referral is of another date: its natural id does not repeat)
     }  # fmt: skip
     assert all(i.severity == "error" and i.file == str(path) for i in err.value.issues)
     assert all(i.authority == "350" for i in err.value.issues)

@@ -41,17 +41,3 @@ def test_notebook_is_thin_and_clean(name):
     assert "QuarterlyReport.build(" in source and "r.metadata()" in source
     assert "import pandas" not in source and "matplotlib" not in source
 
-
-def test_quarto_project_describes_the_same_formats():
-    import yaml
-
-    project = yaml.safe_load((ROOT / "_quarto.yml").read_text(encoding="utf-8"))
-    assert project["project"]["type"] == "default"
-    assert project["execute"]["echo"] is False
-    assert project["format"]["html"]["embed-resources"] is True
-    assert set(project["format"]) == {"html", "typst", "docx"}
-    assert project["format"]["typst"]["papersize"] == "a4"
-    for path in project["project"]["render"]:
-        assert (ROOT / path).is_file()
-    assert (ROOT / project["format"]["docx"]["reference-doc"]).is_file()
-    assert (ROOT / project["format"]["html"]["css"]).is_file()

@@ -64,6 +64,7 @@ class Indicator:
     numerator: str = ""
     denominator: str = ""
     why: str = ""
+    methodology: str = ""  # which reading of the definition the rule uses, and why
     window: str = "year_to_date"
     tables: tuple[str, ...] = ()
     rule: str | None = None
@@ -302,6 +303,7 @@ def _parse_indicator(entry: dict[str, Any], source: str, row: str, local: bool) 
         numerator=entry.get("numerator", ""),
         denominator=entry.get("denominator", ""),
         why=entry.get("why", ""),
+        methodology=entry.get("methodology", ""),
         window=window,
         tables=tuple(entry.get("tables", ())),
         rule=entry.get("rule"),

@@ -7,6 +7,7 @@ warnings travel with the tables so that a report can print them.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,13 +38,70 @@ class Source:
     extract_date: str | None = None  # ISO date the extract was taken, where the file says
 
 
+@dataclass(frozen=True)
+class Coverage:
+    """The window one loaded return's records cover, for the tables it supplied.
+
+    A statutory return holds a year's activity and what was open in it: a 2017-18 SSDA903
+    return covers 1 April 2017 to 31 March 2018, and a figure for 2016-17 cannot be taken
+    from it (the episodes that ended before April 2017 are not in it).
+    """
+
+    authority: str | None
+    tables: tuple[str, ...]
+    start: dt.date
+    end: dt.date
+    file: str
+    label: str = ""  # e.g. "SSDA903 2017-18"
+
+
 @dataclass
 class DataSet:
-    """Canonical tables keyed by table name; tables not supplied are simply absent."""
+    """Canonical tables keyed by table name; tables not supplied are simply absent.
+
+    ``absent`` holds (authority, table, column) for optional columns an input did not have
+    (authority None: every authority in that input); ``coverage`` the windows the loaded
+    returns cover (none: the project's own layout, which covers whatever it holds).
+    """
 
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
     sources: list[Source] = field(default_factory=list)
+    absent: set[tuple[str | None, str, str]] = field(default_factory=set)
+    coverage: list[Coverage] = field(default_factory=list)
+
+    def lacks(self, authority: str, table: str, column: str) -> bool:
+        """True when ``authority``'s input for ``table`` did not have ``column`` at all."""
+        return (authority, table, column) in self.absent or (None, table, column) in self.absent
+
+    def covers(self, authority: str, table: str, start: dt.date, end: dt.date) -> str | None:
+        """None when ``authority``'s ``table`` records cover ``start``..``end`` (or no return
+        declares a window), else the reason they do not."""
+        spans = sorted(
+            (c.start, c.end, c.label)
+            for c in self.coverage
+            if c.authority in (None, authority) and table in c.tables
+        )
+        if not spans:
+            return None
+        merged: list[list] = []
+        for begin, finish, label in spans:
+            if merged and begin <= merged[-1][1] + dt.timedelta(days=1):
+                merged[-1][1] = max(merged[-1][1], finish)
+                merged[-1][2].append(label)
+            else:
+                merged.append([begin, finish, [label]])
+        if any(b <= start and end <= f for b, f, _ in merged):
+            return None
+        held = "; ".join(
+            f"{', '.join(dict.fromkeys(x for x in labels if x)) or 'records'} "
+            f"{b.isoformat()} to {f.isoformat()}"
+            for b, f, labels in merged
+        )
+        return (
+            f"the figure reads {start.isoformat()} to {end.isoformat()} but the {table} "
+            f"records cover only {held}"
+        )
 
     def has(self, name: str) -> bool:
         """True when table ``name`` was supplied (even if it has no rows)."""
@@ -75,6 +133,8 @@ class DataSet:
             {n: f[f["authority"] == code].reset_index(drop=True) for n, f in self.tables.items()},
             [i for i in self.issues if i.authority in (None, code)],
             [s for s in self.sources if s.authority in (None, code)],
+            {a for a in self.absent if a[0] in (None, code)},
+            [c for c in self.coverage if c.authority in (None, code)],
         )
 
     @property
@@ -94,6 +154,8 @@ class DataSet:
             tables,
             [i for p in parts for i in p.issues],
             [s for p in parts for s in p.sources],
+            {a for p in parts for a in p.absent},
+            [c for p in parts for c in p.coverage],
         )
 
 

@@ -3,22 +3,27 @@
 Rules (the ``public`` audience; ``restricted`` reports show every figure):
 
 * a count from 1 to 5 is shown as ``c`` (0 is shown: it reveals nothing about a child);
-* a percentage or rate whose numerator or denominator is a count from 1 to 5 is shown as ``c``,
-  so that the count cannot be recovered by multiplying back;
-* secondary suppression in tables with totals: wherever a row or column (its cells and its
-  total) would have exactly one hidden cell, the next smallest cell is hidden too, repeated
-  until no hidden figure is the difference of shown ones; a total that is itself 1 to 5 is
-  hidden; a share (per cent of total) of a hidden count is hidden.
+* a percentage or rate whose numerator or denominator is hidden is shown as ``c``, so that
+  the count cannot be recovered by multiplying back;
+* secondary suppression over every sum the published figures obey (:class:`Relation`: a
+  table's row and column totals, the same count in two tables, a year and its quarters):
+  wherever a sum would have exactly one hidden member, its smallest other non-zero member is
+  hidden too, repeated until stable; then linear programming bounds every hidden count from
+  what is shown, and where one is pinned to a value or to a range inside 1 to 5 a neighbour
+  is hidden as well (:func:`suppress`). A share of a hidden count, or of a hidden total, is
+  hidden.
 
-The same masked figures feed tables, charts and the drafted text, so a figure hidden in one is
-never stated in another.
+A report solves this once over all it publishes (``safeguarding.report.ledger``), so the same
+figure is hidden in its tables, charts and drafted text alike, and no hidden figure is the
+sum or difference of shown ones within or across tables.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -30,7 +35,7 @@ AUDIENCES = ("public", "restricted")
 TOTAL = "Total"
 NOTE = (
     "c: figure not shown because it rests on between one and five children, or could be "
-    "worked out from other figures in the table (disclosure control for published reports)."
+    "worked out from other figures in this report (disclosure control for published reports)."
 )
 
 
@@ -75,33 +80,258 @@ def hide_figure(
     return hide_ratio(numerator, denominator, audience)
 
 
-def _secondary(cells: pd.DataFrame, hidden: pd.DataFrame) -> bool:
-    """One pass of secondary suppression over rows and columns; True when anything changed.
+# --- secondary suppression over a report's sums -------------------------------------------
+@dataclass(frozen=True)
+class Relation:
+    """A sum the published counts obey: ``total`` is the sum of ``parts`` (one part: the same
+    count published twice, e.g. a team's total in two tables)."""
 
-    ``cells`` includes the total row and column; each line is ``parts + total``.
-    """
-    changed = False
-    for axis in (0, 1):
-        lines = cells.index if axis == 0 else cells.columns
-        for key in lines:
-            values = cells.loc[key] if axis == 0 else cells[key]
-            flags = hidden.loc[key] if axis == 0 else hidden[key]
-            if TOTAL not in values.index or int(flags.sum()) != 1:
+    total: Hashable
+    parts: tuple[Hashable, ...]
+
+    @property
+    def members(self) -> tuple[Hashable, ...]:
+        return (self.total, *self.parts)
+
+    def holds(self, values: Mapping[Hashable, int]) -> bool:
+        return values[self.total] == sum(values[p] for p in self.parts)
+
+
+# LP bounds are floats: a bound within this of an integer is that integer.
+_TOLERANCE = 1e-6
+
+
+def suppress(
+    values: Mapping[Hashable, int], relations: Sequence[Relation], audience: str
+) -> frozenset[Hashable]:
+    """The counts to show as ``c`` for ``audience``: every count of 1 to 5, then the fewest
+    others (smallest first) that leave no hidden count recoverable from the shown ones and
+    ``relations`` - neither pinned to one value nor bounded inside 1 to 5 (checked by linear
+    programming, :func:`hidden_ranges`)."""
+    if check_audience(audience) != "public":
+        return frozenset()
+    broken = [r for r in relations if not r.holds(values)]
+    if broken:  # a relation the figures do not obey would mislead the audit: a bug upstream
+        raise ValueError(f"figures do not add up: {broken[0].total!r} != sum of its parts")
+    hidden = {k for k, v in values.items() if is_small(v)}
+    for _ in range(len(values) + 1):
+        if not hidden:
+            break
+        _close(values, relations, hidden)
+        exposed = exposed_cells(values, relations, hidden)
+        if not exposed:
+            break
+        pick = _widen(values, relations, hidden, exposed)
+        if pick is None:  # nothing left to hide beside it: cannot happen with true relations
+            raise ValueError(f"cannot protect {exposed[0]!r}: every related count is hidden")
+        hidden.add(pick)
+    return frozenset(_prune(values, relations, hidden))
+
+
+def _prune(
+    values: Mapping[Hashable, int], relations: Sequence[Relation], hidden: set[Hashable]
+) -> set[Hashable]:
+    """Show again, largest first, counts hidden only to protect others that stay protected
+    without them (a greedy step can hide one that a later step made unnecessary): each group
+    of counts that must be equal (a sum whose other members are zero), then each pair of
+    groups in one sum (two parts of a line that only protect each other)."""
+    groups = sorted(_equal_groups(values, relations, hidden), key=lambda g: g[0], reverse=True)
+    groups = [g for _, g in groups if not any(is_small(values[k]) for k in g)]
+    trials = [set(g) for g in groups]
+    trials += [
+        set(a) | set(b)
+        for i, a in enumerate(groups)
+        for b in groups[i + 1 :]
+        if any(any(m in r.members for m in a) and any(m in r.members for m in b) for r in relations)
+    ]
+    for shown in trials:
+        if not shown <= hidden:
+            continue
+        trial = hidden - shown
+        if not exposed_cells(values, relations, trial, near=shown, first=True):
+            hidden = trial
+    return hidden
+
+
+def _equal_groups(
+    values: Mapping[Hashable, int], relations: Sequence[Relation], hidden: set[Hashable]
+) -> list[tuple[tuple[int, str], list[Hashable]]]:
+    """The hidden counts in groups that are equal by a relation (all other members zero),
+    each with its largest member's order."""
+    parent = {k: k for k in hidden}
+
+    def root(k: Hashable) -> Hashable:
+        while parent[k] != k:
+            k = parent[k]
+        return k
+
+    for rel in relations:
+        nonzero = [m for m in rel.members if values[m] != 0]
+        if len(nonzero) == 2 and all(m in hidden for m in nonzero):
+            parent[root(nonzero[0])] = root(nonzero[1])
+    groups: dict[Hashable, list[Hashable]] = {}
+    for k in hidden:
+        groups.setdefault(root(k), []).append(k)
+    return [(max(_order(values, k) for k in g), sorted(g, key=repr)) for g in groups.values()]
+
+
+def _order(values: Mapping[Hashable, int], key: Hashable) -> tuple[int, str]:
+    return (values[key], repr(key))
+
+
+def _close(
+    values: Mapping[Hashable, int], relations: Sequence[Relation], hidden: set[Hashable]
+) -> None:
+    """Hide, in every sum with exactly one hidden member, its smallest other non-zero member
+    (a part before the total), until no sum has one."""
+    changed = True
+    while changed:
+        changed = False
+        for rel in relations:
+            if sum(m in hidden for m in rel.members) != 1:
                 continue
-            parts = [k for k in values.index if k != TOTAL and not flags[k]]
-            nonzero = [k for k in parts if values[k] > 0]
-            if nonzero:
-                pick = min(nonzero, key=lambda k: (values[k], str(k)))
-            elif not flags[TOTAL]:
-                pick = TOTAL
+            parts = [p for p in rel.parts if p not in hidden and values[p] > 0]
+            if not parts and rel.total not in hidden and values[rel.total] > 0:
+                parts = [rel.total]
+            if parts:
+                hidden.add(min(parts, key=lambda k: _order(values, k)))
+                changed = True
+
+
+def _widen(
+    values: Mapping[Hashable, int],
+    relations: Sequence[Relation],
+    hidden: set[Hashable],
+    exposed: Sequence[Hashable],
+) -> Hashable | None:
+    """The smallest shown non-zero count in a sum with an exposed count (else in any sum with
+    a hidden count): hiding it gives the exposed counts room."""
+    near_exposed = set(exposed)
+    for near in (near_exposed, hidden):
+        shown = {
+            m
+            for r in relations
+            if any(m in near for m in r.members)
+            for m in r.members
+            if m not in hidden and values[m] > 0
+        }
+        if shown:
+            return min(shown, key=lambda k: _order(values, k))
+    return None
+
+
+def hidden_ranges(
+    values: Mapping[Hashable, int],
+    relations: Sequence[Relation],
+    hidden: Iterable[Hashable],
+    near: Iterable[Hashable] | None = None,
+) -> dict[Hashable, tuple[float, float]]:
+    """The least and greatest value each hidden count can take given the shown counts and
+    ``relations`` (linear programming; a hidden count is at least 1, since zeros are shown).
+    The greatest is ``inf`` when nothing bounds it. Solved per group of hidden counts that
+    share sums; with ``near``, only the groups sharing a sum with those keys."""
+    return {k: (low, high) for k, low, high in _ranges(values, relations, set(hidden), near)}
+
+
+def _ranges(
+    values: Mapping[Hashable, int],
+    relations: Sequence[Relation],
+    hidden: set[Hashable],
+    near: Iterable[Hashable] | None,
+) -> Iterator[tuple[Hashable, float, float]]:
+    touching = [r for r in relations if any(m in hidden for m in r.members)]
+    groups = _components(hidden, touching)
+    if near is not None:
+        near = set(near)
+        wanted = {m for r in relations if near.intersection(r.members) for m in r.members}
+        groups = [g for g in groups if g & (wanted | near)]
+    for group in groups:
+        own = [r for r in touching if any(m in group for m in r.members)]
+        yield from _group_ranges(values, own, sorted(group, key=repr))
+
+
+def _components(hidden: set[Hashable], relations: Sequence[Relation]) -> list[set[Hashable]]:
+    """The hidden counts in groups linked by sums they share."""
+    parent = {k: k for k in hidden}
+
+    def root(k: Hashable) -> Hashable:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    for rel in relations:
+        members = [m for m in rel.members if m in hidden]
+        for m in members[1:]:
+            parent[root(m)] = root(members[0])
+    groups: dict[Hashable, set[Hashable]] = {}
+    for k in hidden:
+        groups.setdefault(root(k), set()).add(k)
+    return list(groups.values())
+
+
+def _group_ranges(
+    values: Mapping[Hashable, int], relations: Sequence[Relation], unknown: list[Hashable]
+) -> Iterator[tuple[Hashable, float, float]]:
+    import numpy as np
+    from scipy.optimize import linprog
+
+    column = {k: i for i, k in enumerate(unknown)}
+    rows, rhs = [], []
+    for rel in relations:
+        row = np.zeros(len(unknown))
+        const = 0.0
+        for sign, member in [(1, rel.total), *((-1, p) for p in rel.parts)]:
+            if member in column:
+                row[column[member]] += sign
             else:
-                continue  # the only hidden cell is the total and every part is zero: no risk
-            if axis == 0:
-                hidden.loc[key, pick] = True
+                const -= sign * values[member]
+        if row.any():
+            rows.append(row)
+            rhs.append(const)
+    if not rows:
+        yield from ((k, 1.0, math.inf) for k in unknown)
+        return
+    a_eq, b_eq = np.array(rows), np.array(rhs)
+    for k, i in column.items():
+        bound = []
+        for sign in (1, -1):
+            c = np.zeros(len(unknown))
+            c[i] = sign
+            res = linprog(c, A_eq=a_eq, b_eq=b_eq, bounds=(1, None), method="highs")
+            if res.status == 3:  # unbounded
+                bound.append(math.inf)
+            elif res.status != 0:
+                raise ValueError(f"the published sums admit no solution: {res.message}")
             else:
-                hidden.loc[pick, key] = True
-            changed = True
-    return changed
+                bound.append(sign * res.fun)
+        yield k, bound[0], bound[1]
+
+
+def exposed_cells(
+    values: Mapping[Hashable, int],
+    relations: Sequence[Relation],
+    hidden: Iterable[Hashable],
+    near: Iterable[Hashable] | None = None,
+    first: bool = False,
+) -> list[Hashable]:
+    """Hidden counts the shown ones give away: pinned to one whole number, or to whole
+    numbers inside 1 to 5 (with ``near``: among the groups sharing a sum with those; with
+    ``first``: stop at the first found)."""
+    out = []
+    for key, low, high in _ranges(values, relations, set(hidden), near):
+        if _gives_away(low, high):
+            out.append(key)
+            if first:
+                break
+    return sorted(out, key=repr)
+
+
+def _gives_away(low: float, high: float) -> bool:
+    if math.isinf(high):
+        return False
+    least, most = math.ceil(low - _TOLERANCE), math.floor(high + _TOLERANCE)
+    return most <= SMALL[-1] or most == least
 
 
 def with_totals(counts: pd.DataFrame) -> pd.DataFrame:
@@ -112,19 +342,28 @@ def with_totals(counts: pd.DataFrame) -> pd.DataFrame:
     return table.astype("int64")
 
 
+def table_relations(table: pd.DataFrame) -> list[Relation]:
+    """The sums a table with a ``Total`` row and/or column publishes: each line's total is
+    the sum of its other cells."""
+    relations = []
+    if TOTAL in table.columns:
+        parts = tuple(c for c in table.columns if c != TOTAL)
+        relations += [Relation((i, TOTAL), tuple((i, c) for c in parts)) for i in table.index]
+    if TOTAL in table.index:
+        parts = tuple(i for i in table.index if i != TOTAL)
+        relations += [Relation((TOTAL, c), tuple((i, c) for i in parts)) for c in table.columns]
+    return relations
+
+
 def suppression_mask(table: pd.DataFrame, audience: str) -> pd.DataFrame:
-    """Which cells of a table with a total row and/or column are hidden for ``audience``."""
-    hidden = pd.DataFrame(False, index=table.index, columns=table.columns)
-    if check_audience(audience) != "public":
-        return hidden
-    hidden[:] = table.map(is_small).to_numpy()
-    if not hidden.to_numpy().any():
-        return hidden
-    # Each pass can expose a new line with a single hidden cell: repeat until stable.
-    for _ in range(table.size):
-        if not _secondary(table, hidden):
-            break
-    return hidden
+    """Which cells of one table with a total row and/or column are hidden for ``audience``
+    (the table alone: a report solves all its tables together, see ``report.ledger``)."""
+    values = {(i, c): int(table.loc[i, c]) for i in table.index for c in table.columns}
+    hidden = suppress(values, table_relations(table), audience)
+    mask = pd.DataFrame(False, index=table.index, columns=table.columns)
+    for i, c in hidden:
+        mask.loc[i, c] = True
+    return mask
 
 
 def display_table(counts: pd.DataFrame, audience: str) -> pd.DataFrame:

@@ -21,6 +21,10 @@ class SafeguardingError(Exception):
         message = self.args[0] if self.args else str(self)
         return [f"error: {message}"]
 
+    def _render_traceback_(self) -> list[str]:
+        # IPython (a notebook cell, JupyterLab) shows these lines instead of a traceback
+        return self.lines()
+
 
 class InputError(SafeguardingError):
     """Fatal problems in an input: the authority's load stops, with every message."""

@@ -19,10 +19,22 @@ import pandas as pd
 
 @dataclass(frozen=True)
 class Column:
+    """One canonical column.
+
+    ``required``: the file must have the column (its absence stops the load) and no value may
+    be blank: identifiers and the dates that place a record. Any other column may be absent;
+    the indicators that read an absent column are then not computable (an absent ``DEC``
+    column does not mean every episode is open). ``nonblank``: where present, a blank value
+    is an error. ``minimum``/``maximum``: the sane range of a whole number.
+    """
+
     name: str
     dtype: str  # "str", "date", "int", "float", "bool"
     required: bool
     description: str
+    nonblank: bool = False
+    minimum: int | None = None
+    maximum: int | None = None
 
 
 @dataclass(frozen=True)
@@ -45,9 +57,14 @@ class TableSpec:
         return [c.name for c in self.columns if c.dtype == "date"]
 
 
-def _c(name: str, dtype: str, required: bool, description: str) -> Column:
-    return Column(name, dtype, required, description)
+def _c(name: str, dtype: str, required: bool, description: str, **limits) -> Column:
+    return Column(name, dtype, required, description, **limits)
 
+
+# Sane bounds: no child has had 50 plans before this one (a typed -1 or 10^20 would otherwise
+# decide NI 65); no authority has 10 million children (England has about 12 million).
+MAX_PREVIOUS_PLANS = 50
+MAX_POPULATION = 10_000_000
 
 AUTH = _c("authority", "str", True, "DfE three-digit local-authority code, e.g. 350")
 CHILD = _c("child_id", "str", True, "The authority's identifier for the child (LAchildID / CHILD)")
@@ -128,7 +145,14 @@ TABLES: dict[str, TableSpec] = {
                 _c("end_date", "date", False, "CPPendDate"),
                 _c("initial_category", "str", False, "InitialCategoryOfAbuse"),
                 _c("latest_category", "str", False, "LatestCategoryOfAbuse"),
-                _c("previous_plans", "int", False, "NumberOfPreviousCPP (plans before this one)"),
+                _c(
+                    "previous_plans",
+                    "int",
+                    False,
+                    "NumberOfPreviousCPP (plans before this one)",
+                    minimum=0,
+                    maximum=MAX_PREVIOUS_PLANS,
+                ),
             ),
             key=("authority", "plan_id"),
         ),
@@ -151,9 +175,15 @@ TABLES: dict[str, TableSpec] = {
                 CHILD,
                 _c("episode_start", "date", True, "DECOM"),
                 _c("episode_end", "date", False, "DEC (empty while open)"),
-                _c("rne", "str", True, "Reason for new episode (L: legal status change only)"),
-                _c("legal_status", "str", True, "LS (V3/V4: short breaks)"),
-                _c("placement", "str", True, "PLACE / PL placement type"),
+                _c(
+                    "rne",
+                    "str",
+                    False,
+                    "Reason for new episode (L: legal status change only)",
+                    nonblank=True,
+                ),
+                _c("legal_status", "str", False, "LS (V3/V4: short breaks)", nonblank=True),
+                _c("placement", "str", False, "PLACE / PL placement type", nonblank=True),
                 _c("reason_end", "str", False, "REC reason episode ceased"),
                 _c("home_postcode", "str", False, "HOME_POST postcode of the child's home"),
                 _c("placement_postcode", "str", False, "PL_POST postcode of the placement"),
@@ -249,7 +279,14 @@ TABLES: dict[str, TableSpec] = {
             (
                 AUTH,
                 _c("year", "int", True, "Calendar year of the mid-year (30 June) estimate"),
-                _c("population", "int", True, "Children aged 0 to 17"),
+                _c(
+                    "population",
+                    "int",
+                    True,
+                    "Children aged 0 to 17",
+                    minimum=1,
+                    maximum=MAX_POPULATION,
+                ),
             ),
             key=("authority", "year"),
         ),
@@ -261,7 +298,14 @@ TABLES: dict[str, TableSpec] = {
                 AUTH,
                 _c("year", "int", True, "Calendar year of the estimate"),
                 _c("ethnicity", "str", True, "Asian, Black, Mixed, White or Other"),
-                _c("population", "int", True, "Children aged 0 to 17 in the group"),
+                _c(
+                    "population",
+                    "int",
+                    True,
+                    "Children aged 0 to 17 in the group",
+                    minimum=0,
+                    maximum=MAX_POPULATION,
+                ),
             ),
             key=("authority", "year", "ethnicity"),
         ),

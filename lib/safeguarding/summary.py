@@ -11,7 +11,9 @@ its indicators costs seconds; three reports per authority used to do it three ti
 - ``warnings``: the loaders' data-quality warnings counted by rule, with the first message
   (messages never hold input values; :attr:`Issue.value <safeguarding.validation.Issue>`
   is dropped here);
-- ``sources``: the input files with their SHA-256 checksums and extract dates.
+- ``sources``: the input files with their SHA-256 checksums and extract dates;
+- ``not_computable``: why figures are empty where the inputs lack a column a rule reads or do
+  not cover its window (for the data-quality note).
 
 It holds aggregates only: no child identifier, date of birth or postcode, no row of any
 table. :func:`summarise` builds summaries for many authorities in one vectorised pass of
@@ -40,7 +42,7 @@ from .dataset import DataSet, Source
 from .periods import Period, parse_period
 from .schema import TABLES
 
-SUMMARY_VERSION = 1
+SUMMARY_VERSION = 2  # 2: not_computable
 CACHE_DIR = cache.CACHE_DIR / "summaries"
 
 SPC_MONTHS = 24
@@ -87,6 +89,9 @@ class AuthoritySummary:
     events: dict[tuple[str, str], pd.Series] = field(default_factory=dict)  # absent: no data
     warnings: list[tuple[str, int, str]] = field(default_factory=list)  # rule, count, message
     sources: list[Source] = field(default_factory=list)
+    # why figures are empty: an absent column, or a window the returns do not cover (one
+    # line per indicator and reason, naming the periods)
+    not_computable: list[str] = field(default_factory=list)
     # the National Framework report's aggregates (counts by ethnic group and the population by
     # group; children subject to DoLOs by placement type): see report.framework
     framework: dict[str, pd.DataFrame] = field(default_factory=dict)
@@ -155,7 +160,7 @@ def summarise(
 ) -> dict[str, AuthoritySummary]:
     """Summaries of several authorities (``parts``: each one's own data set, as
     ``read_data_dir(folder, [code])`` gives it), their indicators in one vectorised pass."""
-    from .indicators import compute
+    from .indicators import NotComputable, compute, explain
     from .indicators.engine import RECORD_TABLES_EXCLUDED
 
     period = parse_period(quarter)
@@ -175,12 +180,16 @@ def summarise(
     summaries: dict[str, AuthoritySummary] = {}
     for group in groups:
         data = parts[group[0]] if len(group) == 1 else DataSet.combine([parts[c] for c in group])
-        outturns = compute(data, periods, catalogue=catalogue)
+        notes: list[NotComputable] = []
+        outturns = compute(data, periods, catalogue=catalogue, notes=notes)
         monthly = compute(data, months, spc_ids, catalogue=catalogue, window="in_period")
         for code in group:
             summary = records_summary(parts[code], code, period)
             summary.outturns = _own(outturns, code)
             summary.monthly = _own(monthly, code)
+            summary.not_computable = explain(
+                [n for n in notes if n.authority == code], with_authority=False
+            )
             summaries[code] = summary
     return summaries
 

@@ -8,6 +8,8 @@ data-quality note.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -47,15 +49,160 @@ class Issue:
         return asdict(self)
 
 
-def read_csv_text(path: str | Path) -> pd.DataFrame:
-    """A CSV as strings, exactly as written (blank cells stay ``""``, a BOM is dropped), for
-    a validator to check cell by cell; :class:`InputError` when it is missing or unreadable."""
+# Byte-order marks and what they say about a file's encoding.
+_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+_SIGNATURES = (
+    (b"PK\x03\x04", "a zip archive (an Excel .xlsx workbook?): save the sheet as CSV"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel .xls workbook: save the sheet as CSV"),
+    (b"%PDF", "a PDF document"),
+)
+
+
+def decode_text(path: str | Path, what: str = "CSV") -> tuple[str, list[Issue]]:
+    """A text file's contents the way councils write them, and any warning about how.
+
+    UTF-8 (with or without a byte-order mark) is read as is; UTF-16 with a byte-order mark
+    and Windows-1252 (Excel's default on council laptops) are decoded with a warning naming
+    the encoding. A missing, empty or binary file is an :class:`InputError` naming it.
+    """
+    file = str(path)
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        data = Path(path).read_bytes()
     except FileNotFoundError:
-        raise InputError([Issue("error", str(path), "file-exists", "file not found")]) from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InputError([Issue("error", str(path), "csv", f"not a readable CSV: {exc}")]) from None
+        raise InputError([Issue("error", file, "file-exists", "file not found")]) from None
+    except IsADirectoryError:
+        raise InputError([Issue("error", file, "file-exists", "a folder, not a file")]) from None
+    except OSError as exc:
+        raise InputError([Issue("error", file, "unreadable_file", str(exc))]) from None
+    for signature, kind in _SIGNATURES:
+        if data.startswith(signature):
+            raise InputError([Issue("error", file, "binary_file", f"not a {what} file: {kind}")])
+    warnings: list[Issue] = []
+    encoding = "utf-8"
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            encoding = name
+            break
+    if encoding == "utf-16":
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                [Issue("error", file, "encoding", f"has a UTF-16 byte-order mark but {exc}")]
+            ) from None
+        warnings.append(
+            Issue("warning", file, "encoding", "read as UTF-16 (it has a UTF-16 byte-order mark)")
+        )
+    elif b"\x00" in data:
+        raise InputError(
+            [
+                Issue(
+                    "error",
+                    file,
+                    "binary_file",
+                    f"not a {what} text file: it holds NUL bytes (a spreadsheet, database or "
+                    "other binary file, or UTF-16 without a byte-order mark)",
+                )
+            ]
+        )
+    else:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            try:
+                text = data.decode("cp1252")
+            except UnicodeDecodeError:
+                raise InputError(
+                    [
+                        Issue(
+                            "error",
+                            file,
+                            "encoding",
+                            f"neither UTF-8 nor Windows-1252 text (byte {exc.start}); save it "
+                            "as CSV UTF-8",
+                        )
+                    ]
+                ) from None
+            warnings.append(
+                Issue(
+                    "warning",
+                    file,
+                    "encoding",
+                    f"not UTF-8 (byte {exc.start}): read as Windows-1252, Excel's default; "
+                    "save it as CSV UTF-8 to be sure of accented names",
+                    value="windows-1252",
+                )
+            )
+    text = text.lstrip("\ufeff")
+    if not text.strip():
+        raise InputError([Issue("error", file, "empty_file", f"the {what} file is empty")])
+    return text, warnings
+
+
+def _ragged_rows(file: str, text: str, width: int) -> list[Issue]:
+    """Rows with more or fewer fields than the header: pandas would drop or pad them."""
+    if '"' not in text:  # no quoted fields: counting separators per line is exact (and fast)
+        lines = text.split("\n")[1:]
+        if all(line.count(",") == width - 1 or not line.strip() for line in lines):
+            return []
+    issues = []
+    reader = csv.reader(io.StringIO(text))
+    next(reader, None)
+    for row in reader:
+        if row and len(row) != width and any(f.strip() for f in row):
+            line = reader.line_num
+            issues.append(
+                Issue(
+                    "error",
+                    file,
+                    "ragged_row",
+                    f"{len(row)} fields where the header has {width}",
+                    row=line,
+                )
+            )
+            if len(issues) >= 20:
+                break
+    return issues
+
+
+def read_csv_text(
+    path: str | Path, blank_as_missing: bool = False, log: IssueLog | None = None
+) -> pd.DataFrame:
+    """A CSV as strings, exactly as written, for a validator to check cell by cell.
+
+    Blank cells stay ``""`` (or become missing with ``blank_as_missing``); "NA" is a value;
+    a byte-order mark is dropped and header names are trimmed. Encoding warnings go to
+    ``log`` when given. A missing, empty, binary or ragged file, or a header naming a column
+    twice, is an :class:`InputError` naming the file (and the row).
+    """
+    file = str(path)
+    text, warnings = decode_text(path)
+    try:
+        header = next(csv.reader(io.StringIO(text)))
+    except csv.Error as exc:
+        raise InputError([Issue("error", file, "csv", f"not a readable CSV: {exc}")]) from None
+    names = [h.strip() for h in header]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    problems = [
+        Issue("error", file, "duplicate_column", "the header names this column twice", 1, n)
+        for n in twice
+    ]
+    problems += _ragged_rows(file, text, len(names))
+    if problems:
+        raise InputError(problems)
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""] if blank_as_missing else None,
+        )
+    except (pd.errors.ParserError, csv.Error) as exc:
+        raise InputError([Issue("error", file, "csv", f"not a readable CSV: {exc}")]) from None
+    frame.columns = names
+    if log is not None:
+        log.extend(warnings)
+    return frame
 
 
 @dataclass

@@ -3,18 +3,32 @@
 Writes exactly ``authority,indicator,period,value,numerator,denominator``: one row per
 authority, indicator and period, periods in the canonical spelling, values at the
 indicator's decimals and an empty value where a figure is not computable.
+
+Arguments are checked before any data is read (an authority is exactly three digits).
+Several ``--cin`` / ``--ssda903`` years make one history (:func:`merge_returns`). A period
+wholly outside the dates the data cover is an error. Warnings (the loaders' findings, and the
+reason for each figure that is not computable) go to stderr: their count and the first few,
+every one with ``--verbose``; ``--strict`` makes any warning exit 1 (the CSV is still written).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import math
+import re
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
 
-from ..periods import WINDOWS, parse_period
+from ..exceptions import ParameterError, PeriodError
+from ..periods import WINDOWS, Period, parse_period
+
+AUTHORITY = re.compile(r"\d{3}")  # used with fullmatch: "$" would let "350\n" through
+SHOWN_WARNINGS = 5
+_RULE = re.compile(r"\[rule: ([^\]]+)\]$")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -43,6 +57,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=[],
         metavar="DIR_OR_XML",
         help="an SSDA903 return: folder of CSV tables or XML file (repeat for several years)",
+    )
+    parser.add_argument(
+        "--collection-year",
+        action="append",
+        default=[],
+        metavar="YYYY-YY",
+        help="the year of each --ssda903 return, in the same order (default: inferred, with a "
+        "warning)",
     )
     parser.add_argument(
         "--authority",
@@ -77,19 +99,41 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="override every indicator's window (e.g. in_period for monthly SPC series)",
     )
     parser.add_argument("--out", type=Path, metavar="FILE.csv", help="default: standard output")
+    parser.add_argument("--verbose", action="store_true", help="print every warning")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when there is any warning")
     parser.set_defaults(func=run, parser=parser)
+
+
+def check_authority(code: str) -> str:
+    """``code`` when it is a DfE authority code (exactly three digits), else ParameterError."""
+    if not AUTHORITY.fullmatch(code):
+        raise ParameterError(
+            f"--authority {code!r} is not a DfE authority code (exactly three digits, e.g. 350)"
+        )
+    return code
 
 
 def _load(args: argparse.Namespace):
     # imported here: the loaders are a separate module and this command must import without it
     from ..dataset import DataSet
-    from ..loaders import load_cin_census, load_population, load_ssda903, read_data_dir
+    from ..loaders import (
+        load_cin_census,
+        load_population,
+        load_ssda903,
+        merge_returns,
+        read_data_dir,
+    )
 
     if args.data is not None:
         authorities = [args.authority] if args.authority else None
         return read_data_dir(args.data, authorities=authorities)
-    parts = [load_cin_census(path, authority=args.authority) for path in args.cin]
-    parts += [load_ssda903(path, args.authority) for path in args.ssda903]
+    years = list(args.collection_year) + [None] * (len(args.ssda903) - len(args.collection_year))
+    cin = [load_cin_census(path, authority=args.authority) for path in args.cin]
+    ssda903 = [
+        load_ssda903(path, args.authority, year)
+        for path, year in zip(args.ssda903, years, strict=True)
+    ]
+    parts = [merge_returns(group) for group in (cin, ssda903) if group]
     if args.population is not None:
         parts.append(load_population(args.population, authorities=[args.authority]))
     return DataSet.combine(parts)
@@ -97,7 +141,7 @@ def _load(args: argparse.Namespace):
 
 def run(args: argparse.Namespace) -> int:
     from ..catalogue import catalogue
-    from ..indicators import compute
+    from ..indicators import compute, explain
 
     parser: argparse.ArgumentParser = args.parser
     returns = bool(args.cin or args.ssda903)
@@ -109,22 +153,102 @@ def run(args: argparse.Namespace) -> int:
         parser.error("--cin/--ssda903 need --authority CODE")
     if args.population is not None and not returns:
         parser.error("--population goes with --cin/--ssda903 (a data directory has its own)")
+    if len(args.collection_year) > len(args.ssda903):
+        parser.error("give at most one --collection-year per --ssda903 return")
     # check the cheap arguments before reading any data
+    if args.authority is not None:
+        check_authority(args.authority)
     periods = [parse_period(p) for p in args.period]
     cat = catalogue().with_local(args.indicators_file)
     ids = args.indicator
     if ids:
         for indicator_id in ids:
-            cat[indicator_id]  # KeyError naming the known ids
+            cat[indicator_id]  # UnknownName naming the known ids
     data = _load(args)
-    frame = compute(data, periods, ids, catalogue=cat, window=args.window)
+    check_periods(data, periods)
+    notes: list = []
+    frame = compute(data, periods, ids, catalogue=cat, window=args.window, notes=notes)
     text = to_csv(frame, cat)
     if args.out is None:
         sys.stdout.write(text)
     else:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text, encoding="utf-8", newline="")
-    return 0
+    lines = [str(w) for w in data.warnings]
+    lines += [f"warning: {n} [rule: not_computable]" for n in explain(notes)]
+    report_warnings(lines, verbose=args.verbose)
+    return 1 if args.strict and lines else 0
+
+
+def report_warnings(lines: list[str], verbose: bool = False, out=None) -> None:
+    """The count of warnings and the first few (every one when ``verbose``) on stderr."""
+    out = out if out is not None else sys.stderr
+    if not lines:
+        return
+    shown = lines if verbose else lines[:SHOWN_WARNINGS]
+    rules = Counter(m.group(1) for m in map(_RULE.search, lines) if m)
+    by_rule = ", ".join(f"{n:,} {rule}" for rule, n in rules.most_common())
+    noun = "warning" if len(lines) == 1 else "warnings"
+    print(f"{len(lines):,} {noun}" + (f" ({by_rule})" if by_rule else "") + ":", file=out)
+    for line in shown:
+        print(f"  {line}", file=out)
+    if len(shown) < len(lines):
+        print(f"  ... and {len(lines) - len(shown):,} more (--verbose shows them all)", file=out)
+
+
+def data_range(data) -> tuple[dt.date, dt.date] | None:
+    """The dates the data cover: the returns' windows, else the financial years from its
+    earliest record date to its latest (or its extract date, if later)."""
+    from ..indicators.engine import RECORD_TABLES_EXCLUDED
+    from ..schema import TABLES
+
+    if data.coverage:
+        return min(c.start for c in data.coverage), max(c.end for c in data.coverage)
+    first, last = None, None
+    for name, frame in data.tables.items():
+        if name in RECORD_TABLES_EXCLUDED:
+            continue
+        for col in TABLES[name].date_columns:
+            if col == "dob" or not frame[col].notna().any():
+                continue
+            low, high = frame[col].min().date(), frame[col].max().date()
+            first = low if first is None else min(first, low)
+            last = high if last is None else max(last, high)
+    if first is None:
+        return None
+    # open records run on to the day the extract was taken (a file's own date at the least);
+    # records of a year are a year's return: the range is whole financial years
+    for source in data.sources:
+        taken = _iso(source.extract_date)
+        if taken is not None and source.kind not in ("population", "population_ees"):
+            last = max(last, taken)
+    return _financial_year(first).start, _financial_year(last).end
+
+
+def _financial_year(day: dt.date) -> Period:
+    return Period(day.year if day.month >= 4 else day.year - 1)
+
+
+def _iso(text: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text[:10]) if text else None
+    except ValueError:
+        return None
+
+
+def check_periods(data, periods: list[Period]) -> None:
+    """A period wholly outside the data's dates is an error, not a column of empty or zero
+    figures that reads like a result."""
+    span = data_range(data)
+    if span is None:
+        return
+    first, last = span
+    outside = [p for p in periods if p.end < first or p.start > last]
+    if outside:
+        raise PeriodError(
+            f"period {', '.join(p.label for p in outside)} is outside the data, which cover "
+            f"{first.isoformat()} to {last.isoformat()}"
+        )
 
 
 def to_csv(frame: pd.DataFrame, cat) -> str:

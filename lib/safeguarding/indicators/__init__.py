@@ -9,7 +9,24 @@ for the National Framework measures, ``framework``.
 from __future__ import annotations
 
 from . import framework  # noqa: F401  (registers the National Framework rules)
-from .engine import COLUMNS, Result, available_indicators, compute, compute_one
+from .engine import (
+    COLUMNS,
+    NotComputable,
+    Result,
+    available_indicators,
+    compute,
+    compute_one,
+    explain,
+)
 from .rules import RULES
 
-__all__ = ["COLUMNS", "RULES", "Result", "available_indicators", "compute", "compute_one"]
+__all__ = [
+    "COLUMNS",
+    "RULES",
+    "NotComputable",
+    "Result",
+    "available_indicators",
+    "compute",
+    "compute_one",
+    "explain",
+]

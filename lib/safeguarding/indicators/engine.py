@@ -41,6 +41,30 @@ RECORD_TABLES_EXCLUDED = ("population",)  # reference data: never decides which 
 
 
 @dataclass(frozen=True)
+class NotComputable:
+    """Why one authority's figure for one indicator and period is empty."""
+
+    authority: str
+    indicator: str
+    period: str
+    reason: str
+
+
+def explain(notes: Iterable[NotComputable], with_authority: bool = True) -> list[str]:
+    """One line per indicator and reason, naming the periods (and the authorities)."""
+    grouped: dict[tuple[str, str], tuple[dict, dict]] = {}
+    for n in notes:
+        periods, authorities = grouped.setdefault((n.indicator, n.reason), ({}, {}))
+        periods[n.period] = None
+        authorities[n.authority] = None
+    lines = []
+    for (indicator, reason), (periods, authorities) in grouped.items():
+        who = f" (authority {', '.join(authorities)})" if with_authority else ""
+        lines.append(f"{indicator} for {', '.join(periods)}{who}: not computable: {reason}")
+    return lines
+
+
+@dataclass(frozen=True)
 class Result:
     """One authority's figure for one indicator and period."""
 
@@ -95,6 +119,31 @@ class _Engine:
         self.ctx = RuleContext(data, self.authorities)
         self._covered: dict[str, np.ndarray] = {}
         self._population: pd.DataFrame | None = None
+        self.notes: list[NotComputable] = []
+
+    def blocked(self, ind: Indicator, period: Period, window: str | None, rule, params) -> list:
+        """Per authority: the reason its figure cannot be computed (None: it can), from
+        absent columns and the windows the returns cover."""
+        reasons: list[str | None] = [None] * len(self.authorities)
+        if not self.data.absent and not self.data.coverage:
+            return reasons
+        tables = sorted(set(ind.tables) | set(rule.tables(params)))
+        start, end = period.window(window or ind.window)
+        first, last = rule.span(pd.Timestamp(start), pd.Timestamp(end), params)
+        for i, code in enumerate(self.authorities):
+            for table in tables:
+                gone = [c for c in rule.reads.get(table, ()) if self.data.lacks(code, table, c)]
+                if gone:
+                    reasons[i] = (
+                        f"the {table} input has no {', '.join(repr(c) for c in gone)} column "
+                        "(an absent column is not read as blank)"
+                    )
+                    break
+                why = self.data.covers(code, table, first.date(), last.date())
+                if why:
+                    reasons[i] = why
+                    break
+        return reasons
 
     def covered(self, table: str) -> np.ndarray:
         """Per authority: True when its records of ``table`` were supplied."""
@@ -146,6 +195,13 @@ class _Engine:
             covered &= self.covered(table)
         if not covered.any():
             return empty
+        reasons = self.blocked(ind, period, window, rule, params)
+        for code, reason, ok in zip(self.authorities, reasons, covered, strict=True):
+            if reason and ok:
+                self.notes.append(NotComputable(code, ind.id, period.label, reason))
+        covered &= np.array([r is None for r in reasons], dtype=bool)
+        if not covered.any():
+            return empty
         start, end = period.window(window or ind.window)
         try:
             tally = rule.func(self.ctx, pd.Timestamp(start), pd.Timestamp(end), params)
@@ -191,6 +247,7 @@ def compute(
     indicator_ids: Iterable[str] | None = None,
     catalogue: Catalogue | None = None,
     window: str | None = None,
+    notes: list[NotComputable] | None = None,
 ) -> pd.DataFrame:
     """Every requested indicator for every authority in ``data`` and every period.
 
@@ -200,6 +257,8 @@ def compute(
     indicators read only the window's end, so they are unchanged by it. Returns exactly the
     columns ``authority, indicator, period, value, numerator, denominator`` (period in the
     canonical spelling), ordered by authority, then indicator and period as requested.
+    ``notes``, when given, receives a :class:`NotComputable` for each figure left empty
+    because an input lacks a column the rule reads or does not cover its window.
     """
     cat = catalogue if catalogue is not None else builtin_catalogue()
     if window is not None and window not in WINDOWS:
@@ -225,6 +284,8 @@ def compute(
             columns["value"].append(value)
             columns["numerator"].append(numerator)
             columns["denominator"].append(denominator)
+    if notes is not None:
+        notes.extend(engine.notes)
     out = pd.DataFrame({k: np.concatenate(v) for k, v in columns.items()})
     # authority first; within it, indicators and periods in the order asked for
     order = np.argsort(np.concatenate(columns["authority"]).astype(str), kind="stable")

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -131,22 +131,42 @@ class RuleContext:
 RuleFn = Callable[[RuleContext, pd.Timestamp, pd.Timestamp, Mapping[str, Any]], Tally]
 
 
+Span = Callable[[pd.Timestamp, pd.Timestamp, Mapping[str, Any]], tuple[pd.Timestamp, pd.Timestamp]]
+
+
+def _window(start: pd.Timestamp, end: pd.Timestamp, params: Mapping[str, Any]):
+    return start, end
+
+
 @dataclass(frozen=True)
 class Rule:
+    """A registered rule: what it reads (tables; columns whose absence makes it not
+    computable) and the dates its figure depends on (``span``: the window, or further back
+    for a rule that looks back from a snapshot)."""
+
     name: str
     func: RuleFn
     tables: Callable[[Mapping[str, Any]], tuple[str, ...]]  # tables read, given the params
+    reads: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    span: Span = _window
 
 
 RULES: dict[str, Rule] = {}
 
 
-def rule(name: str, tables: tuple[str, ...] | Callable[[Mapping[str, Any]], tuple[str, ...]]):
-    """Register a rule under the name the catalogue uses."""
+def rule(
+    name: str,
+    tables: tuple[str, ...] | Callable[[Mapping[str, Any]], tuple[str, ...]],
+    reads: Mapping[str, tuple[str, ...]] | None = None,
+    span: Span | None = None,
+):
+    """Register a rule under the name the catalogue uses. ``reads``: per table, the
+    optional columns the rule reads (an input without one of them makes the figure not
+    computable rather than read as blank); ``span``: see :class:`Rule`."""
 
     def register(func: RuleFn) -> RuleFn:
         needs = tables if callable(tables) else (lambda _params, t=tuple(tables): t)
-        RULES[name] = Rule(name, func, needs)
+        RULES[name] = Rule(name, func, needs, dict(reads or {}), span or _window)
         return func
 
     return register
@@ -242,6 +262,17 @@ def _find(haystack: np.ndarray, needles: np.ndarray) -> np.ndarray:
     return np.where(found, order[pos], -1)
 
 
+# the optional episode columns every looked-after rule reads: without DEC every episode
+# would look open, without LS short breaks would be counted as care
+_EPISODE_COLUMNS = ("episode_end", "legal_status")
+
+
+def _months_before(start: pd.Timestamp, end: pd.Timestamp, params: Mapping[str, Any]):
+    """The ``months`` months to ``end`` a snapshot rule looks back over (NI 62)."""
+    months = int(param(params, "months"))
+    return end - pd.DateOffset(months=months) + pd.Timedelta(days=1), end
+
+
 LA_CHILD = ("la_episodes", "la_reviews", "children")  # tables joined on the child
 PLAN_IDS = ("cp_plans", "cp_reviews")
 REFERRAL_IDS = ("referrals", "assessments")
@@ -279,6 +310,8 @@ class _Chain:
     group: np.ndarray  # per review, sorted by (group, date)
     date: Days
     late: np.ndarray  # held after its due date
+    due: Days  # when it was due (from the review before it, or the clock)
+    nth: np.ndarray  # 0 for a group's first review, 1 for its second, ...
     next_due: Days  # when the review after this one is due
     first_pos: np.ndarray  # per group: index of its first review (-1: none)
     first_due: Days  # per group
@@ -299,6 +332,88 @@ class _Chain:
         last = np.where(held > 0, self.first_pos[groups] + held - 1, 0)
         next_due = np.where(held > 0, self.next_due[last], first_due)
         return ~late & ~(next_due <= end)
+
+    def all_due_on_time(
+        self,
+        groups: np.ndarray,
+        window_start: np.datetime64,
+        end: np.datetime64,
+        second_months: int,
+        later_months: int,
+    ) -> np.ndarray:
+        """Per group in ``groups``: every review that fell due in the window was held by its
+        due date (NI 66, "reviews due in the period").
+
+        A review falls due on its due date; one not held by then leaves its successors
+        falling due on the statutory cadence from that date (``second_months`` after a
+        missed first review, ``later_months`` after any other) until a review is held. So a
+        review due in March and held in April fails the year it was due in, not the next;
+        one held a cycle and more late, or still not held, fails every window a missed due
+        date falls in. Reviews held after ``end`` are not held by it."""
+        n = len(self.first_due)
+        first_due = self.first_due[groups]
+        if len(self.date) == 0:
+            missed = _missed_in(
+                first_due, _never(len(groups)), second_months, later_months, window_start, end
+            )
+            return ~missed
+        by_end = self.date <= end
+        # held reviews: missed due dates from its due date up to the day it was held
+        late = self.late & by_end
+        rows = np.flatnonzero(late)
+        first = self.nth[rows] == 0
+        missed_rows = _missed_in(
+            self.due[rows],
+            self.date[rows],
+            np.where(first, second_months, later_months),
+            later_months,
+            window_start,
+            end,
+        )
+        failed = np.bincount(self.group[rows[missed_rows]], minlength=n)[groups] > 0
+        # the review outstanding at ``end``: due after the last one held by then
+        held = np.bincount(self.group[by_end], minlength=n)[groups]
+        last = np.where(held > 0, self.first_pos[groups] + held - 1, 0)
+        next_due = np.where(held > 0, self.next_due[last], first_due)
+        step = np.where((held == 0), second_months, later_months)
+        outstanding = _missed_in(
+            next_due, _never(len(groups)), step, later_months, window_start, end
+        )
+        return ~failed & ~outstanding
+
+
+def _never(n: int) -> Days:
+    return np.full(n, np.datetime64("9999-12-31", "D"))
+
+
+def _missed_in(
+    due: Days,
+    held: Days,
+    first_step: np.ndarray | int,
+    step: int,
+    window_start: np.datetime64,
+    end: np.datetime64,
+) -> np.ndarray:
+    """Per review: one of its missed due dates (``due``, then ``first_step`` months later,
+    then every ``step`` months, each before ``held``) falls in ``window_start``..``end``."""
+    due = due.copy()
+    first_step = np.broadcast_to(np.asarray(first_step), due.shape)
+    hit = np.zeros(len(due), dtype=bool)
+    active = ~np.isnat(due)
+    k = 0
+    while active.any():
+        here = active & (due >= window_start)
+        hit |= here & (due <= end) & (due < held)
+        active &= ~here & (due < held)
+        if not active.any():
+            break
+        rows = np.flatnonzero(active)
+        months = first_step[rows] if k == 0 else np.full(len(rows), step)
+        for m in np.unique(months):  # one or two distinct steps
+            pick = rows[months == m]
+            due[pick] = _plus_months(due[pick], int(m))
+        k += 1
+    return hit
 
 
 def _chain(
@@ -336,6 +451,8 @@ def _chain(
         group=group,
         date=date,
         late=late,
+        due=due,
+        nth=nth,
         next_due=np.where(nth == 0, plus_second, plus_later),
         first_pos=first_pos,
         first_due=first_due,
@@ -360,6 +477,8 @@ class _Episodes:
     care_first: Days  # per period of care: its start
     care_child: np.ndarray  # per period of care: its child
     placement_child: np.ndarray  # per placement: its child
+    previous_placement_start: Days  # per episode: the start of the placement before its own
+    # in the same period of care (NaT: its placement is the first)
 
 
 def episodes(ctx: RuleContext) -> _Episodes:
@@ -389,6 +508,11 @@ def episodes(ctx: RuleContext) -> _Episodes:
         placement = np.cumsum(new_placement) - 1
         care_first = start[new_care]
         placement_first = start[new_placement]
+        # the placement before each placement, when it is in the same period of care
+        placement_care = care[new_placement]
+        before = np.full(len(placement_first), np.datetime64("NaT", "D"))
+        same_care = placement_care[1:] == placement_care[:-1]
+        before[1:] = np.where(same_care, placement_first[:-1], np.datetime64("NaT", "D"))
         return _Episodes(
             auth=ctx.auth("la_episodes")[rows],
             child=child,
@@ -403,6 +527,7 @@ def episodes(ctx: RuleContext) -> _Episodes:
             care_first=care_first,
             care_child=child[new_care],
             placement_child=child[new_placement],
+            previous_placement_start=before[placement],
         )
 
     return ctx.memo("episodes", build)
@@ -414,14 +539,19 @@ def looked_after_at(eps: _Episodes, date: np.datetime64) -> np.ndarray:
     return _last_per_group(eps.child, np.flatnonzero(_open_at(eps.start, eps.end, date)))
 
 
-@rule("looked_after_at_end", tables=("la_episodes",))
+@rule("looked_after_at_end", tables=("la_episodes",), reads={"la_episodes": _EPISODE_COLUMNS})
 def looked_after_at_end(ctx, start, end, params):
     """CLA_AT_END: children looked after on ``end`` (V3/V4 short breaks left out)."""
     eps = episodes(ctx)
     return ctx.count(eps.auth[looked_after_at(eps, _d(end))])
 
 
-@rule("placement_moves", tables=("la_episodes",))
+@rule(
+    "placement_moves",
+    tables=("la_episodes",),
+    reads={"la_episodes": (*_EPISODE_COLUMNS, "rne")},
+    span=_months_before,
+)
 def placement_moves(ctx, start, end, params):
     """NI 62: of children looked after at ``end``, those with ``placements`` or more placements
     in the ``months`` months to ``end``.
@@ -441,11 +571,18 @@ def placement_moves(ctx, start, end, params):
     return ctx.proportion(eps.auth[now], hit)
 
 
-@rule("long_term_stability", tables=("la_episodes", "children"))
+@rule(
+    "long_term_stability",
+    tables=("la_episodes", "children"),
+    reads={"la_episodes": (*_EPISODE_COLUMNS, "rne", "placement"), "children": ("dob",)},
+)
 def long_term_stability(ctx, start, end, params):
     """NI 63: of children under ``max_age`` at ``end`` looked after continuously for
     ``looked_after_months`` or more, those in the same placement for ``placement_years`` or
-    more (on or after the anniversary) or placed for adoption (A1-A6).
+    more (on or after the anniversary), or placed for adoption (A1-A6) where the adoptive
+    placement and the placement before it together have lasted ``placement_years`` (DfE's
+    definition: the anniversary of the previous placement's start is on or before ``end``).
+    An adoptive placement that is the first of its period of care counts from its own start.
 
     Under 16 means the 16th birthday falls after ``end``; a child without a date of birth in
     ``children`` cannot be shown to be under 16 and is left out.
@@ -460,23 +597,34 @@ def long_term_stability(ctx, start, end, params):
         child_keys = np.where(np.isnat(born), -1, ctx.keys("child_id", "children", LA_CHILD))
         where = _find(child_keys, eps.child_keys)
         dob = np.r_[born, np.datetime64("NaT", "D")][where]
+        # placed for adoption: the adoptive placement and the one before it together
+        together = np.where(
+            eps.adoption & ~np.isnat(eps.previous_placement_start),
+            eps.previous_placement_start,
+            eps.placement_start,
+        )
         return (
             _anniversary(dob, max_age),
             _plus_months(eps.care_start, months),
             _anniversary(eps.placement_start, years),
+            _anniversary(together, years),
         )
 
-    comes_of_age, long_enough_from, settled_from = ctx.memo(
+    comes_of_age, long_enough_from, settled_from, adopted_from = ctx.memo(
         ("long_term_stability", max_age, months, years), build
     )
     e = _d(end)
     now = looked_after_at(eps, e)
     cohort = now[(comes_of_age[eps.child[now]] > e) & (long_enough_from[now] <= e)]
-    hit = (settled_from[cohort] <= e) | eps.adoption[cohort]
+    hit = (settled_from[cohort] <= e) | (eps.adoption[cohort] & (adopted_from[cohort] <= e))
     return ctx.proportion(eps.auth[cohort], hit)
 
 
-@rule("la_reviews_on_time", tables=("la_episodes", "la_reviews"))
+@rule(
+    "la_reviews_on_time",
+    tables=("la_episodes", "la_reviews"),
+    reads={"la_episodes": _EPISODE_COLUMNS},
+)
 def la_reviews_on_time(ctx, start, end, params):
     """NI 66: of children looked after at ``end`` continuously for ``qualifying_days`` or more
     (``end`` on or after the care start + that many days), those whose reviews were all on time.
@@ -518,7 +666,7 @@ def la_reviews_on_time(ctx, start, end, params):
     e = _d(end)
     now = looked_after_at(eps, e)
     cohort = now[eps.care_start[now] + qualifying <= e]
-    ok = chain.all_on_time(eps.care[cohort], _d(start), e)
+    ok = chain.all_due_on_time(eps.care[cohort], _d(start), e, second, later)
     return ctx.proportion(eps.auth[cohort], ok)
 
 
@@ -556,7 +704,7 @@ def _plans(ctx: RuleContext) -> _Plans:
     return ctx.memo("cp_plans", build)
 
 
-@rule("cp_plans_at_end", tables=("cp_plans",))
+@rule("cp_plans_at_end", tables=("cp_plans",), reads={"cp_plans": ("end_date",)})
 def cp_plans_at_end(ctx, start, end, params):
     """CPP_AT_END: children (not plans) with a plan open on ``end``."""
     plans = _plans(ctx)
@@ -565,7 +713,7 @@ def cp_plans_at_end(ctx, start, end, params):
     return ctx.count(plans.auth[open_[first]])
 
 
-@rule("plans_ended_long", tables=("cp_plans",))
+@rule("plans_ended_long", tables=("cp_plans",), reads={"cp_plans": ("end_date",)})
 def plans_ended_long(ctx, start, end, params):
     """NI 64: of plans ending in the window, those that had lasted ``years`` years or more
     (end date on or after the anniversary of the start; 29 Feb starts count from 28 Feb)."""
@@ -579,7 +727,7 @@ def plans_ended_long(ctx, start, end, params):
     return ctx.memo(("plans_ended", years), build).tally(ctx, start, end)
 
 
-@rule("open_plans_long", tables=("cp_plans",))
+@rule("open_plans_long", tables=("cp_plans",), reads={"cp_plans": ("end_date",)})
 def open_plans_long(ctx, start, end, params):
     """CPP_2YRS_OPEN: of plans open on ``end``, those that had lasted ``years`` years by it."""
     plans = _plans(ctx)
@@ -590,7 +738,7 @@ def open_plans_long(ctx, start, end, params):
     return ctx.proportion(plans.auth[open_], due[open_] <= e)
 
 
-@rule("repeat_plans", tables=("cp_plans",))
+@rule("repeat_plans", tables=("cp_plans",), reads={"cp_plans": ("previous_plans",)})
 def repeat_plans(ctx, start, end, params):
     """NI 65: of plans starting in the window, those for a child with a previous plan: an
     earlier-starting plan of the same child in the data, or ``previous_plans`` > 0."""
@@ -601,7 +749,7 @@ def repeat_plans(ctx, start, end, params):
     return events.tally(ctx, start, end)
 
 
-@rule("cp_reviews_on_time", tables=("cp_plans", "cp_reviews"))
+@rule("cp_reviews_on_time", tables=("cp_plans", "cp_reviews"), reads={"cp_plans": ("end_date",)})
 def cp_reviews_on_time(ctx, start, end, params):
     """NI 67: of children on a plan open at ``end`` that had lasted ``qualifying_months`` or
     more, those whose plan reviews were all on time.
@@ -638,16 +786,22 @@ def cp_reviews_on_time(ctx, start, end, params):
     return ctx.proportion(plans.auth[cohort[first_row]], ~failed)
 
 
-@rule("icpc_timeliness", tables=("section47",))
+@rule("icpc_timeliness", tables=("section47",), reads={"section47": ("icpc_date",)})
 def icpc_timeliness(ctx, start, end, params):
     """ICPC_15WD: of initial conferences held in the window, those within ``working_days``
-    working days of the section 47 enquiry's start (start = day 0, bank holidays excluded)."""
+    working days of the section 47 enquiry's start (start = day 0, bank holidays excluded).
+
+    A conference with no enquiry start date cannot be timed: it is left out of numerator and
+    denominator alike (never counted as late); the loaders count such conferences in the
+    data-quality note (``untimeable_conference``)."""
     days = int(param(params, "working_days"))
 
     def build() -> _Events:
         s47 = ctx.table("section47")  # a blank conference date is never in a window
         on_time = within_working_days(s47["s47_start_date"], s47["icpc_date"], days)
-        return _Events.of(ctx.auth("section47"), ctx.dates("section47", "icpc_date"), on_time)
+        timeable = ~np.isnat(ctx.dates("section47", "s47_start_date"))
+        auth = np.where(timeable, ctx.auth("section47"), -1)
+        return _Events.of(auth, ctx.dates("section47", "icpc_date"), on_time)
 
     return ctx.memo(("icpc", days), build).tally(ctx, start, end)
 
@@ -661,7 +815,11 @@ def _assessment_tables(params: Mapping[str, Any]) -> tuple[str, ...]:
     return ("assessments",)
 
 
-@rule("assessment_timeliness", tables=_assessment_tables)
+@rule(
+    "assessment_timeliness",
+    tables=_assessment_tables,
+    reads={"assessments": ("authorised_date",)},
+)
 def assessment_timeliness(ctx, start, end, params):
     """NI 59, NI 60, ASSESS_45WD: of ``assessment_type`` assessments authorised (completed) in
     the window, those authorised within ``working_days`` working days of their clock start:
@@ -775,14 +933,22 @@ def _care_leavers(ctx: RuleContext, params: Mapping[str, Any]):
     return ctx.memo(("care_leavers", ages), build)
 
 
-@rule("care_leaver_accommodation", tables=("care_leavers",))
+@rule(
+    "care_leaver_accommodation",
+    tables=("care_leavers",),
+    reads={"care_leavers": ("accommodation", "in_touch")},
+)
 def care_leaver_accommodation(ctx, start, end, params):
     """NI 147: of care leavers whose 19th-21st birthday fell in the window, those whose
     accommodation is suitable (an ACCOM code ending in 1; not in touch, 0 or blank, is not)."""
     return _care_leavers(ctx, params)[0].tally(ctx, start, end)
 
 
-@rule("care_leaver_activity", tables=("care_leavers",))
+@rule(
+    "care_leaver_activity",
+    tables=("care_leavers",),
+    reads={"care_leavers": ("activity", "in_touch")},
+)
 def care_leaver_activity(ctx, start, end, params):
     """NI 148: of care leavers whose 19th-21st birthday fell in the window, those in
     education, employment or training (ACTIV F1-F5 or P1-P5; G codes are NEET, 0 not in

@@ -7,6 +7,7 @@ problem. The rules they share are in :mod:`.checks`.
 
 from .canonical import authority_folders, read_authority_names, read_canonical, read_data_dir
 from .cin_census import load_cin_census
+from .history import merge_returns
 from .population import load_population
 from .ssda903 import load_ssda903
 
@@ -15,6 +16,7 @@ __all__ = [
     "load_cin_census",
     "load_population",
     "load_ssda903",
+    "merge_returns",
     "read_authority_names",
     "read_canonical",
     "read_data_dir",

@@ -19,6 +19,9 @@ from .checks import (
     RawTable,
     build_dataset,
     check_authority,
+    file_date,
+    files_by_name,
+    read_csv_checked,
     read_csv_text,
     validate_relations,
     validate_table,
@@ -42,11 +45,17 @@ def read_canonical(directory: str | Path, authority: str | None = None) -> DataS
     log = IssueLog()
     raws: list[RawTable] = []
     sources: list[Source] = []
+    files = files_by_name(directory, ".csv", log, authority) if directory.is_dir() else {}
     for name, spec in TABLES.items():
-        path = directory / f"{name}.csv"
-        if not path.is_file():
+        path = files.get(name)
+        if path is None:
             continue
-        text = read_csv_text(str(path))
+        sources.append(
+            Source(str(path), sha256_file(path), "canonical", authority, file_date(path))
+        )
+        text = read_csv_checked(path, log, authority)
+        if text is None:
+            continue
         extra = [c for c in text.columns if c not in spec.column_names]
         for col in extra:
             # most likely a misspelt optional column, whose data would otherwise vanish
@@ -76,8 +85,7 @@ def read_canonical(directory: str | Path, authority: str | None = None) -> DataS
             check_authority(raw, authority, log)
         validate_table(raw, log)
         raws.append(raw)
-        sources.append(Source(str(path), sha256_file(path), "canonical", authority))
-    if not raws:
+    if not sources:
         log.error(
             str(directory),
             "missing_table",
@@ -175,7 +183,13 @@ def read_data_dir(
     names = directory / "authorities.csv"
     if names.is_file():
         read_authority_names(directory)  # checked here so that a broken file fails early
-        parts.append(DataSet(sources=[Source(str(names), sha256_file(names), "authorities")]))
+        parts.append(
+            DataSet(
+                sources=[
+                    Source(str(names), sha256_file(names), "authorities", None, file_date(names))
+                ]
+            )
+        )
     if errors and on_error == "raise":
         raise InputError(errors)
     data = DataSet.combine(parts)
@@ -200,7 +214,12 @@ def layout_markdown() -> str:
             out.append(f" Unique together: {', '.join(f'`{k}`' for k in spec.key)}.")
         out.append("\n\n| column | type | required | meaning |\n|---|---|---|---|\n")
         for col in spec.columns:
-            required = "yes" if col.required else "no"
-            out.append(f"| `{col.name}` | {types[col.dtype]} | {required} | {col.description} |\n")
+            required = "yes" if col.required else "no blanks" if col.nonblank else "no"
+            kind = types[col.dtype]
+            if col.minimum is not None or col.maximum is not None:
+                low = "" if col.minimum is None else f"{col.minimum:,}"
+                high = "" if col.maximum is None else f"{col.maximum:,}"
+                kind += f", {low} to {high}" if low and high else f", at least {low}"
+            out.append(f"| `{col.name}` | {kind} | {required} | {col.description} |\n")
         out.append("\n")
     return "".join(out).rstrip() + "\n"

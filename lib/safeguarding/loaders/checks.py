@@ -41,17 +41,22 @@ Warnings (the records are kept as returned; the reports' data-quality note count
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import pandas as pd
 
 from ..dataset import DataSet, Source
-from ..schema import TABLES
-from ..validation import Issue, IssueLog, Severity
+from ..schema import TABLES, Column
+from ..validation import InputError, Issue, IssueLog, Severity
+from ..validation import read_csv_text as _read_csv
 from .codes import CODES, FATAL_CODES
 
 MIN_YEAR, MAX_YEAR = 1900, 2100  # plausible years for any date in a child's record
+_INTEGER = re.compile(r"[+-]?\d+")
 ROW = "_row"  # where a row came from: CSV line number (int) or XML element path (str)
 
 # (start, end) pairs checked by ``end_before_start``
@@ -101,6 +106,7 @@ class RawTable:
     file_columns: list[str] | None = None  # the CSV header; None for XML (elements optional)
     allow_missing: frozenset[str] = frozenset()
     typed: pd.DataFrame | None = None
+    absent: tuple[str, ...] = ()  # optional columns the file does not have (not "blank")
 
     def source_name(self, column: str) -> str:
         """The column as the file names it (an element name for XML)."""
@@ -197,6 +203,22 @@ def validate_table(raw: RawTable, log: IssueLog) -> pd.DataFrame | None:
             )
         if missing:
             return None
+        raw.absent = tuple(
+            c.name
+            for c in spec.columns
+            if not c.required and c.name not in raw.frame.columns and c.name not in raw.labels
+        )
+        for col in raw.absent:
+            # an absent column is not a column of blanks: "no DEC" is not "every episode open"
+            log.warning(
+                raw.file,
+                "missing_column",
+                f"column {raw.source_name(col)!r} of table {raw.name!r} is absent: the figures "
+                "that read it are not computable from this file",
+                row=1,
+                column=raw.source_name(col),
+                authority=raw.authority,
+            )
 
     text = pd.DataFrame(index=raw.frame.index)
     text[ROW] = raw.frame[ROW]
@@ -240,10 +262,7 @@ def validate_table(raw: RawTable, log: IssueLog) -> pd.DataFrame | None:
             )
             typed[col.name] = parsed.where(~odd).astype("datetime64[ns]")
         elif col.dtype == "int":
-            number = pd.to_numeric(s, errors="coerce")
-            bad = s.notna() & (number.isna() | (number % 1 != 0))
-            emit(log, raw, typed, bad, col.name, "invalid_number", "not a whole number")
-            typed[col.name] = number.where(~bad).round().astype("Int64")
+            typed[col.name] = _whole_numbers(raw, typed, s, col, log)
         elif col.dtype == "float":
             number = pd.to_numeric(s, errors="coerce")
             bad = s.notna() & (number.isna() | (number < 0))
@@ -265,8 +284,8 @@ def validate_table(raw: RawTable, log: IssueLog) -> pd.DataFrame | None:
         else:
             typed[col.name] = s
 
-    for col in spec.required_columns:
-        if col in raw.allow_missing:
+    for col in [c.name for c in spec.columns if c.required or c.nonblank]:
+        if col in raw.allow_missing or col in raw.absent:
             continue
         blank = text[col].isna()
         if raw.name == "section47" and col == "s47_start_date":
@@ -281,6 +300,20 @@ def validate_table(raw: RawTable, log: IssueLog) -> pd.DataFrame | None:
             col,
             "missing_value",
             f"required value {raw.source_name(col)!r} is blank",
+        )
+
+    if raw.name == "section47":
+        untimed = text["s47_start_date"].isna() & text["icpc_date"].notna()
+        emit(
+            log,
+            raw,
+            typed,
+            untimed,
+            "icpc_date",
+            "untimeable_conference",
+            "initial conference with no section 47 start date: counted as a conference but left "
+            "out of ICPC timeliness (it cannot be timed)",
+            "warning",
         )
 
     for (table, col), codes in CODES.items():
@@ -310,6 +343,40 @@ def validate_table(raw: RawTable, log: IssueLog) -> pd.DataFrame | None:
         _check_overlaps(raw, typed, log)
     raw.typed = typed
     return typed
+
+
+def _whole_numbers(
+    raw: RawTable, typed: pd.DataFrame, s: pd.Series, col: Column, log: IssueLog
+) -> pd.Series:
+    """Whole numbers within the column's range; anything else an error naming its value.
+
+    Parsed as Python integers (exact at any size) so that 10^20 is reported as out of range
+    rather than overflowing into a negative count."""
+
+    def parse(text: str) -> int | None:
+        if _INTEGER.fullmatch(text):
+            return int(text)
+        try:
+            number = float(text)
+        except ValueError:
+            return None
+        return int(number) if math.isfinite(number) and number % 1 == 0 else None
+
+    values = s.map(parse, na_action="ignore")
+    bad = s.notna() & values.isna()
+    emit(log, raw, typed, bad, col.name, "invalid_number", "not a whole number")
+    low = col.minimum if col.minimum is not None else -(2**62)
+    high = col.maximum if col.maximum is not None else 2**62
+    inside = values.map(lambda v: low <= v <= high, na_action="ignore")
+    outside = values.notna() & (inside == False)  # noqa: E712 (an object column)
+    if col.minimum is None:
+        limits = f"at most {high:,}"
+    elif col.maximum is None:
+        limits = f"at least {low:,}"
+    else:
+        limits = f"from {low:,} to {high:,}"
+    emit(log, raw, typed, outside, col.name, "out_of_range", f"must be a whole number {limits}")
+    return values.where(~outside & ~bad).astype("Int64")
 
 
 def _check_duplicates(raw: RawTable, typed: pd.DataFrame, log: IssueLog) -> pd.DataFrame:
@@ -445,16 +512,53 @@ def build_dataset(raws: Iterable[RawTable], log: IssueLog, sources: list[Source]
     for raw in raws:
         if raw.typed is not None:
             data.set(raw.name, raw.typed.drop(columns=[ROW]).reset_index(drop=True))
+            data.absent.update((raw.authority, raw.name, c) for c in raw.absent)
     return data
 
 
-def read_csv_text(path: str) -> pd.DataFrame:
-    """A CSV read as text exactly as written: no NA guessing ("NA" is a value), BOM removed."""
-    frame = pd.read_csv(
-        path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig"
-    )
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return frame
+def read_csv_text(path: str, log: IssueLog | None = None) -> pd.DataFrame:
+    """A CSV read as text exactly as written: no NA guessing ("NA" is a value), blanks
+    missing, BOM removed, any encoding warning in ``log`` (see
+    :func:`safeguarding.validation.read_csv_text`)."""
+    return _read_csv(path, blank_as_missing=True, log=log)
+
+
+def read_csv_checked(path: Path, log: IssueLog, authority: str | None) -> pd.DataFrame | None:
+    """:func:`read_csv_text`, its errors added to ``log`` (so that every file's problems are
+    reported at once) and None returned when the file cannot be read."""
+    try:
+        return read_csv_text(str(path), log)
+    except InputError as exc:
+        log.extend(replace(i, authority=i.authority or authority) for i in exc.issues)
+        return None
+
+
+def files_by_name(
+    folder: Path, suffix: str, log: IssueLog, authority: str | None
+) -> dict[str, Path]:
+    """A folder's ``suffix`` files by lower-case stem. Two names differing only in case
+    (``Episodes.csv`` beside ``episodes.csv``) are an error: which one is the table cannot be
+    decided, and reading either would silently drop the other."""
+    found: dict[str, list[Path]] = {}
+    for path in sorted(folder.iterdir()):
+        if path.is_file() and path.suffix.lower() == suffix:
+            found.setdefault(path.stem.lower(), []).append(path)
+    for paths in found.values():
+        for other in paths[1:]:
+            log.error(
+                str(other),
+                "duplicate_file",
+                f"differs only in case from {paths[0].name}: which one holds the table cannot "
+                "be decided; remove one",
+                authority=authority,
+            )
+    return {stem: paths[0] for stem, paths in found.items()}
+
+
+def file_date(path: Path) -> str:
+    """A file's own date (its modification time), where the input says nothing better."""
+    stamp = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC)
+    return f"{stamp.date().isoformat()} (file date)"
 
 
 def check_authority(raw: RawTable, authority: str, log: IssueLog) -> None:

@@ -2,16 +2,21 @@
 
 Reads ``children``, ``referrals`` (one per ``CINdetails``), ``assessments`` (all of type
 ``single``), ``section47``, ``cp_plans`` and ``cp_reviews``. The census carries no record
-identifiers below the child, so the loader makes stable ones from the child's ``LAchildID``
-and the record's position in the file: ``<child>/R2`` is the child's second ``CINdetails``,
-``<child>/R2/A1`` its first assessment, ``/S1`` its first Section47, ``/P1`` its first plan.
-An initial conference recorded at ``CINdetails`` level (``DateOfInitialCPC``) in a referral
-with no ``Section47`` block becomes a ``section47`` row ``<child>/R2/ICPC`` with a conference
-date and no enquiry start date, so that conferences are counted even when their enquiry is not
-returned; timeliness indicators (which need the start) leave it out.
+identifiers below the child, so the loader makes them from each record's natural key: the
+child's ``LAchildID`` and the record's start date. ``<child>/R2021-05-04`` is the referral of
+4 May 2021, ``<child>/R2021-05-04/A2021-05-06`` its assessment started on 6 May,
+``.../S2021-05-10`` its Section47, ``<child>/P2021-06-01`` the child's plan started on 1 June
+(a second record with the same key in one file gets ``#2``; one without its date falls back to
+its position, ``R3``). The same referral returned in two census years therefore has the same
+id in both, and :func:`safeguarding.loaders.history.merge_returns` makes one history of
+several years. An initial conference recorded at ``CINdetails`` level (``DateOfInitialCPC``)
+in a referral with no ``Section47`` block becomes a ``section47`` row ``<referral>/ICPC`` with
+a conference date and no enquiry start date, so that conferences are counted even when their
+enquiry is not returned; timeliness indicators (which need the start) leave it out and the
+load warns (``untimeable_conference``).
 
-The same referral returned in two census years gets its position in each file; combining two
-years of one authority is therefore a job for whoever combines them, not this loader.
+The census covers the year to its ``ReferenceDate`` (1 April to 31 March): the data set's
+``coverage`` says so, and an indicator whose window reaches outside it is not computable.
 """
 
 from __future__ import annotations
@@ -22,13 +27,14 @@ from pathlib import Path
 import pandas as pd
 from lxml import etree
 
-from ..dataset import DataSet, Source, sha256_file
+from ..dataset import Coverage, DataSet, Source, sha256_file
 from ..validation import InputError, Issue, IssueLog
 from .checks import (
     ROW,
     RawTable,
     build_dataset,
     check_dates_after,
+    file_date,
     validate_relations,
     validate_table,
 )
@@ -151,9 +157,10 @@ def load_cin_census(path: str | Path, authority: str | None = None) -> DataSet:
                 "upn": _text(ids, "UPN"),
             }
         )
+        seen: set[str] = set()
         for ri, details in enumerate(child.iterfind("CINdetails"), 1):
             rpath = f"{cpath}/CINdetails[{ri}]"
-            rid = f"{key}/R{ri}"
+            rid = _natural_id(key, "R", _text(details, "CINreferralDate"), ri, seen)
             rows["referrals"].append(
                 {
                     ROW: rpath,
@@ -170,7 +177,9 @@ def load_cin_census(path: str | Path, authority: str | None = None) -> DataSet:
                     {
                         ROW: f"{rpath}/Assessments[{ai}]",
                         "child_id": cid,
-                        "assessment_id": f"{rid}/A{ai}",
+                        "assessment_id": _natural_id(
+                            rid, "A", _text(assessment, "AssessmentActualStartDate"), ai, seen
+                        ),
                         "referral_id": rid,
                         "assessment_type": "single",
                         "start_date": _text(assessment, "AssessmentActualStartDate"),
@@ -183,7 +192,7 @@ def load_cin_census(path: str | Path, authority: str | None = None) -> DataSet:
                     {
                         ROW: f"{rpath}/Section47[{si}]",
                         "child_id": cid,
-                        "s47_id": f"{rid}/S{si}",
+                        "s47_id": _natural_id(rid, "S", _text(s47, "S47ActualStartDate"), si, seen),
                         "referral_id": rid,
                         "s47_start_date": _text(s47, "S47ActualStartDate"),
                         "icpc_date": _text(s47, "DateOfInitialCPC"),
@@ -205,7 +214,7 @@ def load_cin_census(path: str | Path, authority: str | None = None) -> DataSet:
                 )
             for pi, plan in enumerate(details.iterfind("ChildProtectionPlans"), 1):
                 ppath = f"{rpath}/ChildProtectionPlans[{pi}]"
-                pid = f"{rid}/P{pi}"
+                pid = _natural_id(key, "P", _text(plan, "CPPstartDate"), pi, seen)
                 rows["cp_plans"].append(
                     {
                         ROW: ppath,
@@ -294,9 +303,52 @@ def load_cin_census(path: str | Path, authority: str | None = None) -> DataSet:
             raws, reference_date, "after_reference_date", "the census reference date", log
         )
     source = Source(
-        file, sha256_file(path), "cin_census", authority, extract.isoformat() if extract else None
+        file,
+        sha256_file(path),
+        "cin_census",
+        authority,
+        extract.isoformat() if extract else file_date(path),
     )
-    return build_dataset(raws, log, [source])
+    data = build_dataset(raws, log, [source])
+    if reference_date is not None:
+        data.coverage.append(
+            Coverage(
+                authority,
+                tuple(data.tables),
+                _year_before(reference_date),
+                reference_date,
+                file,
+                _census_label(reference_date),
+            )
+        )
+    return data
+
+
+def _census_label(reference: dt.date) -> str:
+    """``CIN census 2017-18`` for a census to 31 March, else ``CIN census to <date>``."""
+    if (reference.month, reference.day) == (3, 31):
+        return f"CIN census {reference.year - 1}-{reference.year % 100:02d}"
+    return f"CIN census to {reference.isoformat()}"
+
+
+def _year_before(reference: dt.date) -> dt.date:
+    """The first day of the census year ending on ``reference`` (1 April for 31 March)."""
+    try:
+        return reference.replace(year=reference.year - 1) + dt.timedelta(days=1)
+    except ValueError:  # 29 February
+        return reference.replace(year=reference.year - 1, day=28) + dt.timedelta(days=1)
+
+
+def _natural_id(parent: str, letter: str, date: str | None, position: int, seen: set[str]) -> str:
+    """``<parent>/<letter><date>``: the same record has the same id in every year's census;
+    a record without its date falls back to its position, a repeat in one file gets ``#n``."""
+    base = f"{parent}/{letter}{date}" if date else f"{parent}/{letter}{position}"
+    made, n = base, 1
+    while made in seen:
+        n += 1
+        made = f"{base}#{n}"
+    seen.add(made)
+    return made
 
 
 def _iso_date(text: str | None) -> dt.date | None:

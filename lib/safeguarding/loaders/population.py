@@ -20,7 +20,15 @@ from pathlib import Path
 
 from ..dataset import DataSet, Source, sha256_file
 from ..validation import IssueLog
-from .checks import ROW, RawTable, build_dataset, emit, read_csv_text, validate_table
+from .checks import (
+    ROW,
+    RawTable,
+    build_dataset,
+    emit,
+    file_date,
+    read_csv_text,
+    validate_table,
+)
 
 SUPPRESSION_SYMBOLS = {
     "c": "suppressed",
@@ -42,7 +50,7 @@ def load_population(path: str | Path, authorities: Iterable[str] | None = None) 
     path = Path(path)
     file = str(path)
     log = IssueLog()
-    text = read_csv_text(file)
+    text = read_csv_text(file, log)
     ees = "population_estimate" in text.columns or "geographic_level" in text.columns
     if ees:
         source_columns = dict(EES_COLUMNS)
@@ -84,6 +92,16 @@ def load_population(path: str | Path, authorities: Iterable[str] | None = None) 
             "population not published (" + meaning + "): rates for this year are not computable",
             "warning",
         )
+        blank = frame["population"].isna() | (value == "")
+        emit(
+            log,
+            raw,
+            frame,
+            blank,
+            "population",
+            "missing_value",
+            "required value 'population' is blank (a suppressed figure is written c, x, u, z or k)",
+        )
         frame["population"] = frame["population"].mask(symbol)
         raw.allow_missing = frozenset({"population"})
     if "year" in frame:
@@ -94,4 +112,4 @@ def load_population(path: str | Path, authorities: Iterable[str] | None = None) 
         emit(log, raw, frame, bad, "year", "invalid_number", "not a four-digit calendar year")
     validate_table(raw, log)
     kind = "population_ees" if ees else "population"
-    return build_dataset([raw], log, [Source(file, sha256_file(path), kind)])
+    return build_dataset([raw], log, [Source(file, sha256_file(path), kind, None, file_date(path))])

@@ -18,12 +18,13 @@ episode can start after the year a return covers) and a warning says so.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 from lxml import etree
 
-from ..dataset import DataSet, Source, sha256_file
+from ..dataset import Coverage, DataSet, Source, sha256_file
 from ..periods import Period, PeriodError, parse_period
 from ..validation import InputError, Issue, IssueLog
 from .checks import (
@@ -31,8 +32,10 @@ from .checks import (
     RawTable,
     build_dataset,
     check_dates_after,
+    file_date,
+    files_by_name,
     missing_table,
-    read_csv_text,
+    read_csv_checked,
     validate_relations,
     validate_table,
 )
@@ -165,7 +168,7 @@ def _parse_year(text: str | None, file: str, authority: str) -> Period | None:
 
 def _load_csv(folder: Path, authority: str, year: Period | None) -> DataSet:
     log = IssueLog()
-    files = {p.stem.lower(): p for p in folder.iterdir() if p.suffix.lower() == ".csv"}
+    files = files_by_name(folder, ".csv", log, authority)
     sources: list[Source] = []
     raws: list[RawTable] = []
     for name in ORDER:
@@ -175,7 +178,10 @@ def _load_csv(folder: Path, authority: str, year: Period | None) -> DataSet:
             if required:
                 missing_table(log, str(folder / f"{stem}.csv"), stem, authority)
             continue
-        text = read_csv_text(str(file))
+        sources.append(Source(str(file), sha256_file(file), "ssda903", authority))
+        text = read_csv_checked(file, log, authority)
+        if text is None:
+            continue
         frame = text.rename(columns={v: k for k, v in columns.items()})
         frame = frame[[c for c in columns if c in frame.columns]].copy()
         frame[ROW] = frame.index + 2  # line number: the header is line 1
@@ -192,7 +198,6 @@ def _load_csv(folder: Path, authority: str, year: Period | None) -> DataSet:
                 file_columns=list(text.columns),
             )
         )
-        sources.append(Source(str(file), sha256_file(file), "ssda903", authority))
     return _validate(raws, log, sources, authority, year)
 
 
@@ -357,4 +362,25 @@ def _validate(
         check_dates_after(
             raws, end, "after_collection_year", f"the end of the collection year {year.label}", log
         )
-    return build_dataset(raws, log, sources)
+    data = build_dataset(
+        raws,
+        log,
+        [replace(s, extract_date=_extract(year) or file_date(Path(s.path))) for s in sources],
+    )
+    if year is not None:
+        data.coverage.append(
+            Coverage(
+                authority,
+                tuple(data.tables),
+                year.start,
+                year.end,
+                sources[0].path if sources else "",
+                f"SSDA903 {year.label}",
+            )
+        )
+    return data
+
+
+def _extract(year: Period | None) -> str | None:
+    """The return's collection year: what an SSDA903 file says of when it was taken."""
+    return f"collection year {year.label}" if year is not None else None

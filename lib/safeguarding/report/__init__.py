@@ -15,14 +15,15 @@ Every object has ``_repr_mimebundle_`` giving ``text/markdown`` (pandoc Markdown
 shows). An indicator section displays several outputs in turn (text, chart, commentary) so
 that its chart reaches the renderer as an SVG output with its alt text.
 
-Disclosure control is applied once, to the figures, before anything is judged or drafted:
-for a ``public`` report a hidden figure is absent from tables, charts and drafted text alike.
+Disclosure control is one pass over every count the report publishes (``ledger``), solved
+before anything is judged or drafted: for a ``public`` report a hidden count is absent from
+tables, charts and drafted text alike, and cannot be worked out from the others.
 
 The package reads one job per module: ``model`` (the figures, their assessment and the
 report object), ``meta`` (metadata and front sheet), ``scorecard``, ``sections`` and
 ``trends`` (an indicator's section and charts), ``activity`` (tables by team), ``closing``
 (data quality, conclusion, provenance), ``build`` (construction from the project) and
-``text`` (shared formatting).
+``text`` (shared formatting) and ``ledger`` (the counts it publishes and their disclosure).
 """
 
 from .build import build_report, comparators_for, ensure_demo

@@ -1,4 +1,4 @@
-"""Activity tables: caseloads by team and case type, events by team."""
+"""Activity tables: caseloads by team and case type, events by team (from the ledger)."""
 
 from __future__ import annotations
 
@@ -10,46 +10,47 @@ if TYPE_CHECKING:
 
 from .. import disclosure
 from ..markup import Block, Fragment, Heading, Para, Table, esc
+from .ledger import TOTAL
 from .text import slug
 
 
 def caseloads(r: QuarterlyReport, case_types: Sequence[str] | None = None) -> Fragment:
-    """Children by case type and team at the quarter's end, with totals (and c)."""
+    """Children by case type and team at the quarter's end, with totals (and c), then the
+    cases per team with each team's share: both read from the report's ledger."""
     blocks: list[Block] = [Heading(3, "Caseloads by team and case type", "caseloads")]
-    table = None if r.records is None else r.records.caseloads
-    if table is None:
+    view = None if r.records is None else r.ledger.caseload_view(case_types)
+    if view is None:
         blocks.append(Para("No team allocations were supplied for this authority."))
         return Fragment(blocks)
-    if case_types:  # matched without regard to case: systems spell them differently
-        wanted = {c.lower() for c in case_types}
-        table = table.loc[[c for c in table.index if c.lower() in wanted]]
-    table = table.loc[table.sum(axis=1) > 0, table.sum(axis=0) > 0]
-    if table.empty:
+    if view.table.empty:
         blocks.append(Para("No cases of these types were open at the end of the quarter."))
         return Fragment(blocks)
-    per_team = table.sum(axis=0)
+    keys = view.totals.map(lambda _: None)
+    for (kind, team), key in view.keys().items():
+        keys.loc[kind, team] = key
+    shown = keys.map(r.ledger.text)
     first = "Case type"
-    if table.shape[1] > max(6, table.shape[0]):  # many teams: one per row fits a page
-        table, first = table.T, "Team"
-    shown = disclosure.display_table(table, r.meta.audience)
+    if view.table.shape[1] > max(6, view.table.shape[0]):  # many teams: one per row fits a page
+        shown, first = shown.T, "Team"
     columns = [first, *[esc(c) for c in shown.columns]]
     rows = [[esc(i), *[str(v) for v in shown.loc[i]]] for i in shown.index]
     rows[-1] = [f"**{c}**" for c in rows[-1]]
     notes = [esc(disclosure.NOTE)] if r.meta.audience == "public" else []
-    blocks.append(
-        Table(
-            f"Children by case type and team on {r.period.end:%d %B %Y}",
-            columns,
-            rows,
-            notes=notes,
-        )
-    )
-    totals = disclosure.display_shares(per_team, r.meta.audience)
-    share_rows = [[esc(t), r["count"], r["share"]] for t, r in totals.iterrows()]
+    on = f"{r.period.end:%d %B %Y}"
+    blocks.append(Table(f"Children by case type and team on {on}", columns, rows, notes=notes))
+    grand = view.key(TOTAL, TOTAL)
+    share_rows = [
+        [
+            esc(team),
+            r.ledger.text(view.key(TOTAL, team)),
+            r.ledger.share(view.key(TOTAL, team), grand),
+        ]
+        for team in keys.columns
+    ]
     share_rows[-1] = [f"**{c}**" for c in share_rows[-1]]
     blocks.append(
         Table(
-            f"Cases per team on {r.period.end:%d %B %Y}, with each team's share",
+            f"Cases per team on {on}, with each team's share",
             ["Team", "Cases", "Share"],
             share_rows,
         )
@@ -67,13 +68,16 @@ def activity_by_team(r: QuarterlyReport, table: str, date_column: str, title: st
             + ", ".join(f"{t}.{c}" for t, c in ACTIVITY_EVENTS)
         )
     blocks: list[Block] = [Heading(3, esc(title), f"activity-{slug(table)}")]
-    counts = None if r.records is None else r.records.events.get((table, date_column))
-    if counts is None:
+    view = None if r.records is None else r.ledger.event_view((table, date_column))
+    if view is None:
         blocks.append(Para("No team allocations were supplied for this authority."))
         return Fragment(blocks)
     start, end = r.period.window("year_to_date")
-    shares = disclosure.display_shares(counts, r.meta.audience)
-    rows = [[esc(t), r["count"], r["share"]] for t, r in shares.iterrows()]
+    total = view.key(TOTAL)
+    rows = [
+        [esc(team), r.ledger.text(key), r.ledger.share(key, total)]
+        for team, key in view.keys().items()
+    ]
     rows[-1] = [f"**{c}**" for c in rows[-1]]
     caption = f"{esc(title)}, {start:%d %B %Y} to {end:%d %B %Y}, by team"
     blocks.append(Table(caption, ["Team", "Number", "Share"], rows))

@@ -87,6 +87,8 @@ def build_report(
     years = [period.financial_year, period.financial_year.shift(-1)]
     targets = project.targets(years)
     extra = [(project.rel(f), sha256_file(f)) for f in project.files_read(authority, period)]
+    if comparators is not None:  # every input the report used is in its provenance
+        extra.append((project.rel(comp_file), sha256_file(comp_file)))
     inputs = ReportInputs(
         outturns=outturns,
         targets=targets if len(targets) else None,

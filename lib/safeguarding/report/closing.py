@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .model import QuarterlyReport
 
-from .. import __version__, disclosure
+from .. import __version__
 from ..manifest import git_commit
 from ..markup import Block, Fragment, Heading, Para, Raw, Table, esc
 from ..summary import AuthoritySummary
@@ -18,6 +18,14 @@ def data_quality(r: QuarterlyReport) -> Fragment:
     """What the loaders warned about, in a sentence per rule."""
     blocks: list[Block] = [Heading(2, "Data quality", "data-quality")]
     warnings = [] if r.records is None else r.records.warnings
+    missing = list(getattr(r.records, "not_computable", None) or [])
+    if missing:
+        blocks.append(
+            Para(
+                "Some figures cannot be computed from the records supplied and are shown as "
+                "blank: " + "; ".join(esc(line) for line in missing) + "."
+            )
+        )
     if not warnings:
         blocks.append(
             Para(
@@ -26,7 +34,7 @@ def data_quality(r: QuarterlyReport) -> Fragment:
             )
         )
         return Fragment(blocks)
-    rows = [[esc(rule), record_count(r, count), esc(message)] for rule, count, message in warnings]
+    rows = [[esc(rule), record_count(r, rule), esc(message)] for rule, _, message in warnings]
     blocks.append(
         Table(
             "Data-quality warnings by rule",
@@ -39,9 +47,10 @@ def data_quality(r: QuarterlyReport) -> Fragment:
     return Fragment(blocks)
 
 
-def record_count(r: QuarterlyReport, n: int) -> str:
-    """A count of records: small ones are about a few children, so a range in public."""
-    return "fewer than 6" if disclosure.hide_count(n, r.meta.audience) else f"{n:,}"
+def record_count(r: QuarterlyReport, rule: str) -> str:
+    """A rule's count of records, from the ledger (``c`` when hidden, as in every table:
+    "fewer than 6" would say which hidden counts are the small ones)."""
+    return r.ledger.text(r.ledger.records[rule])
 
 
 def conclusion(r: QuarterlyReport, text: str = "") -> Fragment:
@@ -77,7 +86,7 @@ def provenance(r: QuarterlyReport) -> Fragment:
         )
     )
     rows = provenance_rows(r.records)
-    rows += [[esc(label), "", f"`{digest}`"] for label, digest in r.inputs.extra_sources]
+    rows += [[esc(label), "", f"`{digest}`"] for label, digest, *_ in r.inputs.extra_sources]
     if rows:
         blocks.append(
             Table(
@@ -110,10 +119,7 @@ def provenance_rows(records: AuthoritySummary | None) -> list[list[str]]:
         groups.setdefault(s.kind, []).append(s)
     rows = []
     for kind, sources in sorted(groups.items()):
-        dates = sorted(s.extract_date for s in sources if s.extract_date)
-        when = (
-            "" if not dates else dates[0] if dates[0] == dates[-1] else f"{dates[0]} to {dates[-1]}"
-        )
+        when = extract_dates(sources)
         if len(sources) == 1:
             digest = sources[0].sha256
         else:  # a checksum of the sorted per-file checksums: one line that still pins every file
@@ -121,3 +127,13 @@ def provenance_rows(records: AuthoritySummary | None) -> list[list[str]]:
         files = "one file" if len(sources) == 1 else f"{len(sources)} files"
         rows.append([f"{esc(kind.replace('_', ' '))} ({files})", esc(when), f"`{digest}`"])
     return rows
+
+
+def extract_dates(sources: list[Any]) -> str:
+    """The inputs' extract dates as one cell: each distinct one (the CIN census header's
+    DateTime, an SSDA903 return's collection year, else the file's own date), or the first
+    and last of many."""
+    dates = sorted({s.extract_date for s in sources if s.extract_date})
+    if len(dates) <= 3:
+        return ", ".join(dates)
+    return f"{dates[0]} to {dates[-1]}"

@@ -17,7 +17,7 @@ from ..catalogue import catalogue as builtin_catalogue
 from ..markup import Fragment, esc, sup
 from ..periods import Period, parse_period
 from ..summary import AuthoritySummary, records_summary
-from . import activity, closing, scorecard, sections, trends
+from . import activity, closing, ledger, scorecard, sections, trends
 from .build import build_report
 from .meta import MetaOutput, ReportMeta, front_sheet
 from .sections import IndicatorSection, SectionGroup
@@ -56,28 +56,13 @@ class Figure:
 
 
 def mask_outturns(outturns: pd.DataFrame, catalogue: Catalogue, audience: str) -> pd.DataFrame:
-    """Outturns with the figures a ``public`` report may not show blanked, plus ``hidden``.
+    """Outturns with the figures a ``public`` report may not show blanked, plus ``hidden``
+    (the figures' own disclosure pass; a report's pass also covers its tables, see
+    :mod:`.ledger`).
 
     Blanking happens before assessment and drafting, so nothing downstream can state them.
     """
-    out = outturns.copy()
-    units = out["indicator"].map(lambda i: catalogue[i].unit if i in catalogue else "percent")
-    num = out["numerator"] if "numerator" in out else pd.Series(None, index=out.index)
-    den = out["denominator"] if "denominator" in out else pd.Series(None, index=out.index)
-    out["hidden"] = [
-        disclosure.hide_figure(
-            None if is_missing(v) else float(v),
-            u,
-            None if is_missing(n) else float(n),
-            None if is_missing(d) else float(d),
-            audience,
-        )
-        for v, u, n, d in zip(out["value"], units, num, den, strict=True)
-    ]
-    cols = [c for c in ("value", "numerator", "denominator") if c in out]
-    out[cols] = out[cols].astype("float64")
-    out.loc[out["hidden"], cols] = float("nan")
-    return out
+    return ledger.figures_ledger(outturns, catalogue, audience).mask(outturns)
 
 
 # --- the report ------------------------------------------------------------------------------
@@ -115,8 +100,12 @@ class QuarterlyReport:
             inputs.targets = checked[checked["authority"] == meta.authority]
         self.period = meta.period
         own = inputs.outturns[inputs.outturns["authority"].astype(str) == meta.authority]
-        self.figures = mask_outturns(own, self.catalogue, meta.audience)
         self.records = _records(inputs.data, meta.authority, self.period)
+        # one disclosure pass over every count the report publishes; all parts read from it
+        self.ledger = ledger.report_ledger(
+            meta.report, meta.audience, own, self.catalogue, self.records, self.period
+        )
+        self.figures = self.ledger.mask(own)
         self._index = {(r["indicator"], r["period"]): r for r in self.figures.to_dict("records")}
 
     # -- construction from the project ---------------------------------------------------------
