@@ -32,6 +32,7 @@ import pandas as pd
 from ..dataset import DataSet
 from ..exceptions import MissingParam
 from .rules import (
+    _EPISODE_COLUMNS,
     SHORT_BREAKS,
     RuleContext,
     _between,
@@ -55,6 +56,8 @@ __all__ = [
     "episodes_in_force",
 ]
 
+# the optional episode columns every looked-after reading needs (as the rules' own)
+EPISODE_COLUMNS = _EPISODE_COLUMNS
 # the looked-after tables joined on the child (one key vocabulary)
 LA_TABLES = ("la_episodes", "children", "sw_episodes", "dolo", "missing_episodes")
 # SSDA903 PLACE: foster placements with a relative or friend (kinship foster care)
@@ -128,7 +131,11 @@ def _cin_parts(ctx: RuleContext, end: pd.Timestamp, with_looked_after: bool):
     return parts
 
 
-@rule("cin_at_end", tables=_cin_tables)
+@rule(
+    "cin_at_end",
+    tables=_cin_tables,
+    reads={"referrals": ("nfa", "closure_date"), "la_episodes": EPISODE_COLUMNS},
+)
 def cin_at_end(ctx, start, end, params):
     """CIN_AT_END: children in need on ``end`` (see the module's reading), each once."""
     vocabulary = ("referrals", "la_episodes")
@@ -178,7 +185,7 @@ def cohort_children(ctx: RuleContext, cohort: str, end: pd.Timestamp) -> pd.Data
     return out.drop_duplicates().reset_index(drop=True)
 
 
-@rule("referral_nfa", tables=("referrals",))
+@rule("referral_nfa", tables=("referrals",), reads={"referrals": ("nfa",)})
 def referral_nfa(ctx, start, end, params):
     """REFERRAL_NFA: of referrals in the window, those ending in no further action."""
 
@@ -189,7 +196,11 @@ def referral_nfa(ctx, start, end, params):
     return ctx.memo("referral_nfa", build).tally(ctx, start, end)
 
 
-@rule("closed_for_reason", tables=("referrals",))
+@rule(
+    "closed_for_reason",
+    tables=("referrals",),
+    reads={"referrals": ("closure_date", "closure_reason")},
+)
 def closed_for_reason(ctx, start, end, params):
     """STEP_DOWN_EH: of children-in-need episodes closed in the window with a reason
     recorded, those closed for one of ``reasons`` (RC9: after assessment, referred to early
@@ -217,7 +228,7 @@ def pre_proceedings_started(ctx, start, end, params):
     return events.tally(ctx, start, end)
 
 
-@rule("fgdm", tables=("pre_proceedings",))
+@rule("fgdm", tables=("pre_proceedings",), reads={"pre_proceedings": ("fgdm_offered", "fgdm_held")})
 def fgdm(ctx, start, end, params):
     """PP_FGDM_OFFERED, PP_FGDM_HELD: of pre-proceedings started in the window (``of:
     started``; or ``of: offered``, those whose family was offered a meeting), those where a
@@ -243,7 +254,11 @@ def fgdm(ctx, start, end, params):
 # --- outcome 2: children are supported by their family network -------------------------------
 
 
-@rule("placement_type_at_end", tables=("la_episodes",))
+@rule(
+    "placement_type_at_end",
+    tables=("la_episodes",),
+    reads={"la_episodes": (*EPISODE_COLUMNS, "placement")},
+)
 def placement_type_at_end(ctx, start, end, params):
     """KINSHIP_AT_END: of children looked after on ``end``, those whose placement in force is
     one of ``placements`` (kinship: U1-U3)."""
@@ -253,7 +268,11 @@ def placement_type_at_end(ctx, start, end, params):
     return ctx.proportion(auth, hit)
 
 
-@rule("left_care_by", tables=("la_episodes",))
+@rule(
+    "left_care_by",
+    tables=("la_episodes",),
+    reads={"la_episodes": (*EPISODE_COLUMNS, "reason_end")},
+)
 def left_care_by(ctx, start, end, params):
     """LEFT_CARE_SGO, LEFT_CARE_CAO: of episodes ending the child's care in the window
     (``reason_end`` not X1 or blank; short breaks left out), those ending for one of
@@ -273,7 +292,11 @@ def left_care_by(ctx, start, end, params):
 # --- outcome 3: children are safe in and outside their homes -----------------------------------
 
 
-@rule("plans_by_category", tables=("cp_plans",))
+@rule(
+    "plans_by_category",
+    tables=("cp_plans",),
+    reads={"cp_plans": ("end_date", "initial_category")},
+)
 def plans_by_category(ctx, start, end, params):
     """CPP_CAT_*: of children on a plan on ``end``, those whose plan's latest category of
     abuse (else its initial one) is ``category``."""
@@ -291,7 +314,11 @@ def plans_by_category(ctx, start, end, params):
     return ctx.proportion(ctx.auth("cp_plans")[rows], category[rows] == wanted)
 
 
-@rule("went_missing", tables=("la_episodes", "missing_episodes"))
+@rule(
+    "went_missing",
+    tables=("la_episodes", "missing_episodes"),
+    reads={"la_episodes": EPISODE_COLUMNS, "missing_episodes": ("missing_type",)},
+)
 def went_missing(ctx, start, end, params):
     """CLA_MISSING: of children looked after at any time in the window (an episode started
     by its end and not ceased before its start; short breaks left out), those with an episode
@@ -311,7 +338,11 @@ def went_missing(ctx, start, end, params):
 # --- outcome 4: stable, loving homes ------------------------------------------------------------
 
 
-@rule("placed_over_miles", tables=("la_episodes",))
+@rule(
+    "placed_over_miles",
+    tables=("la_episodes",),
+    reads={"la_episodes": (*EPISODE_COLUMNS, "placement_distance_miles")},
+)
 def placed_over_miles(ctx, start, end, params):
     """PLACED_20_MILES: of children looked after on ``end`` whose placement's distance from
     home is recorded, those placed more than ``miles`` miles away (exactly ``miles``: not)."""
@@ -327,7 +358,11 @@ def placed_over_miles(ctx, start, end, params):
     return ctx.proportion(auth[known], distance[now][known] > miles)
 
 
-@rule("social_worker_changes", tables=("la_episodes", "sw_episodes"))
+@rule(
+    "social_worker_changes",
+    tables=("la_episodes", "sw_episodes"),
+    reads={"la_episodes": EPISODE_COLUMNS},
+)
 def social_worker_changes(ctx, start, end, params):
     """SW_CHANGE_12M: of children looked after on ``end``, those with ``changes`` or more
     changes of social worker in the ``months`` months to ``end`` (``end`` included)."""
@@ -355,7 +390,7 @@ def social_worker_changes(ctx, start, end, params):
     return ctx.proportion(auth, n_changes >= changes)
 
 
-@rule("dolo_at_end", tables=("dolo",))
+@rule("dolo_at_end", tables=("dolo",), reads={"dolo": ("end_date",)})
 def dolo_at_end(ctx, start, end, params):
     """DOLO_AT_END: children subject to a deprivation of liberty order on ``end`` (started on
     or before it, not ended by it), each once."""

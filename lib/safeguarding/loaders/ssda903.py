@@ -45,7 +45,11 @@ DATE_LABEL = "dd/mm/YYYY"
 
 # canonical table -> (CSV file stem, required, {canonical column: CSV column})
 CSV_TABLES: dict[str, tuple[str, bool, dict[str, str]]] = {
-    "children": ("header", True, {"child_id": "CHILD", "dob": "DOB", "sex": "SEX", "upn": "UPN"}),
+    "children": (
+        "header",
+        True,
+        {"child_id": "CHILD", "dob": "DOB", "sex": "SEX", "upn": "UPN", "ethnicity": "ETHNIC"},
+    ),
     "la_episodes": (
         "episodes",
         True,
@@ -57,6 +61,9 @@ CSV_TABLES: dict[str, tuple[str, bool, dict[str, str]]] = {
             "legal_status": "LS",
             "placement": "PLACE",
             "reason_end": "REC",
+            "home_postcode": "HOME_POST",
+            "placement_postcode": "PL_POST",
+            "placement_distance_miles": "PL_DISTANCE",
         },
     ),
     "la_reviews": (
@@ -79,7 +86,13 @@ CSV_TABLES: dict[str, tuple[str, bool, dict[str, str]]] = {
 
 # canonical table -> {canonical column: element path relative to the row's element}
 XML_COLUMNS: dict[str, dict[str, str | None]] = {
-    "children": {"child_id": "CHILDID", "dob": "DOB", "sex": "SEX", "upn": "UPN"},
+    "children": {
+        "child_id": "CHILDID",
+        "dob": "DOB",
+        "sex": "SEX",
+        "upn": "UPN",
+        "ethnicity": "ETHNIC",
+    },
     "la_episodes": {
         "child_id": "../HEADER/CHILDID",
         "episode_start": "DECOM",
@@ -88,6 +101,9 @@ XML_COLUMNS: dict[str, dict[str, str | None]] = {
         "legal_status": "LS",
         "placement": "PL",
         "reason_end": "REC",
+        "home_postcode": "HOME_POST",
+        "placement_postcode": "PL_POST",
+        # no PL_DISTANCE: the XML exports do not carry it (absent, so not read as blank)
     },
     "la_reviews": {"child_id": "../CHILDID", "review_date": "REVIEW", "review_code": "REVIEW_CODE"},
     "care_leavers": {
@@ -254,6 +270,7 @@ def _load_xml(path: Path, authority: str, year: Period | None) -> DataSet:
                 "dob": dob,
                 "sex": _text(head, "SEX"),
                 "upn": _text(head, "UPN"),
+                "ethnicity": _text(head, "ETHNIC"),
             }
         )
         for ei, episode in enumerate(child.iterfind("EPISODE"), 1):
@@ -267,6 +284,8 @@ def _load_xml(path: Path, authority: str, year: Period | None) -> DataSet:
                     "legal_status": _text(episode, "LS"),
                     "placement": _text(episode, "PL"),
                     "reason_end": _text(episode, "REC"),
+                    "home_postcode": _text(episode, "HOME_POST"),
+                    "placement_postcode": _text(episode, "PL_POST"),
                 }
             )
         if head is None:
