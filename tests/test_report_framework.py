@@ -138,3 +138,28 @@ def test_overview_counts_what_each_theme_shows(report):
     assert len(rows) == 7
     # the workforce: how many measures DfE publishes for the council (turnover and caseload)
     assert rows["Enabler: the workforce is equipped and effective"] == ["2", "", "", "", ""]
+
+
+def test_framework_tables_are_in_every_reports_one_disclosure_pass():
+    outturns = pd.concat(
+        [
+            _outturns(),
+            pd.DataFrame(
+                {"authority": LA, "indicator": "CPP_AT_END", "period": "2024-25 Q2",
+                 "value": 53.0, "numerator": 53, "denominator": None, "status": "final"},
+                index=[0],
+            ),
+        ],
+        ignore_index=True,
+    )  # fmt: skip
+    for kind in ("national_framework", "looked_after"):
+        r = QuarterlyReport(
+            fx.meta("public", kind), ReportInputs(outturns, None, None, data=_data())
+        )
+        ledger = r.ledger
+        assert ledger.is_hidden(("ethnicity", "cp", "Mixed"))  # one child
+        assert ledger.is_hidden(("dolo", "Children's home"))
+        # the cohort's total is the published CPP_AT_END count: one quantity, linked
+        total = ("ethnicity", "cp", "Total")
+        figure = ledger.figure_key("CPP_AT_END", "2024-25 Q2", "numerator")
+        assert any(rel.total == total and rel.parts == (figure,) for rel in ledger.relations)

@@ -25,6 +25,7 @@ would give it away).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -133,18 +134,27 @@ def katz_interval(
 
 
 def relative_rates(
-    cohort_counts: pd.DataFrame, pop: pd.Series, audience: str = "restricted"
+    cohort_counts: pd.DataFrame,
+    pop: pd.Series,
+    audience: str = "restricted",
+    hidden: Mapping[tuple[str, str], bool] | None = None,
 ) -> pd.DataFrame:
     """Per cohort and group: children, population, rate per 10,000, RRI against White with
     its interval, and ``hidden`` (a public report shows ``c``). ``Not known`` rows carry the
-    count only."""
+    count only.
+
+    ``hidden`` gives which (cohort, group) counts are hidden, as a report's one disclosure
+    pass decided; without it each cohort's counts are suppressed as a row with its total."""
     disclosure.check_audience(audience)
     out = []
     for cohort, rows in cohort_counts.groupby("cohort", sort=False):
         table = rows.set_index("group")["children"].astype("int64")
-        line = table.to_frame().T
-        line[disclosure.TOTAL] = int(table.sum())
-        hidden = disclosure.suppression_mask(line, audience).iloc[0]
+        if hidden is None:
+            line = table.to_frame().T
+            line[disclosure.TOTAL] = int(table.sum())
+            hidden_now = disclosure.suppression_mask(line, audience).iloc[0]
+        else:
+            hidden_now = pd.Series({g: bool(hidden.get((cohort, g), False)) for g in table.index})
         c, n2 = float(table.get(REFERENCE, 0)), float(pop.get(REFERENCE, np.nan))
         for group, a in table.items():
             known = group in GROUPS
@@ -155,7 +165,7 @@ def relative_rates(
                 found = katz_interval(float(a), n1, c, n2)
                 if found is not None:
                     ratio, low, high = found
-            hide = bool(hidden[group]) or (known and bool(hidden.get(REFERENCE, False)))
+            hide = bool(hidden_now[group]) or (known and bool(hidden_now.get(REFERENCE, False)))
             out.append((cohort, group, int(a), n1, rate, ratio, low, high, hide))
     return pd.DataFrame(out, columns=list(COLUMNS))
 

@@ -18,7 +18,7 @@ the report's RAG summary (its ``REPORT_THEMES`` entry: every theme) counts what 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -37,6 +37,8 @@ from ..disproportionality import (
 )
 from ..framework_comparators import WORKFORCE_INDICATORS
 from ..markup import Block, Fragment, Heading, ItemList, Para, Table, esc
+from ..periods import Period
+from .ledger import TOTAL
 from .scorecard import scorecard_table
 from .sections import SectionGroup
 from .text import RAG_WORDS, cell_value, slug
@@ -246,6 +248,47 @@ def _census(period: str) -> str:
     return f"30 September {period[:4]}" if period[:4].isdigit() else esc(period)
 
 
+# --- the report's disclosure pass ---------------------------------------------------------------
+# each disproportionality cohort's total is the count an indicator publishes at the same date
+COHORT_FIGURES = {"cin": "CIN_AT_END", "cp": "CPP_AT_END", "cla": "CLA_AT_END"}
+
+
+def add_to_ledger(ledger: Any, records: Any, period: Period) -> None:
+    """Put the framework tables' counts in the report's one disclosure pass: children by
+    ethnic group in each cohort (their total: the cohort's indicator count at the quarter's
+    end) and children subject to DoLOs by placement (their total: DOLO_AT_END). Every report
+    type's pass carries them, so an authority's public reports agree with one another."""
+    frames = getattr(records, "framework", None) or {}
+    found = frames.get("ethnicity_counts")
+    if found is not None:
+        for cohort, rows in found.groupby("cohort", sort=False):
+            parts = [
+                ledger.add(("ethnicity", cohort, group), n)
+                for group, n in zip(rows["group"], rows["children"], strict=True)
+            ]
+            total = ledger.add(("ethnicity", cohort, TOTAL), int(rows["children"].sum()))
+            ledger.relate(total, parts)
+            _link_figure(ledger, total, COHORT_FIGURES.get(str(cohort)), period)
+    placements = frames.get("dolo_placements")
+    if placements is not None and len(placements):
+        counts = _dolo_counts(placements)
+        parts = [ledger.add(("dolo", name), n) for name, n in counts.items()]
+        total = ledger.add(("dolo", TOTAL), int(counts.sum()))
+        ledger.relate(total, parts)
+        _link_figure(ledger, total, "DOLO_AT_END", period)
+
+
+def _link_figure(ledger: Any, key: Any, indicator: str | None, period: Period) -> None:
+    figure = None if indicator is None else ledger.figure_key(indicator, period.label, "numerator")
+    if figure is not None:
+        ledger.link(key, figure)
+
+
+def _dolo_counts(placements: pd.DataFrame) -> pd.Series:
+    named = placements.assign(name=placements["placement"].map(lambda p: PLACEMENT_NAMES.get(p, p)))
+    return named.groupby("name")["children"].sum().sort_values(ascending=False, kind="stable")
+
+
 # --- ethnic disproportionality ------------------------------------------------------------------
 
 
@@ -263,7 +306,13 @@ def disproportionality(r: QuarterlyReport) -> Fragment:
                            "group was supplied: disproportionality cannot be shown."))  # fmt: skip
         return Fragment(blocks)
     pop = frames["ethnicity_population"].set_index("group")["population"]
-    rates = relative_rates(frames["ethnicity_counts"], pop, r.meta.audience)
+    found = frames["ethnicity_counts"]
+    # which counts are hidden: the report's one disclosure pass decides, not this table
+    hidden = {
+        (c, g): r.ledger.is_hidden(("ethnicity", c, g))
+        for c, g in zip(found["cohort"], found["group"], strict=True)
+    }
+    rates = relative_rates(found, pop, r.meta.audience, hidden=hidden)
     sentences = {(f.cohort, f.group): f.sentence for f in findings(rates)}
     when = f"{r.period.end:%d %B %Y}"
     for cohort, rows in rates.groupby("cohort", sort=False):
@@ -338,11 +387,12 @@ def dolo_placements(r: QuarterlyReport) -> Fragment:
         blocks.append(Para("No child was subject to a deprivation of liberty order at the end "
                            "of the quarter."))  # fmt: skip
         return Fragment(blocks)
-    named = table.assign(name=table["placement"].map(lambda p: PLACEMENT_NAMES.get(p, p)))
-    counts = named.groupby("name")["children"].sum().sort_values(ascending=False)
-    shares = disclosure.display_shares(counts, r.meta.audience)
-    rows = [[esc(t), row["count"], row["share"]] for t, row in shares.iterrows()]
-    rows[-1] = [f"**{c}**" for c in rows[-1]]
+    total = ("dolo", TOTAL)
+    rows = [
+        [esc(name), r.ledger.text(("dolo", name)), r.ledger.share(("dolo", name), total)]
+        for name in _dolo_counts(table).index
+    ]
+    rows.append([f"**{c}**" for c in ("Total", r.ledger.text(total), r.ledger.share(total, total))])
     notes = [esc(disclosure.NOTE)] if r.meta.audience == "public" else []
     blocks.append(
         Table(
