@@ -39,7 +39,7 @@ PLACE_CHANGE = {"CARPL": 30, "LAREQ": 20, "CHILD": 15, "PLACE": 8, "STAND": 5, "
 SSDA903_COLUMNS = {
     "header": ["CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"],
     "episodes": ["CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC",
-                 "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN"],
+                 "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN", "PL_DISTANCE"],
     "reviews": ["CHILD", "DOB", "REVIEW", "REVIEW_CODE"],
     "oc3": ["CHILD", "DOB", "IN_TOUCH", "ACTIV", "ACCOM"],
 }  # fmt: skip
@@ -243,6 +243,12 @@ def _ddmmyyyy(values: pd.Series) -> pd.Series:
     return values.dt.strftime("%d/%m/%Y")
 
 
+def _miles(values: pd.Series) -> pd.Series:
+    """PL_DISTANCE as the return writes it: miles to one decimal, blank where not recorded."""
+    miles = pd.to_numeric(values, errors="coerce")
+    return miles.map(lambda v: "" if pd.isna(v) else f"{v:.1f}")
+
+
 def ssda903_tables(data: DataSet, authority: str, year: Period) -> dict[str, pd.DataFrame]:
     """The SSDA903 header, episodes, reviews and OC3 tables of one year's return."""
     start, end = pd.Timestamp(year.start), pd.Timestamp(year.end)
@@ -266,7 +272,9 @@ def ssda903_tables(data: DataSet, authority: str, year: Period) -> dict[str, pd.
         "REC": eps["reason_end"].where(~ongoing),
         "REASON_PLACE_CHANGE": pd.Series(stable_pick(key, PLACE_CHANGE, "move"),
                                          index=eps.index).where(moved),
-        "HOME_POST": "", "PL_POST": "", "URN": "",
+        "HOME_POST": eps["home_postcode"].fillna(""),
+        "PL_POST": eps["placement_postcode"].fillna(""),
+        "URN": "", "PL_DISTANCE": _miles(eps["placement_distance_miles"]),
     })  # fmt: skip
     leavers = d.table("care_leavers")
     leavers = leavers[leavers["collection_year"] == year.fy_label]
@@ -276,7 +284,9 @@ def ssda903_tables(data: DataSet, authority: str, year: Period) -> dict[str, pd.
     header = pd.DataFrame({
         "CHILD": looked_after.index, "SEX": looked_after["sex"].to_numpy(),
         "DOB": _ddmmyyyy(looked_after["dob"]).to_numpy(),
-        "ETHNIC": stable_pick(looked_after.index, ETHNICITY, "ethnicity"),
+        "ETHNIC": looked_after["ethnicity"].fillna(pd.Series(
+            stable_pick(looked_after.index, ETHNICITY, "ethnicity"), index=looked_after.index
+        )).to_numpy(),
         "UPN": looked_after["upn"].to_numpy(), "MOTHER": "", "MC_DOB": "",
     })  # fmt: skip
     revs = d.table("la_reviews")
