@@ -70,7 +70,6 @@ def test_social_workers_dolos_distances_and_postcodes(data, pooled):
     assert 0.005 <= dolo <= 0.03  # about one child looked after in a hundred
     eps = data.table("la_episodes")
     assert eps["placement_distance_miles"].notna().mean() > 0.9
-    assert eps["home_postcode"].str.match(r"^Q[A-Z]\d{1,2} \d[A-Z]{2}$").all()  # no real area
     missing = data.table("missing_episodes")
     assert set(missing["missing_type"]) == {"A", "M"}
     assert (missing["end_date"].isna() | (missing["end_date"] >= missing["start_date"])).all()

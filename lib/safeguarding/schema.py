@@ -185,8 +185,6 @@ TABLES: dict[str, TableSpec] = {
                 _c("legal_status", "str", False, "LS (V3/V4: short breaks)", nonblank=True),
                 _c("placement", "str", False, "PLACE / PL placement type", nonblank=True),
                 _c("reason_end", "str", False, "REC reason episode ceased"),
-                _c("home_postcode", "str", False, "HOME_POST postcode of the child's home"),
-                _c("placement_postcode", "str", False, "PL_POST postcode of the placement"),
                 _c(
                     "placement_distance_miles",
                     "float",

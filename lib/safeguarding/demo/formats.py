@@ -272,9 +272,8 @@ def ssda903_tables(data: DataSet, authority: str, year: Period) -> dict[str, pd.
         "REC": eps["reason_end"].where(~ongoing),
         "REASON_PLACE_CHANGE": pd.Series(stable_pick(key, PLACE_CHANGE, "move"),
                                          index=eps.index).where(moved),
-        "HOME_POST": eps["home_postcode"].fillna(""),
-        "PL_POST": eps["placement_postcode"].fillna(""),
-        "URN": "", "PL_DISTANCE": _miles(eps["placement_distance_miles"]),
+        "HOME_POST": "", "PL_POST": "", "URN": "",
+        "PL_DISTANCE": _miles(eps["placement_distance_miles"]),
     })  # fmt: skip
     leavers = d.table("care_leavers")
     leavers = leavers[leavers["collection_year"] == year.fy_label]

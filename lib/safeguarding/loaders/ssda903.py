@@ -61,8 +61,6 @@ CSV_TABLES: dict[str, tuple[str, bool, dict[str, str]]] = {
             "legal_status": "LS",
             "placement": "PLACE",
             "reason_end": "REC",
-            "home_postcode": "HOME_POST",
-            "placement_postcode": "PL_POST",
             "placement_distance_miles": "PL_DISTANCE",
         },
     ),
@@ -101,8 +99,6 @@ XML_COLUMNS: dict[str, dict[str, str | None]] = {
         "legal_status": "LS",
         "placement": "PL",
         "reason_end": "REC",
-        "home_postcode": "HOME_POST",
-        "placement_postcode": "PL_POST",
         # no PL_DISTANCE: the XML exports do not carry it (absent, so not read as blank)
     },
     "la_reviews": {"child_id": "../CHILDID", "review_date": "REVIEW", "review_code": "REVIEW_CODE"},
@@ -284,8 +280,6 @@ def _load_xml(path: Path, authority: str, year: Period | None) -> DataSet:
                     "legal_status": _text(episode, "LS"),
                     "placement": _text(episode, "PL"),
                     "reason_end": _text(episode, "REC"),
-                    "home_postcode": _text(episode, "HOME_POST"),
-                    "placement_postcode": _text(episode, "PL_POST"),
                 }
             )
         if head is None:
