@@ -122,7 +122,8 @@ def test_computed_frame_goes_through_the_same_path():
     ni62 = result.set_index("indicator").loc["NI62"]
     assert ni62["vs_previous_year_end"] == "within_normal_variation"  # 24/200 to 16/200
     assert ni62["status"] == "final"
-    assert result.set_index("indicator").loc["NI59", "vs_target"] == "no_target"
+    # no figure: not computable, which is not the same as having no target
+    assert result.set_index("indicator").loc["NI59", "vs_target"] == "not_computable"
 
 
 # --- targets ---------------------------------------------------------------------------------
@@ -462,7 +463,12 @@ def test_cli_computes_from_a_data_directory(tmp_path):
         "no_change",
         "within_normal_variation",
     )
-    assert frame.loc["REFERRALS", "vs_previous_year_end"] == "not_comparable"
+    # a quarter's referrals meet last year's total only on a 12-month basis (quarter x 4)
+    referrals = frame.loc["REFERRALS"]
+    assert referrals["window"] == "in_period"
+    assert referrals["annual_factor"] == 4.0
+    assert referrals["value_annual"] == referrals["value"] * 4
+    assert referrals["vs_previous_year_end"] != "not_comparable"
 
 
 def test_checked_targets_pass_through_and_other_catalogues_recheck(tmp_path):

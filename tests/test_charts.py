@@ -66,12 +66,30 @@ def test_spc_chart_marks_special_causes():
     labels = [f"M{i:02d}" for i in range(len(values))]
     result = spc.spc(pd.Series(values, index=labels), "low")
     chart = charts.spc_chart(CAT["CPP_AT_END"], labels, values, result)
-    assert "Special-cause variation" in chart.alt and "M14" in chart.alt
+    # Making Data Count's words, in the alt text and the legend
+    assert "Special cause concern in M14." in chart.alt
+    assert "Special cause concern" in chart.svg and "Common cause variation" in chart.svg
     quiet = spc.spc(pd.Series(values[:14], index=labels[:14]), "low")
     assert (
-        "normal (common-cause) variation"
+        "Every month shows common cause variation."
         in charts.spc_chart(CAT["CPP_AT_END"], labels[:14], values[:14], quiet).alt
     )
+    # polarity none: "special cause variation", never "neither"
+    neutral = spc.spc(pd.Series(values, index=labels), "none")
+    drawn = charts.spc_chart(CAT["CPP_AT_END"], labels, values, neutral)
+    assert "Special cause variation in M14." in drawn.alt and "neither" not in drawn.svg
+
+
+def test_spc_chart_draws_a_recalculation_as_a_new_line_and_says_so():
+    import pandas as pd
+    from safeguarding import spc
+
+    values = [10.0, 12.0] * 6 + [20.0, 22.0] * 6
+    labels = [f"M{i:02d}" for i in range(len(values))]
+    result = spc.spc(pd.Series(values, index=labels), "none", baseline=12, breaks=["M12"])
+    chart = charts.spc_chart(CAT["CPP_AT_END"], labels, values, result)
+    assert "around a mean of 11, recalculated from M12 at 21." in chart.alt
+    assert "limits recalculated" in chart.svg
 
 
 def test_highest_point_has_headroom_and_zeros_keep_a_readable_scale():

@@ -44,6 +44,7 @@ def test_scorecard_layout_status_words_and_footnotes(public):
     table = public.scorecard("child_protection").blocks[1]
     assert table.columns == [
         "Indicator",
+        "Counted",
         "England 2023-24",
         "Neighbours 2023-24",
         "Target 2023-24",
@@ -58,11 +59,16 @@ def test_scorecard_layout_status_words_and_footnotes(public):
     names = [row[0] for row in table.rows]
     assert "Second or subsequent plans (NI 65)" in names
     ni65 = table.rows[names.index("Second or subsequent plans (NI 65)")]
-    assert ni65[1] == "22.0%" and ni65[2] == "21.0%"
-    assert ni65[5] == "10.0% to 15.0%"  # the catalogue's band stands in for a target
-    assert ni65[8] == ni65[9] == ""  # Q3 and Q4 are still to come
-    assert "{.rag .rag-" in ni65[10] and re.search(r"\[(Green|Amber|Red|No target)", ni65[10])
+    assert ni65[1] == "Year to date"  # the window every Q column counts
+    assert ni65[2] == "22.0%" and ni65[3] == "21.0%"
+    assert ni65[6] == "10.0% to 15.0%"  # the catalogue's band stands in for a target
+    assert ni65[9] == ni65[10] == ""  # Q3 and Q4 are still to come
+    assert "{.rag .rag-" in ni65[11] and re.search(r"\[(Green|Amber|Red|No target)", ni65[11])
     assert any("Provisional" in n for n in table.notes)
+    assert any("year to date: Q2 counts April to September 2024, Q4 the whole year" in n
+               for n in table.notes)  # fmt: skip
+    counted = {row[0]: row[1] for row in table.rows}
+    assert counted["Children on a CP plan"] == "At quarter end"
 
 
 def test_changed_definition_footnote():
@@ -95,7 +101,7 @@ def test_indicator_section_outputs_text_chart_and_commentary(public):
 
 def test_chart_captions_name_only_what_is_drawn(public):
     """NI65 has a target band; NI67 a target (the fixture's targets); a count has no
-    comparators; CPP_AT_END_RATE has no target set, so no target is named."""
+    comparators; CPP_AT_END_RATE has no target and no comparator figures, so none is named."""
     name = public.meta.authority_name
     assert public.trend_chart("NI65").caption.endswith(
         f"{name} against England, statistical neighbours and the target band"
@@ -104,9 +110,8 @@ def test_chart_captions_name_only_what_is_drawn(public):
         f"{name} against England, statistical neighbours and target"
     )
     assert public.trend_chart("CPP_AT_END").caption.endswith(f", {name}")
-    assert public.trend_chart("CPP_AT_END_RATE").caption.endswith(
-        f"{name} against England and statistical neighbours"
-    )
+    # the fixture has no England or neighbour figures for the rate: neither is named
+    assert public.trend_chart("CPP_AT_END_RATE").caption.endswith(f", {name}")
 
 
 def test_analyst_text_replaces_the_draft_when_asked():

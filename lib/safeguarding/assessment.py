@@ -2,8 +2,18 @@
 
 :func:`assess` gives one row per authority and indicator with a value for the period:
 
+* ``window`` (from the catalogue: ``snapshot``, ``year_to_date``, ``in_period``,
+  ``rolling_12_months``) and ``period_words``, the stretch of time the figure covers in
+  members' words ("April to September 2024 (year to date)", "at 30 September 2024").
+* Like with like: a count or rate of a flow for part of a year (a quarter's referrals, a
+  year-to-date count) is put on a 12-month basis (``value_annual``, ``annual_factor``)
+  before it meets an annual figure (England, region, neighbours, a target, the last year
+  end, every authority's figure for the rank). Percentages, averages and snapshots are
+  compared as they are. Counts are not compared between authorities of different sizes:
+  the judgement is ``not_comparable`` and ``comparison_note`` says why.
 * ``vs_target``: ``met``, ``near`` (short by no more than the tolerance), ``missed``; against a
-  band ``within_band``, ``below_band``, ``above_band``; ``no_target``. ``rag`` follows: green,
+  band ``within_band``, ``below_band``, ``above_band``; ``no_target``; ``not_computable``
+  (no figure). ``rag`` follows: green,
   amber (``near``, or outside a band by no more than the tolerance), red, none. A band comes
   from the target row, or for a band-polarity indicator from the catalogue. Figures are
   compared at their reporting precision.
@@ -12,14 +22,15 @@
   or year-to-date indicator), ``vs_same_quarter_last_year``: ``improved``, ``declined``,
   ``no_change`` (no difference at the reporting precision, or a band figure staying within
   its band), ``within_normal_variation`` (a difference that is not statistically significant;
-  see :mod:`safeguarding.significance`), ``not_comparable`` (a figure missing, or the
+  see :mod:`safeguarding.significance`: Newcombe's interval for proportions, the exact
+  Poisson test for counts and rates), ``not_comparable`` (a figure missing, or the
   definition changed between the two periods). For polarity ``none`` the words are
   ``increased`` and ``decreased``: activity is neither better nor worse. For band indicators
   moving toward or into the band is ``improved``.
 * ``vs_england``, ``vs_region``, ``vs_neighbours``: ``better``, ``worse``, ``in_line`` (a gap
-  not significant against the authority's Wilson interval, or not beyond the coarser of the
-  two reporting precisions), ``not_available``; ``higher``/``lower`` for polarity ``none``.
-  Counts are not compared across authorities of different sizes (rates are).
+  not significant against the authority's Wilson interval, or its Poisson interval for a
+  rate, or not beyond the coarser of the two reporting precisions), ``not_available``,
+  ``not_comparable``; ``higher``/``lower`` for polarity ``none``.
 * ``rank``/``rank_of``/``quartile``: position among all authorities in the comparator year
   (see :meth:`safeguarding.comparators.Comparators.position`).
 """
@@ -28,6 +39,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -37,7 +49,7 @@ from .catalogue import catalogue as builtin_catalogue
 from .comparators import Comparators, ComparatorValue, as_comparators
 from .outturns import as_outturns, lookup
 from .periods import Period, parse_period
-from .significance import compare_values, is_small_numbers
+from .significance import compare_counts, compare_values, is_small_numbers
 from .targets import Target, as_targets, target_for
 
 RAG = {
@@ -46,6 +58,7 @@ RAG = {
     "near": "amber",
     "missed": "red",
     "no_target": "none",
+    "not_computable": "none",
 }
 TRAVEL = (
     "improved",
@@ -56,7 +69,11 @@ TRAVEL = (
     "increased",
     "decreased",
 )
-VERSUS = ("better", "worse", "in_line", "not_available", "higher", "lower")
+VERSUS = ("better", "worse", "in_line", "not_available", "not_comparable", "higher", "lower")
+COUNTS_NOTE = (
+    "Counts are not compared with other authorities, whose sizes differ; the rate per "
+    "10,000 children is."
+)
 
 COLUMNS = [
     "authority",
@@ -73,7 +90,11 @@ COLUMNS = [
     "vs_neighbours",
     "quartile",
     "narrative",
+    "window",
     # further detail
+    "period_words",
+    "annual_factor",
+    "value_annual",
     "title",
     "unit",
     "decimals",
@@ -110,6 +131,7 @@ COLUMNS = [
     "quartile_year",
     "definition_note",
     "comparator_note",
+    "comparison_note",
 ]
 
 
@@ -130,8 +152,11 @@ def band_distance(value: float, band: tuple[float, float]) -> float:
 def judge_target(
     value: float | None, target: Target | None, indicator: Indicator
 ) -> tuple[str, str]:
-    """``(vs_target, rag)`` for one figure."""
-    if target is None or _missing(value):
+    """``(vs_target, rag)`` for one figure (``value`` on the target's basis: a part year's
+    count or rate annualised; see :func:`annual_value`)."""
+    if _missing(value):
+        return "not_computable", "none"
+    if target is None:
         return "no_target", "none"
     v = round_half_up(float(value), indicator.decimals)
     tol = target.tolerance or 0.0
@@ -182,16 +207,28 @@ def direction_of_travel(
         indicator, previous["period"]
     ):
         return "not_comparable"
-    diff = compare_values(
-        current["value"],
-        previous["value"],
-        indicator.decimals,
-        numerator_a=_num(current.get("numerator")),
-        denominator_a=_num(current.get("denominator")),
-        numerator_b=_num(previous.get("numerator")),
-        denominator_b=_num(previous.get("denominator")),
-        percent=indicator.is_percentage,
-    )
+    if indicator.unit in ("count", "rate_per_10000"):
+        now, then = _basis(indicator, current), _basis(indicator, previous)
+        diff = compare_counts(
+            now.value,
+            then.value,
+            indicator.decimals,
+            count_a=now.count,
+            count_b=then.count,
+            scale_a=now.scale,
+            scale_b=then.scale,
+        )
+    else:
+        diff = compare_values(
+            current["value"],
+            previous["value"],
+            indicator.decimals,
+            numerator_a=_num(current.get("numerator")),
+            denominator_a=_num(current.get("denominator")),
+            numerator_b=_num(previous.get("numerator")),
+            denominator_b=_num(previous.get("denominator")),
+            percent=indicator.is_percentage,
+        )
     if diff.direction == "same":
         return "no_change"
     if diff.direction == "not_significant":
@@ -199,11 +236,11 @@ def direction_of_travel(
     if indicator.polarity == "none":
         return "increased" if diff.direction == "higher" else "decreased"
     if indicator.polarity == "band" and band is not None:
-        now = band_distance(round_half_up(current["value"], indicator.decimals), band)
-        then = band_distance(round_half_up(previous["value"], indicator.decimals), band)
-        if math.isclose(now, then):
+        now_at = band_distance(round_half_up(current["value"], indicator.decimals), band)
+        then_at = band_distance(round_half_up(previous["value"], indicator.decimals), band)
+        if math.isclose(now_at, then_at):
             return "no_change"
-        return "improved" if now < then else "declined"
+        return "improved" if now_at < then_at else "declined"
     good = "higher" if indicator.polarity == "high" else "lower"
     return "improved" if diff.direction == good else "declined"
 
@@ -215,22 +252,32 @@ def versus(
     comparator_decimals: int | None = None,
     band: tuple[float, float] | None = None,
 ) -> str:
-    """The authority's figure against a comparator treated as a fixed value."""
+    """The authority's figure against an annual comparator treated as a fixed value (a part
+    year's rate annualised first; counts are ``not_comparable`` across authorities)."""
     value = record.get("value")
-    if _missing(value) or _missing(comparator) or indicator.unit == "count":
+    if _missing(value) or _missing(comparator):
         return "not_available"
+    if indicator.unit == "count":
+        return "not_comparable"
     decimals = indicator.decimals
     if comparator_decimals is not None:
         decimals = min(decimals, comparator_decimals)
-    diff = compare_values(
-        value,
-        comparator,
-        decimals,
-        numerator_a=_num(record.get("numerator")),
-        denominator_a=_num(record.get("denominator")),
-        percent=indicator.is_percentage,
-        b_fixed=True,
-    )
+    if indicator.unit == "rate_per_10000":
+        basis = _basis(indicator, record)
+        value = basis.value
+        diff = compare_counts(
+            value, comparator, decimals, count_a=basis.count, scale_a=basis.scale, b_fixed=True
+        )
+    else:
+        diff = compare_values(
+            value,
+            comparator,
+            decimals,
+            numerator_a=_num(record.get("numerator")),
+            denominator_a=_num(record.get("denominator")),
+            percent=indicator.is_percentage,
+            b_fixed=True,
+        )
     if diff.direction in ("same", "not_significant"):
         return "in_line"
     if diff.direction == "not_comparable":
@@ -249,15 +296,43 @@ def versus(
     return "better" if diff.direction == good else "worse"
 
 
+@dataclass(frozen=True)
+class Basis:
+    """A figure on a 12-month basis: ``value`` = ``count`` x ``scale`` (the count behind a
+    count or rate, for the Poisson tests; None when unknown)."""
+
+    value: float | None
+    count: float | None
+    scale: float
+    factor: float
+
+
+def _basis(indicator: Indicator, record: dict) -> Basis:
+    factor = indicator.annual_factor(record["period"])
+    value = _num(record.get("value"))
+    annual = None if value is None else value * factor
+    if indicator.unit == "count":
+        return Basis(annual, value, factor, factor)
+    if indicator.unit == "rate_per_10000":
+        count, population = _num(record.get("numerator")), _num(record.get("denominator"))
+        if count is not None and population:
+            # from the count, not the rounded rate: 200 of 24,000 a quarter is 333.3 a year
+            scale = 10000.0 / population * factor
+            return Basis(count * scale, count, scale, factor)
+    return Basis(annual, None, factor, factor)
+
+
+def annual_value(indicator: Indicator, record: dict) -> float | None:
+    """The figure on a 12-month basis (annualised for a part year's count or rate)."""
+    return _basis(indicator, record).value
+
+
 def _previous_year_end(
     index: dict, authority: str, indicator: Indicator, period: Period
 ) -> dict | None:
     year = Period(period.year - 1)
     if period.kind == "year":
         return index.get((authority, indicator.id, year.label))
-    if indicator.window == "in_period":
-        # a quarter's own activity cannot be set against a whole year's
-        return None
     found = index.get((authority, indicator.id, year.label))
     if found is None and indicator.window != "in_period":
         # a snapshot or year-to-date figure at Q4 (or month 12) is the year-end figure
@@ -329,8 +404,10 @@ def _assess_one(
 ) -> dict:
     authority = record["authority"]
     value = _num(record["value"])
+    basis = _basis(indicator, record)
     target = target_for(targets, authority, indicator, period)
-    vs_target, rag = judge_target(value, target, indicator)
+    # targets are annual: a part year's count or rate meets them annualised
+    vs_target, rag = judge_target(basis.value, target, indicator)
     band = _band(indicator, target)
 
     def get(p: Period | None) -> dict | None:
@@ -356,6 +433,10 @@ def _assess_one(
         "vs_same_quarter_last_year": direction_of_travel(indicator, record, same_rec, band)
         if same_ly
         else "not_comparable",
+        "window": indicator.window,
+        "period_words": indicator.window_words(period),
+        "annual_factor": basis.factor,
+        "value_annual": None if basis.value is None else indicator.round(basis.value),
         "title": indicator.label,
         "unit": indicator.unit,
         "decimals": indicator.decimals,
@@ -431,6 +512,7 @@ def _comparisons(
         "quartile": None,
         "quartile_year": "",
         "comparator_note": "",
+        "comparison_note": "",
     }
     if comps is None:
         return empty
@@ -474,8 +556,16 @@ def _comparisons(
             out["vs_neighbours"] = versus(
                 indicator, record, out["neighbours_value"], neighbours.decimals, band
             )
-    value = _num(record.get("value"))
-    position = comps.position(authority, indicator.id, period, value, indicator.polarity)
+    if indicator.unit == "count" and "not_comparable" in (
+        out["vs_england"],
+        out["vs_region"],
+        out["vs_neighbours"],
+    ):
+        out["comparison_note"] = COUNTS_NOTE
+    value = annual_value(indicator, record)
+    position = None
+    if indicator.unit != "count":  # ranking counts would rank authorities by size
+        position = comps.position(authority, indicator.id, period, value, indicator.polarity)
     if position is not None and like_for_like(position.period):
         out["rank"], out["rank_of"] = position.rank, position.of
         out["quartile"], out["quartile_year"] = position.quartile, position.period

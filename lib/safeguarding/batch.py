@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from . import engines, privacy
+from . import summary as summary_module
 from .exceptions import MissingInput, OptionError, UnknownName
 from .manifest import FileHasher, Manifest, fingerprint, library_info, package_versions, run_key
 from .params import DEFAULT_DATA_DIR, Project, RunEntry, load_project, quarter_slug
@@ -331,6 +332,7 @@ class BatchSummary:
     notes: list[str]
     manifest: Path
     log: Path | None
+    review: Any = None  # safeguarding.review.ReviewList: the analyst's list beside the log
 
     @property
     def failed(self) -> list[SummaryRow]:
@@ -421,6 +423,11 @@ def run_batch(
         identifiers = prepare(project, data_dir, period.label, codes, options.jobs, notes)
         tasks = [replace(t, identifiers=identifiers.get(t.authority)) for t in tasks]
         prepare_seconds = time.perf_counter() - start
+        # no report without data: a quarter outside an authority's records fails its runs
+        gaps = {c: summary_module.uncovered(project, data_dir, c, period) for c in codes}
+        for t in [t for t in tasks if gaps[t.authority]]:
+            rows[t.key] = SummaryRow(t.authority, t.report, "failed", 0.0, gaps[t.authority])
+        tasks = [t for t in tasks if not gaps[t.authority]]
 
     done = 0
 
@@ -466,6 +473,10 @@ def run_batch(
     summary.log = _write_batch_log(
         logs, summary, options, time.perf_counter() - started, prepare_seconds
     )
+    from .review import for_batch  # the analyst's review list, never published
+
+    runs = [(e.authority, e.report) for e in plan.entries]
+    summary.review = for_batch(project, data_dir, period, runs, summary.log)
     return summary
 
 

@@ -40,6 +40,15 @@ THEMES = {
     "workforce": "Enabler: the workforce is equipped and effective",
 }
 WINDOWS = ("snapshot", "year_to_date", "in_period", "rolling_12_months")
+# What a figure's window is called in a table column or a caption (members' words).
+WINDOW_NAMES = {
+    "snapshot": "at period end",
+    "year_to_date": "year to date",
+    "in_period": "in the period",
+    "rolling_12_months": "rolling 12 months",
+}
+# Flows are counted over a stretch of time; a snapshot is a stock on one day.
+FLOW_WINDOWS = ("year_to_date", "in_period", "rolling_12_months")
 LOCAL_KEYS = ("id", "title", "unit", "decimals", "polarity")
 
 
@@ -74,6 +83,10 @@ class Indicator:
     versions: tuple[Version, ...] = ()
     dfe: dict[str, str] = field(default_factory=dict)
     local: bool = False
+    # the amber margin when the targets file gives none: absolute (in the unit) or a share
+    # of the target; both None: the documented default (safeguarding.targets)
+    tolerance: float | None = None
+    tolerance_share: float | None = None
 
     @property
     def label(self) -> str:
@@ -88,6 +101,54 @@ class Indicator:
     def computable(self) -> bool:
         """True when the library has a record-level rule for it."""
         return self.rule is not None
+
+    # -- windows -----------------------------------------------------------------------------
+    def months_covered(self, period: Period | str) -> int | None:
+        """How many months of activity a figure for ``period`` counts (None: a snapshot)."""
+        p = parse_period(period)
+        if self.window == "snapshot":
+            return None
+        if self.window == "rolling_12_months":
+            return 12
+        if self.window == "year_to_date":
+            months = {"year": 12, "quarter": 3 * p.quarter, "month": p.month}
+            return months[p.kind]
+        return {"year": 12, "quarter": 3, "month": 1}[p.kind]
+
+    @property
+    def scales_with_time(self) -> bool:
+        """True for counts and rates of a flow: a part year's figure is smaller than a year's
+        only because less time passed, so it must be annualised before meeting an annual one."""
+        return self.unit in ("count", "rate_per_10000") and self.window in FLOW_WINDOWS
+
+    def annual_factor(self, period: Period | str) -> float:
+        """What a figure for ``period`` is multiplied by to put it on a 12-month basis (1 for
+        percentages, days, snapshots and figures that already cover 12 months)."""
+        months = self.months_covered(period)
+        if not self.scales_with_time or months is None or months == 12:
+            return 1.0
+        return 12.0 / months
+
+    def window_words(self, period: Period | str) -> str:
+        """The stretch of time a figure covers, in members' words: ``at 30 September 2024``,
+        ``April to September 2024 (year to date)``, ``July to September 2024``, ``the 12
+        months to September 2024``."""
+        p = parse_period(period)
+        if self.window == "snapshot":
+            return f"at {p.end.day} {p.end:%B %Y}"
+        if self.window == "rolling_12_months":
+            return f"the 12 months to {p.end:%B %Y}"
+        start = p.start if self.window == "in_period" else Period(p.year).start
+        if start.year == p.end.year and start.month == p.end.month:
+            return f"{p.end:%B %Y}"
+        first = f"{start:%B}" if start.year == p.end.year else f"{start:%B %Y}"
+        words = f"{first} to {p.end:%B %Y}"
+        partial = self.window == "year_to_date" and p.kind != "year" and p.end.month != 3
+        return words + (" (year to date)" if partial else "")
+
+    @property
+    def window_name(self) -> str:
+        return WINDOW_NAMES.get(self.window, self.window)
 
     def applies_to(self, period: Period | str) -> bool:
         """Whether the definition exists in ``period``'s financial year."""
@@ -266,6 +327,14 @@ def _parse_indicator(entry: dict[str, Any], source: str, row: str, local: bool) 
     window = entry.get("window", "year_to_date")
     if window not in WINDOWS:
         bad("window", f"window must be one of {', '.join(WINDOWS)}", "known-window")
+    tolerances: dict[str, float | None] = {}
+    for key in ("tolerance", "tolerance_share"):
+        raw = entry.get(key)
+        number = isinstance(raw, int | float) and not isinstance(raw, bool)
+        ok = raw is None or (number and raw >= 0)
+        if not ok or (key == "tolerance_share" and raw is not None and raw > 1):
+            bad(key, f"{key} must be a number from 0" + (" to 1" if "share" in key else ""), key)
+        tolerances[key] = float(raw) if ok and raw is not None else None
     periods: dict[str, Period | None] = {}
     for key in ("valid_from", "valid_to"):
         try:
@@ -313,6 +382,8 @@ def _parse_indicator(entry: dict[str, Any], source: str, row: str, local: bool) 
         versions=tuple(versions),
         dfe=dict(entry.get("dfe") or {}),
         local=local,
+        tolerance=tolerances["tolerance"],
+        tolerance_share=tolerances["tolerance_share"],
     )
 
 

@@ -129,14 +129,29 @@ def _new_figure() -> tuple[Figure, Any]:
 def _axis_label(indicator: Indicator) -> str:
     return {
         "percent": "Per cent",
-        "count": "Children",
+        "count": "Number",
         "rate_per_10000": "Per 10,000 children",
         "days": "Days",
     }.get(indicator.unit, "")
 
 
-def _format_axis(ax: Any, indicator: Indicator) -> None:
-    ax.set_ylabel(_axis_label(indicator))
+def axis_label(indicator: Indicator, annualised: bool = False, monthly: bool = False) -> str:
+    """The y axis's label: the unit and the figure's window, so that a year-to-date or
+    annualised figure is never read as the quarter's own."""
+    unit = _axis_label(indicator)
+    if annualised:
+        return f"{unit}, a year" if unit != "Number" else "Number a year"
+    if indicator.window == "snapshot":
+        return f"{unit}, at {'month' if monthly else 'quarter'} end"
+    if monthly:
+        return f"{unit}, in the month"
+    if indicator.window == "in_period":
+        return f"{unit}, in the quarter"
+    return f"{unit}, {indicator.window_name}"
+
+
+def _format_axis(ax: Any, indicator: Indicator, label: str | None = None) -> None:
+    ax.set_ylabel(label or _axis_label(indicator))
     if indicator.unit == "percent":
         ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:g}%")
     else:
@@ -194,12 +209,14 @@ def trend_alt_text(
     neighbours: Reference = None,
     target: Reference = None,
     suppressed: Sequence[str] = (),
+    counted: str = "",
 ) -> str:
-    """A sentence or two stating what a trend chart shows."""
+    """A sentence or two stating what a trend chart shows (``counted``: what each point
+    counts, e.g. "year to date at each quarter", named after the indicator)."""
     n = len(labels)
     own = _as_series(values, n)
     known = [(lab, v) for lab, v in zip(labels, own, strict=True) if not _missing(v)]
-    name = indicator.label
+    name = f"{indicator.label} ({counted})" if counted else indicator.label
     parts: list[str] = []
     if not known:
         parts.append(f"{name}: no figures can be shown for {labels[0]} to {labels[-1]}.")
@@ -269,6 +286,8 @@ def trend_chart(
     own_label: str = "This authority",
     suppressed: Sequence[str] = (),
     caption: str | None = None,
+    ylabel: str | None = None,
+    counted: str = "",
 ) -> Chart:
     """The indicator's figures by period against England, neighbours and target.
 
@@ -306,7 +325,7 @@ def trend_chart(
                     color="#333333",
                 )
         ax.set_xticks(x, list(labels))
-        _format_axis(ax, indicator)
+        _format_axis(ax, indicator, ylabel)
         handles, _ = ax.get_legend_handles_labels()
         ax.legend(
             handles=[*handles[::-1], *handles_extra],
@@ -317,7 +336,9 @@ def trend_chart(
             handlelength=2.6,
         )
         svg = _to_svg(fig)
-    alt = trend_alt_text(indicator, labels, values, england, neighbours, target, suppressed)
+    alt = trend_alt_text(
+        indicator, labels, values, england, neighbours, target, suppressed, counted
+    )
     caption = caption or f"{indicator.label}, {labels[0]} to {labels[-1]}"
     return Chart(svg, alt, caption)
 
@@ -326,6 +347,12 @@ SPC_KINDS = {
     "special_cause_improvement": "improvement",
     "special_cause_concern": "concern",
     "special_cause_neither": "neither",
+}
+# Making Data Count's colours and words for each point type
+SPC_STYLES = {
+    "improvement": (OKABE_ITO["blue"], "^", "Special cause improvement"),
+    "concern": (OKABE_ITO["orange"], "v", "Special cause concern"),
+    "neither": (OKABE_ITO["purple"], "D", "Special cause variation"),
 }
 
 
@@ -336,47 +363,93 @@ def _spc_kinds(result: Any, labels: Sequence[str]) -> list[str]:
     return [SPC_KINDS.get(str(signals.get(lab, "")), "common") for lab in labels]
 
 
+def _phase_lines(result: Any, labels: Sequence[str], column: str) -> list[list[float | None]]:
+    """One series per phase for ``column`` (mean, lower, upper): a recalculation starts a
+    new line rather than joining the old level to the new one."""
+    starts = {b.label for b in getattr(result, "breaks", [])}
+    column_values = result.points[column]
+    lines: list[list[float | None]] = [[None] * len(labels)]
+    for i, lab in enumerate(labels):
+        if lab in starts:
+            lines.append([None] * len(labels))
+        value = column_values.get(lab)
+        lines[-1][i] = None if value is None or _missing(float(value)) else float(value)
+    return [line for line in lines if any(v is not None for v in line)]
+
+
+def _fit_to_limits(ax: Any, result: Any, values: list[float | None]) -> None:
+    """An SPC chart's scale spans the points and limits, not zero upwards: on a count of
+    hundreds a zero floor flattens the variation the chart is there to show (never below 0)."""
+    points = result.points
+    shown = [v for v in values if not _missing(v)]
+    low = min([*shown, *points["lower"].tolist(), *points["mean"].tolist()])
+    high = max([*shown, *points["upper"].tolist()])
+    pad = max((high - low) * 0.08, 0.5)
+    ax.set_ylim(bottom=max(0.0, low - pad), top=high + pad)
+
+
 def spc_chart(
     indicator: Indicator,
     labels: Sequence[str],
     values: Series,
     result: Any,
     caption: str | None = None,
+    ylabel: str | None = None,
 ) -> Chart:
-    """An XmR chart: the series, its mean and process limits, special-cause points marked.
+    """An XmR chart: the series, its mean and process limits (a new line from each
+    recalculation, marked), points coloured by Making Data Count's point types.
 
     ``result`` is what :func:`safeguarding.spc.spc` returns for the series indexed by
-    ``labels`` (mean, limits and each point's signal).
+    ``labels`` (each point's phase mean, limits and signal).
     """
     n = len(labels)
     x = list(range(n))
-    centre = _as_series(result.mean, n)
-    upper, lower = _as_series(result.upper, n), _as_series(result.lower, n)
     kinds = _spc_kinds(result, labels)
     own = _as_series(values, n)
     with matplotlib.rc_context(STYLE):
         fig, ax = _new_figure()
         ax.plot(
             x,
-            own,
+            [float("nan") if _missing(v) else v for v in own],
             color="#7F7F7F",
             linewidth=1.2,
             marker="o",
             markersize=3.5,
-            label="Monthly figure (common cause)",
+            label="Common cause variation",
             zorder=2,
         )
-        ax.plot(x, centre, color=OKABE_ITO["black"], linewidth=1.2, label="Mean")
-        ax.plot(
-            x, upper, color=OKABE_ITO["black"], linestyle="--", linewidth=1, label="Process limits"
-        )
-        ax.plot(x, lower, color=OKABE_ITO["black"], linestyle="--", linewidth=1)
-        styles = {
-            "improvement": (OKABE_ITO["blue"], "^", "Special cause: improvement"),
-            "concern": (OKABE_ITO["orange"], "v", "Special cause: concern"),
-            "neither": (OKABE_ITO["purple"], "D", "Special cause: neither"),
-        }
-        for kind, (colour, marker, label) in styles.items():
+        for k, line in enumerate(_phase_lines(result, labels, "mean")):
+            ys = [float("nan") if v is None else v for v in line]
+            ax.plot(x, ys, color=OKABE_ITO["black"], linewidth=1.2, label="Mean" if not k else None)
+        for column in ("upper", "lower"):
+            for k, line in enumerate(_phase_lines(result, labels, column)):
+                ys = [float("nan") if v is None else v for v in line]
+                first = column == "upper" and not k
+                ax.plot(
+                    x,
+                    ys,
+                    color=OKABE_ITO["black"],
+                    linestyle="--",
+                    linewidth=1,
+                    label="Process limits" if first else None,
+                )
+        target = getattr(result, "target", None)
+        if target is not None and indicator.polarity in ("high", "low"):
+            ax.axhline(target, label="Target", **{k: v for k, v in TARGET.items()})
+        for b in getattr(result, "breaks", []):
+            if b.label in labels:
+                at = list(labels).index(b.label) - 0.5
+                ax.axvline(at, color="#555555", linestyle=":", linewidth=1)
+                ax.annotate(
+                    "limits recalculated",
+                    (at, 1),
+                    xycoords=("data", "axes fraction"),
+                    xytext=(3, -10),
+                    textcoords="offset points",
+                    fontsize=7,
+                    color="#333333",
+                )
+        for kind, (colour, marker, label) in SPC_STYLES.items():
             pts = [
                 (i, v)
                 for i, v, k in zip(x, own, kinds, strict=True)
@@ -397,10 +470,11 @@ def spc_chart(
                 )
         step = max(1, math.ceil(n / 8))  # month labels need ~0.6 in each
         ax.set_xticks(x[::step], list(labels)[::step])
-        _format_axis(ax, indicator)
+        _format_axis(ax, indicator, ylabel)
+        _fit_to_limits(ax, result, own)
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=LEGEND_COLUMNS, fontsize=8)
         svg = _to_svg(fig)
-    alt = spc_alt_text(indicator, labels, own, centre, kinds)
+    alt = spc_alt_text(indicator, labels, own, result, kinds)
     caption = caption or f"{indicator.label}, monthly, {labels[0]} to {labels[-1]} (SPC chart)"
     return Chart(svg, alt, caption)
 
@@ -409,26 +483,30 @@ def spc_alt_text(
     indicator: Indicator,
     labels: Sequence[str],
     values: Series,
-    centre: Sequence[float | None],
+    result: Any,
     kinds: Sequence[str],
 ) -> str:
-    """What an SPC chart shows: the mean, and either the special causes or 'normal variation'."""
+    """What an SPC chart shows: the mean (and any recalculation), then the special causes
+    in Making Data Count's words, or that every month is common cause variation."""
     known = [v for v in values if not _missing(v)]
-    mean = next((c for c in centre if not _missing(c)), None)
     text = f"{indicator.label}, monthly from {labels[0]} to {labels[-1]}"
-    if mean is not None:
-        text += f", averaged {indicator.format(mean)}"
+    if not known:
+        return text + "; no figures can be shown."
+    means = [line for line in _phase_lines(result, labels, "mean")]
+    first = next(v for v in means[0] if v is not None)
+    text += f", around a mean of {indicator.format(first)}"
+    for b, line in zip(getattr(result, "breaks", []), means[1:], strict=False):
+        level = next(v for v in line if v is not None)
+        text += f", recalculated from {b.label} at {indicator.format(level)}"
     special = [
         (lab, k)
         for lab, k in zip(labels, kinds, strict=True)
         if k in ("improvement", "concern", "neither")
     ]
-    if not known:
-        return text + "; no figures can be shown."
     if not special:
-        return text + ". Every month is within normal (common-cause) variation."
+        return text + ". Every month shows common cause variation."
     by_kind: dict[str, list[str]] = {}
     for lab, k in special:
         by_kind.setdefault(k, []).append(lab)
-    bits = [f"{k} in {', '.join(labs)}" for k, labs in by_kind.items()]
-    return text + ". Special-cause variation: " + "; ".join(bits) + "."
+    bits = [f"{SPC_STYLES[k][2].lower()} in {', '.join(labs)}" for k, labs in by_kind.items()]
+    return text + ". " + "; ".join(bits)[:1].upper() + "; ".join(bits)[1:] + "."

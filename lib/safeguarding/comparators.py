@@ -654,6 +654,20 @@ class Comparators:
         sources = [str(dfe_dir)] + ([str(neighbours)] if neighbours else [])
         return cls(values, neighbours=lists, sources=sources, **kwargs)
 
+    def add_regions(self, authorities_csv: str | Path) -> None:
+        """Take each authority's region from a data folder's ``authorities.csv``
+        (``code,name,region``) where the comparators do not say it, so that the region's
+        figure is found."""
+        path = Path(authorities_csv)
+        if not path.is_file():
+            return
+        names = pd.read_csv(path, dtype=str).fillna("")
+        if "region" not in names.columns or "code" not in names.columns:
+            return
+        for code, region in zip(names["code"], names["region"], strict=True):
+            if region:
+                self.regions.setdefault(code, region)
+
     # -- helpers --
     def code(self, authority: str) -> str:
         """The DfE 3-digit code for ``authority`` (an ONS code is translated)."""
@@ -695,10 +709,11 @@ class Comparators:
         if key not in memo:
             rows = select()
             rows = rows[rows["value"].notna()]
-            first: dict[Any, int] = {}
-            for i, label in enumerate(rows["period"]):
-                first.setdefault(label, i)
-            memo[key] = {label: rows.iloc[i] for label, i in first.items()}
+            # plain dicts, not a Series per period: building those was most of the lookup
+            found: dict[Any, dict[str, Any]] = {}
+            for record in rows.to_dict("records"):
+                found.setdefault(record["period"], record)
+            memo[key] = found
         by_period = memo[key]
         chosen = self.choose_period(list(by_period), period)
         return None if chosen is None else by_period[chosen]
@@ -730,9 +745,11 @@ class Comparators:
         name = self.regions.get(self.code(authority))
         if not name:
             return None
-        rows = self._rows(indicator)
-        rows = rows[(rows["area_type"] == "region") & (rows["area"] == name)]
-        return self._value(self._pick(rows, period))
+        def select() -> pd.DataFrame:
+            rows = self._rows(indicator)
+            return rows[(rows["area_type"] == "region") & (rows["area"] == name)]
+
+        return self._value(self._pick_memo(("region", indicator, name), select, period))
 
     def authority(
         self, authority: str, indicator: str, period: Period | str
@@ -749,14 +766,23 @@ class Comparators:
         return self._value(hit)
 
     def _la_year(self, indicator: str, period: Period | str) -> tuple[str | None, pd.Series]:
-        rows = self._rows(indicator)
-        la = rows[(rows["area_type"] == "authority") & rows["value"].notna()]
-        chosen = self.choose_period(list(la["period"].unique()), period)
+        """Every authority's figure for the comparator year (split by year once per
+        indicator: every authority's report asks for them)."""
+        memo = self.__dict__.setdefault("_lookups", {})
+        key = ("la_years", indicator)
+        if key not in memo:
+            rows = self._rows(indicator)
+            la = rows[(rows["area_type"] == "authority") & rows["value"].notna()]
+            years = {}
+            for label, year in la.groupby("period", sort=False):
+                values = pd.Series(year["value"].to_numpy(), index=year["area"].to_numpy())
+                years[label] = values[~values.index.duplicated()]
+            memo[key] = years
+        years = memo[key]
+        chosen = self.choose_period(list(years), period)
         if chosen is None:
             return None, pd.Series(dtype="float64")
-        year = la[la["period"] == chosen]
-        values = pd.Series(year["value"].to_numpy(), index=year["area"].to_numpy())
-        return chosen, values[~values.index.duplicated()]
+        return chosen, years[chosen]
 
     def neighbours_of(
         self, authority: str, indicator: str, period: Period | str

@@ -15,6 +15,13 @@ Choices (also in ``docs/assessment-inputs.md``):
 * Against a comparator (England, region, neighbour average): the comparator is treated as a
   fixed value, and the gap counts only if the comparator lies outside the authority's Wilson
   interval.
+* Counts and rates per 10,000 (events, or children on a given day): the count is treated as
+  Poisson. A change between two counts is tested with the **exact conditional test** (given
+  the total of the two counts, the first is binomial with the share its exposure — months of
+  time, times the population for a rate — has of the total exposure; two-sided, 95%). Against
+  a comparator rate the gap counts only if the comparator lies outside the **exact (Garwood)
+  Poisson interval** of the authority's count scaled to the rate. So 1,683 children on a
+  plan becoming 1,681 is no significant change (p = 0.98).
 * Without numerator and denominator: the **precision rule**. Both values are rounded (half
   away from zero) to the reporting precision ``d`` decimals; the difference counts only if the
   rounded values differ by more than half a unit of the last decimal (``0.5 * 10**-d``), i.e.
@@ -111,6 +118,62 @@ def two_proportion_z_test(x1: float, n1: float, x2: float, n2: float) -> ZTest:
         return ZTest(0.0, 1.0)
     z = (x1 / n1 - x2 / n2) / se
     return ZTest(z, float(2 * stats.norm.sf(abs(z))))
+
+
+def poisson_interval(count: float, confidence: float = CONFIDENCE) -> tuple[float, float]:
+    """The exact (Garwood) interval for the mean of a Poisson count."""
+    if count < 0:
+        raise ValueError("a count cannot be negative")
+    alpha = 1 - confidence
+    lower = 0.0 if count == 0 else float(stats.chi2.ppf(alpha / 2, 2 * count) / 2)
+    upper = float(stats.chi2.ppf(1 - alpha / 2, 2 * count + 2) / 2)
+    return lower, upper
+
+
+def poisson_rate_test(
+    count_a: float, exposure_a: float, count_b: float, exposure_b: float
+) -> float:
+    """Two-sided p-value that two Poisson counts share one rate (the exact conditional test:
+    given their total, ``count_a`` is binomial with its exposure's share of the whole)."""
+    total = int(round(count_a + count_b))
+    if total == 0:
+        return 1.0
+    share = exposure_a / (exposure_a + exposure_b)
+    return float(stats.binomtest(int(round(count_a)), total, share).pvalue)
+
+
+def compare_counts(
+    a: float | None,
+    b: float | None,
+    decimals: int,
+    *,
+    count_a: float | None,
+    count_b: float | None = None,
+    scale_a: float = 1.0,
+    scale_b: float = 1.0,
+    b_fixed: bool = False,
+    confidence: float = CONFIDENCE,
+) -> Difference:
+    """Compare figure ``a`` (``count_a`` times ``scale_a``: 1 for a count, 12/months for an
+    annualised count, 10,000/population for a rate) with ``b`` as Poisson counts (see the
+    module docstring). Falls back to the precision rule without the counts."""
+    if not _known(a, b):
+        return Difference("not_comparable", "missing")
+    if not differs_beyond_precision(a, b, decimals):
+        return Difference("same", "precision")
+    if not _known(count_a) or scale_a <= 0:
+        return Difference(_direction(a, b), "precision")
+    if b_fixed:
+        lower, upper = poisson_interval(count_a, confidence)
+        interval = (lower * scale_a, upper * scale_a)
+        inside = interval[0] <= b <= interval[1]
+        return Difference("not_significant" if inside else _direction(a, b), "poisson", interval)
+    if not _known(count_b) or scale_b <= 0:
+        return Difference(_direction(a, b), "precision")
+    # exposure is what turns a count into the figure: figure = count * scale
+    p = poisson_rate_test(count_a, 1 / scale_a, count_b, 1 / scale_b)
+    kind = "not_significant" if p >= 1 - confidence else _direction(a, b)
+    return Difference(kind, "poisson")
 
 
 def reporting_precision(decimals: int) -> float:

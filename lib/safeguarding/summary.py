@@ -42,7 +42,7 @@ from .dataset import DataSet, Source
 from .periods import Period, parse_period
 from .schema import TABLES
 
-SUMMARY_VERSION = 2  # 2: not_computable
+SUMMARY_VERSION = 3  # 2: not_computable; 3: records_span
 CACHE_DIR = cache.CACHE_DIR / "summaries"
 
 SPC_MONTHS = 24
@@ -92,6 +92,8 @@ class AuthoritySummary:
     # why figures are empty: an absent column, or a window the returns do not cover (one
     # line per indicator and reason, naming the periods)
     not_computable: list[str] = field(default_factory=list)
+    # the first and last event dates in the authority's records (None: no dated records)
+    records_span: tuple[Any, Any] | None = None
     # the National Framework report's aggregates (counts by ethnic group and the population by
     # group; children subject to DoLOs by placement type): see report.framework
     framework: dict[str, pd.DataFrame] = field(default_factory=dict)
@@ -138,6 +140,7 @@ def records_summary(data: DataSet, authority: str, quarter: Period | str) -> Aut
     summary.warnings = [(rule, len(m), m[0]) for rule, m in sorted(by_rule.items())]
     summary.sources = [s for s in data.sources if s.authority in (None, authority)]
     summary.framework = framework_frames(data, authority, period)
+    summary.records_span = records_span(data, authority)
     return summary
 
 
@@ -153,6 +156,62 @@ def framework_frames(data: DataSet, authority: str, period: Period) -> dict[str,
         placements = dolo_placements(ctx, pd.Timestamp(period.end))
         frames["dolo_placements"] = placements.drop(columns="authority")
     return frames
+
+
+def check_covers(span: tuple[Any, Any] | None, authority: str, quarter: Period | str) -> None:
+    """No report without data: a quarter after the end (or before the start) of the
+    authority's records (``span``, see :func:`records_span`) is a
+    :class:`~safeguarding.exceptions.PeriodError` in one line naming the quarter, the
+    records' last (or first) date and the fix."""
+    from .exceptions import PeriodError
+
+    if span is None:
+        return
+    period = parse_period(quarter)
+    first, last = span
+    if period.start > last:
+        raise PeriodError(
+            f"{period.label} is after the end of authority {authority}'s records: their last "
+            f"date is {last.day} {last:%B %Y}. Load the records for {period.label} (or run a "
+            "quarter the data cover)."
+        )
+    if period.end < first:
+        raise PeriodError(
+            f"{period.label} is before the start of authority {authority}'s records: their "
+            f"first date is {first.day} {first:%B %Y}. Run a quarter the data cover (or load "
+            "earlier records)."
+        )
+
+
+def uncovered(project: Any, folder: Path, authority: str, quarter: Period | str) -> str | None:
+    """Why ``quarter`` has no data for ``authority`` (from its cached summary), or None."""
+    from .exceptions import PeriodError
+
+    cached = load_cached(
+        project.root, cache_key(folder, authority, quarter, project.settings.indicators_file)
+    )
+    try:
+        check_covers(None if cached is None else cached.records_span, authority, quarter)
+    except PeriodError as exc:
+        return str(exc)
+    return None
+
+
+def records_span(data: DataSet, authority: str) -> tuple[Any, Any] | None:
+    """The first and last date of any event in ``authority``'s records (dates of birth are
+    not events), or None when it has no dated records."""
+    first = last = None
+    for table, column in ACTIVITY_EVENTS:
+        if not data.has(table):
+            continue
+        frame = data.table(table)
+        dates = frame.loc[frame["authority"] == authority, column].dropna()
+        if dates.empty:
+            continue
+        low, high = dates.min().date(), dates.max().date()
+        first = low if first is None else min(first, low)
+        last = high if last is None else max(last, high)
+    return None if first is None else (first, last)
 
 
 def summarise(

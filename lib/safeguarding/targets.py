@@ -3,12 +3,15 @@
 The Targets CSV has the columns ``authority,indicator,year,target`` and, optionally,
 ``tolerance,band_low,band_high``. ``year`` is a financial year (``2011-12``); a quarter's
 figure is judged against its year's target. ``target`` may be blank when both band values
-are given. ``tolerance`` is the amber margin in the indicator's unit; where blank the default
-applies (:func:`default_tolerance`):
+are given. ``tolerance`` is the amber margin in the indicator's unit; where blank the
+indicator's own tolerance from the catalogue applies (``tolerance``, in the unit, or
+``tolerance_share``, a share of the target), else the default (:func:`default_tolerance`):
 
-* percentages: 2 percentage points. On the denominators typical of these indicators (a few
-  dozen to a few hundred children) that is one to a handful of children: close enough to call
-  "near", not close enough to call "met".
+* percentages: 2 percentage points, or a fifth of the target where that is smaller. On the
+  denominators typical of these indicators (a few dozen to a few hundred children) 2 points
+  is one to a handful of children: close enough to call "near", not close enough to call
+  "met". A small target needs a small margin: against a 1.0% target, 2 points would call
+  three times the target "near"; a fifth of it (0.2 points) does not.
 * counts, rates and days: 5% of the target, because their scale varies by authority size.
 
 A target for an indicator whose polarity is ``none`` is an error: activity measures have no
@@ -33,6 +36,7 @@ REQUIRED = ("authority", "indicator", "year", "target")
 OPTIONAL = ("tolerance", "band_low", "band_high")
 COLUMNS = (*REQUIRED, *OPTIONAL)
 PERCENT_TOLERANCE = 2.0
+PERCENT_TOLERANCE_SHARE = 0.2  # of the target, where that is less than 2 points
 RELATIVE_TOLERANCE = 0.05
 # Marks a frame validate_targets returned, so that passing it on does not check it again.
 CHECKED = "safeguarding.targets.checked"
@@ -40,9 +44,16 @@ CHECKED = "safeguarding.targets.checked"
 
 def default_tolerance(indicator: Indicator, target: float | None) -> float:
     """The amber margin used when the Targets CSV gives none (see the module docstring)."""
+    missing = target is None or (isinstance(target, float) and math.isnan(target))
+    if indicator.tolerance is not None:
+        return indicator.tolerance
+    if indicator.tolerance_share is not None:
+        return 0.0 if missing else abs(float(target)) * indicator.tolerance_share
     if indicator.unit == "percent":
-        return PERCENT_TOLERANCE
-    if target is None or (isinstance(target, float) and math.isnan(target)):
+        if missing:
+            return PERCENT_TOLERANCE
+        return min(PERCENT_TOLERANCE, abs(float(target)) * PERCENT_TOLERANCE_SHARE)
+    if missing:
         return 0.0
     return abs(float(target)) * RELATIVE_TOLERANCE
 

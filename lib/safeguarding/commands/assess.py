@@ -120,12 +120,8 @@ def run(args: argparse.Namespace) -> int:
         comparators = Comparators.from_csv(
             args.data / "comparators.csv", cat, neighbour_average=args.neighbour_average
         )
-    if comparators is not None and args.data and (args.data / "authorities.csv").is_file():
-        names = pd.read_csv(args.data / "authorities.csv", dtype=str).fillna("")
-        if "region" in names.columns:
-            for code, region in zip(names["code"], names["region"], strict=True):
-                if region:
-                    comparators.regions.setdefault(code, region)
+    if comparators is not None and args.data:
+        comparators.add_regions(args.data / "authorities.csv")
     result = assess(
         outturns,
         period,

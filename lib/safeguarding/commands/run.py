@@ -92,6 +92,13 @@ def run(args: argparse.Namespace) -> int:
     print(f"manifest: {summary.manifest}")
     if summary.log:
         print(f"log: {summary.log}")
+    if summary.review is not None:
+        for note in summary.review.notes:
+            print(f"note: {note}")
+        print(
+            f"review: {summary.review.count} item(s) for the analyst to check before "
+            f"publishing: {summary.review.path}"
+        )
     if summary.failed:
         print(
             f"{len(summary.failed)} run(s) failed; their previous outputs (if any) are unchanged.",

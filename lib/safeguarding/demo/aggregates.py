@@ -21,8 +21,8 @@ from .rates import children
 
 CLOSENESS = ("Extremely close", "Extremely close", "Very close", "Very close", "Very close",
              "Close", "Close", "Close", "Somewhat close", "Somewhat close")  # fmt: skip
-# amber margin for targets, in percentage points
-TOLERANCE = 2.0
+# blank amber margin: each target takes its indicator's (targets.default_tolerance)
+TOLERANCE = None
 
 
 def _indicators(cat: Catalogue, year: Period) -> list:

@@ -84,6 +84,8 @@ def build_report(
     outturns = summary.report_outturns(report, cat)
     comp_file = Path(project.settings.comparators_file or folder / "comparators.csv")
     comparators = comparators_for(project, comp_file, cat) if comp_file.is_file() else None
+    if comparators is not None:  # the region's figure needs each authority's region
+        comparators.add_regions(folder / "authorities.csv")
     years = [period.financial_year, period.financial_year.shift(-1)]
     targets = project.targets(years)
     extra = [(project.rel(f), sha256_file(f)) for f in project.files_read(authority, period)]
@@ -117,12 +119,21 @@ def comparators_for(project: Any, path: Path, catalogue: Catalogue) -> Any:
         "neighbour_average": average,
     }
     name = hashlib.sha256(f"{path.resolve()}\0{average}".encode()).hexdigest()[:16]
+    # one instance per process while the key holds: its lookups are memoised, and a process
+    # that builds many authorities' reports (the analyst's review list) reuses them
+    memo = repr(sorted(key.items()))
+    if _LOADED.get(name, (None, None))[0] == memo:
+        return _LOADED[name][1]
     where = project.root / cache.CACHE_DIR / "comparators" / f"{name}.pickle"
     comparators = cache.load(where, key)
     if comparators is None:
         comparators = Comparators.from_csv(path, catalogue, neighbour_average=average)
         cache.save(where, key, comparators)
+    _LOADED[name] = (memo, comparators)
     return comparators
+
+
+_LOADED: dict[str, tuple[str, Any]] = {}
 
 
 def ensure_demo(folder: Path) -> None:

@@ -61,13 +61,18 @@ def conclusion(r: QuarterlyReport, text: str = "") -> Fragment:
         blocks.append(Raw(text))
     else:
         c = r.rag_counts()
+        # no promise of actions where no commentary describes any
+        ask = (
+            "Members are asked to note it and the actions the service commentary describes."
+            if r.has_commentary()
+            else "Members are asked to note it."
+        )
         blocks.append(
             Para(
-                f"This report sets out {esc(r.meta.authority_name)}'s performance for "
-                f"{esc(r.period.long_label)} against its targets, England and its "
-                f"statistical neighbours: {c['green']} green, {c['amber']} amber and "
-                f"{c['red']} red. "
-                "Members are asked to note it and the actions described in the commentary."
+                f"This report sets out {esc(r.meta.authority_name)}'s performance to the end "
+                f"of {r.period.end:%B %Y} ({esc(r.period.label)}) against its targets, England "
+                f"and its statistical neighbours: {c['green']} green, {c['amber']} amber and "
+                f"{c['red']} red. {ask}"
             )
         )
     return Fragment(blocks)

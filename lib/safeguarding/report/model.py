@@ -21,7 +21,7 @@ from . import activity, closing, ledger, scorecard, sections, trends
 from .build import build_report
 from .meta import MetaOutput, ReportMeta, front_sheet
 from .sections import IndicatorSection, SectionGroup
-from .text import cell_value, is_missing
+from .text import VS_TARGET_WORDS, cell_value, is_missing
 
 THEME_ORDER = (
     "front_door",
@@ -37,6 +37,13 @@ REPORT_THEMES = {
     "looked_after": ("looked_after", "care_leavers"),
     "national_framework": tuple(t for t in THEMES if t != "local"),  # every measure, regrouped
 }
+
+
+# Why a figure is not computable, and the words a scorecard cell has room for
+NO_FIGURE = "no figure for the quarter in the data"
+NO_CASES = "no cases in the period to count"
+NO_RECORDS = "the records it needs were not supplied"
+SHORT_REASONS = {NO_FIGURE: "no figure", NO_CASES: "no cases", NO_RECORDS: "no records"}
 
 
 # --- figures ---------------------------------------------------------------------------------
@@ -101,6 +108,7 @@ class QuarterlyReport:
         self.period = meta.period
         own = inputs.outturns[inputs.outturns["authority"].astype(str) == meta.authority]
         self.records = _records(inputs.data, meta.authority, self.period)
+        check_records_cover(self.records, meta.authority, self.period)
         # one disclosure pass over every count the report publishes; all parts read from it
         self.ledger = ledger.report_ledger(
             meta.report, meta.audience, own, self.catalogue, self.records, self.period
@@ -166,6 +174,50 @@ class QuarterlyReport:
             return assessment.assess(outturns, self.period, **kwargs)
         except ImportError:  # the narrative module is not installed: judge without drafting
             return assessment.assess(outturns, self.period, narrative=False, **kwargs)
+
+    def status(self, ind: Indicator, short: bool = False) -> tuple[str, str]:
+        """``(status, words)`` for the quarter's figure: ``green``/``amber``/``red`` against
+        a target or band, ``none`` (no target), ``suppressed`` (a figure withheld for
+        disclosure control), ``unavailable`` (not computable, with the reason); a
+        provisional figure says so in words. ``short``: the few words a table cell holds."""
+        fig = self.figure(ind.id, self.period)
+        has_target = self.target(ind, self.period.financial_year) is not None
+        if fig is not None and fig.hidden:
+            words = "" if short else "figure not published (fewer than six children)"
+            if not has_target:
+                words = "figure not published" if not short else "not published"
+            return ("suppressed", words) if has_target else ("none", words)
+        row = self.assessed(ind.id)
+        if fig is None or is_missing(fig.value) or row is None:
+            reason = self.not_computable_reason(ind)
+            return "unavailable", SHORT_REASONS.get(reason, "data incomplete") if short else reason
+        rag = row["rag"] if row["rag"] in ("green", "amber", "red") else "none"
+        words = VS_TARGET_WORDS.get(row["vs_target"], "")
+        if fig.provisional:
+            words = f"{words}, provisional" if words else "provisional"
+        return rag, words
+
+    def has_commentary(self) -> bool:
+        """Whether the analyst wrote commentary for any indicator this report covers."""
+        if self.inputs.commentary is None:
+            return False
+        return any(
+            (self.inputs.commentary(ind.id)[0] or "").strip()
+            for theme in self.themes
+            for ind in self.indicators_for(theme)
+        )
+
+    def not_computable_reason(self, ind: Indicator) -> str:
+        """Why the quarter has no figure for ``ind``, in a few words."""
+        fig = self.figure(ind.id, self.period)
+        if fig is not None and fig.denominator == 0:
+            return NO_CASES
+        # the indicator engine's own reason (an absent column, a window the returns miss)
+        for line in getattr(self.records, "not_computable", None) or []:
+            head, _, reason = line.partition(": not computable: ")
+            if reason and head.startswith(f"{ind.id} for ") and self.period.label in head:
+                return reason
+        return NO_FIGURE if fig is None else NO_RECORDS
 
     def assessed(self, indicator: str) -> dict[str, Any] | None:
         hit = self.assessment[self.assessment["indicator"] == indicator]
@@ -280,6 +332,13 @@ class QuarterlyReport:
     def provenance(self) -> Fragment:
         """Where the figures came from: inputs and checksums, extract dates, code, run time."""
         return closing.provenance(self)
+
+
+def check_records_cover(records: AuthoritySummary | None, authority: str, period: Period) -> None:
+    """No report without data (see :func:`safeguarding.summary.check_covers`)."""
+    from ..summary import check_covers
+
+    check_covers(None if records is None else records.records_span, authority, period)
 
 
 def _records(data: Any, authority: str, period: Period) -> AuthoritySummary | None:

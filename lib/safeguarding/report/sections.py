@@ -11,6 +11,7 @@ if TYPE_CHECKING:
 from .. import charts
 from ..catalogue import Indicator
 from ..markup import Block, Fragment, Heading, Para, Raw, esc
+from ..narrative import spc_sentence
 from .scorecard import status_cell
 from .text import indicator_name, is_missing, lower_first, slug
 
@@ -24,16 +25,43 @@ def indicator_section(
 ) -> IndicatorSection:
     """What the indicator measures and why, its polarity, chart and commentary."""
     ind = r.catalogue[indicator_id]
-    intro = section_intro(r, ind, monthly=chart == "spc")
-    picture = r.spc_chart(ind) if chart == "spc" else r.trend_chart(ind)
-    return IndicatorSection(intro, picture, commentary(r, ind))
+    if chart == "spc":
+        return monthly_section(r, ind)
+    return IndicatorSection(section_intro(r, ind), r.trend_chart(ind), commentary(r, ind))
 
 
-def section_intro(r: QuarterlyReport, ind: Indicator, monthly: bool = False) -> Fragment:
+def monthly_section(r: QuarterlyReport, ind: Indicator) -> IndicatorSection:
+    """The month-by-month SPC view of an indicator whose quarterly section comes first: a
+    line on what is charted, the chart, and the SPC conclusion in one sentence (nothing the
+    quarterly section already said)."""
+    from .trends import spc_result
+
+    title = f"{indicator_name(ind)}: month by month"
+    counted = "at each month's end" if ind.window == "snapshot" else "in each month"
+    intro = Fragment(
+        [
+            Heading(3, title, f"indicator-{slug(ind.id)}-monthly"),
+            Para(
+                f"The figure {counted} against its mean and process limits (statistical "
+                "process control, as NHS England's *Making Data Count* reads it)."
+            ),
+        ]
+    )
+    labels, values, result = spc_result(r, ind)
+    if result is None:
+        text = (
+            "Too few months can be shown to chart this indicator month by month; the "
+            "quarterly figures are above."
+        )
+        return IndicatorSection(intro, r.trend_chart(ind), Fragment([Para(esc(text))]))
+    chart = r.spc_chart(ind)
+    words = Fragment([Para(esc(spc_sentence(result, ind)), ("drafted",))])
+    return IndicatorSection(intro, chart, words)
+
+
+def section_intro(r: QuarterlyReport, ind: Indicator) -> Fragment:
     title = indicator_name(ind)
     ident = f"indicator-{slug(ind.id)}"
-    if monthly:
-        title, ident = f"{title}: month by month", f"{ident}-monthly"
     blocks: list[Block] = [Heading(3, title, ident)]
     measure = esc(ind.title) + "."
     if ind.numerator and ind.denominator:
@@ -50,14 +78,20 @@ def section_intro(r: QuarterlyReport, ind: Indicator, monthly: bool = False) -> 
 
 
 def key_figures(r: QuarterlyReport, ind: Indicator) -> str:
-    parts = [f"**{esc(r.period.label)}:** {r.cell(ind, r.period)}"]
+    """The quarter's figure with the time it covers, its 12-month equivalent for a part
+    year's count or rate, the target, England's figure and the status."""
+    words = esc(ind.window_words(r.period))
+    parts = [f"**{esc(r.period.label)}**, {words}: {r.cell(ind, r.period)}"]
     fig = r.figure(ind.id, r.period)
     if fig and fig.known and ind.is_percentage and fig.denominator:
         parts[-1] += f" ({int(fig.numerator):,} of {int(fig.denominator):,})"
+    row = r.assessed(ind.id)
+    annual = None if row is None else row.get("value_annual")
+    if fig and fig.known and ind.annual_factor(r.period) != 1.0 and not is_missing(annual):
+        parts.append(f"**Over a year at that pace:** {esc(ind.format(annual))}")
     target = r.target_text(ind, r.period.financial_year)
     if target != "N/A":
         parts.append(f"**Target {r.period.fy_label}:** {target}")
-    row = r.assessed(ind.id)
     if row and not is_missing(row.get("england_value")) and ind.unit != "count":
         parts.append(
             f"**England {esc(row.get('comparator_year') or '')}:** "
@@ -95,7 +129,10 @@ def drafted(r: QuarterlyReport, ind: Indicator) -> str:
         )
     row = r.assessed(ind.id)
     if row is None:
-        return f"No figure is available for {r.period.label}."
+        return (
+            f"No figure can be given for {ind.window_words(r.period)}: "
+            f"{r.not_computable_reason(ind)}."
+        )
     return str(row.get("narrative") or "") or (
         f"The figure for {r.period.label} is {ind.format(row['value'])}."
     )
@@ -106,7 +143,7 @@ class IndicatorSection:
     """An indicator's section: introduction, chart and commentary as separate outputs."""
 
     intro: Fragment
-    chart: charts.Chart
+    chart: charts.Chart | Fragment  # a note and small table where a chart shows nothing
     commentary: Fragment
 
     def _ipython_display_(self) -> None:
@@ -117,8 +154,13 @@ class IndicatorSection:
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
         # Outside IPython's display (e.g. a plain repr): the text parts with the chart inline.
         return {
-            "text/markdown": self.intro.markdown + "\n" + self.commentary.markdown,
-            "text/html": self.intro.html + self.chart.svg + self.commentary.html,
+            "text/markdown": self.intro.markdown
+            + ("" if isinstance(self.chart, charts.Chart) else "\n" + self.chart.markdown)
+            + "\n"
+            + self.commentary.markdown,
+            "text/html": self.intro.html
+            + (self.chart.svg if isinstance(self.chart, charts.Chart) else self.chart.html)
+            + self.commentary.html,
         }
 
 

@@ -11,7 +11,14 @@ import pandas as pd
 from ..catalogue import Indicator, format_value
 from ..markup import esc, span
 
-RAG_WORDS = {"green": "Green", "amber": "Amber", "red": "Red", "none": "No target"}
+RAG_WORDS = {
+    "green": "Green",
+    "amber": "Amber",
+    "red": "Red",
+    "none": "No target",
+    "suppressed": "Suppressed",
+    "unavailable": "Not computable",
+}
 VS_TARGET_WORDS = {
     "met": "target met",
     "near": "close to target",
@@ -20,6 +27,17 @@ VS_TARGET_WORDS = {
     "below_band": "below band",
     "above_band": "above band",
     "no_target": "",
+    "not_computable": "",
+}
+# What a status means, for a scorecard's footnote (each in colour and in words)
+STATUS_MEANINGS = {
+    "green": "target met or within band",
+    "amber": "close to target (within its amber margin)",
+    "red": "target missed",
+    "none": "no target or band is set for this indicator",
+    "suppressed": "a target is set but the figure rests on fewer than six children and is not "
+    "published",
+    "unavailable": "the figure cannot be worked out from the data (the reason is given)",
 }
 
 

@@ -14,7 +14,8 @@ local function typst_string(s)
   return '"' .. s:gsub('\\', '\\\\'):gsub('"', '\\"') .. '"'
 end
 
-local word_styles = { green = "RAG Green", amber = "RAG Amber", red = "RAG Red", none = "RAG None" }
+local word_styles = { green = "RAG Green", amber = "RAG Amber", red = "RAG Red", none = "RAG None",
+  suppressed = "RAG None", unavailable = "RAG None" }
 
 function Span(el)
   local status = rag_status(el)

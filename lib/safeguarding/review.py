@@ -1,0 +1,267 @@
+"""The analyst's review list: what to look at before a quarter's reports go to members.
+
+Never part of a published report: the batch writes it beside its log
+(``outputs/<quarter>/logs/review-<stamp>.csv``) and prints how many items it holds. Three
+checks, each an item naming the authority, the indicator and what was found:
+
+* ``contradiction``: the analyst's commentary uses direction words (rise, fall, increase,
+  improved, worse ...) the figures do not bear out: the figure moved the other way, did not
+  move, or moved by no more than chance (the assessment's judgements since last quarter and
+  since the last year end);
+* ``stale_commentary``: commentary written for an earlier quarter's figures: the same text as
+  last quarter's file, or a figure quoted that is last quarter's and not this quarter's;
+* ``status_changed``: an indicator whose status changed colour since last quarter (green,
+  amber, red) with no commentary to explain it.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .catalogue import Indicator
+from .periods import Period, parse_period
+
+COLUMNS = ("authority", "indicator", "check", "detail")
+
+# direction words, by what they claim (whole words, any case)
+RISE = ("rise", "rises", "rising", "rose", "risen", "increase", "increased", "increases",
+        "increasing", "higher", "grew", "grown", "growth")  # fmt: skip
+FALL = ("fall", "falls", "falling", "fell", "fallen", "decrease", "decreased", "decreases",
+        "decreasing", "lower", "drop", "dropped", "reduced", "reduction")  # fmt: skip
+BETTER = ("improved", "improvement", "improving", "improves", "better")
+WORSE = ("worse", "worsened", "worsening", "deteriorated", "deterioration", "declined",
+         "declining")  # fmt: skip
+CHANCE = ("no_change", "within_normal_variation")
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """One thing for the analyst to look at."""
+
+    authority: str
+    indicator: str
+    check: str  # contradiction, stale_commentary, status_changed
+    detail: str
+
+    def row(self) -> list[str]:
+        return [self.authority, self.indicator, self.check, self.detail]
+
+
+def _words(text: str, vocabulary: Iterable[str]) -> list[str]:
+    found = []
+    for word in vocabulary:
+        if re.search(rf"\b{re.escape(word)}\b", text, flags=re.IGNORECASE):
+            found.append(word)
+    return found
+
+
+def _known(value: Any) -> bool:
+    return value is not None and value == value  # NaN is not equal to itself
+
+
+def _comparisons(row: dict[str, Any]) -> list[tuple[str, float, str]]:
+    """(judgement, earlier value, when) for last quarter and the last year end."""
+    out = []
+    for key, value, when in (
+        ("vs_previous_quarter", "previous_quarter_value", "last quarter"),
+        ("vs_previous_year_end", "previous_year_end_value", "at the last year end"),
+    ):
+        move, prev = str(row.get(key) or ""), row.get(value)
+        if _known(prev) and move and move != "not_comparable":
+            out.append((move, float(prev), when))
+    return out
+
+
+def _shown(row: dict[str, Any], indicator: Indicator, found: list) -> str:
+    """What the figures show, e.g. "21.4%, no more than chance from 25.0% last quarter"."""
+    words = {"no_change": "unchanged from", "within_normal_variation": "within chance of"}
+    parts = []
+    for move, prev, when in found:
+        how = words.get(move) or ("up from" if row["value"] > prev else "down from")
+        parts.append(f"{how} {indicator.format(prev)} {when}")
+    return f"{indicator.format(row['value'])}, " + " and ".join(parts)
+
+
+def contradictions(text: str, row: dict[str, Any] | None, indicator: Indicator) -> list[str]:
+    """What in ``text`` the figures of ``row`` (an assessment row) contradict: a claimed
+    rise, fall, improvement or worsening that no comparison shows beyond chance."""
+    if not text.strip() or row is None or not _known(row.get("value")):
+        return []
+    found = _comparisons(row)
+    if not found:
+        return []
+    value = float(row["value"])
+    real = {
+        "a rise": any(m not in CHANCE and value > p for m, p, _ in found),
+        "a fall": any(m not in CHANCE and value < p for m, p, _ in found),
+        "an improvement": any(m == "improved" for m, _, _ in found),
+        "a worsening": any(m == "declined" for m, _, _ in found),
+    }
+    claims = {"a rise": RISE, "a fall": FALL, "an improvement": BETTER, "a worsening": WORSE}
+    problems = []
+    for claim, vocabulary in claims.items():
+        said = _words(text, vocabulary)
+        if said and not real[claim]:
+            problems.append(
+                f"the commentary speaks of {claim} ({', '.join(said)}) but the figure is "
+                f"{_shown(row, indicator, found)}"
+            )
+    return problems
+
+
+def stale(
+    text: str, previous_text: str, row: dict[str, Any] | None, indicator: Indicator
+) -> list[str]:
+    """Signs that ``text`` was written for last quarter's figures."""
+    if not text.strip():
+        return []
+    found = []
+    if previous_text.strip() and " ".join(text.split()) == " ".join(previous_text.split()):
+        found.append("the commentary is the same text as last quarter's")
+    if row is not None:
+        now = indicator.format(row.get("value"))
+        prev = row.get("previous_quarter_value")
+        if prev is not None and prev == prev:
+            then = indicator.format(prev)
+            if then != now and then in text and now not in text:
+                found.append(f"the commentary quotes {then}, last quarter's figure, not {now}")
+    return found
+
+
+def review_report(
+    report: Any, previous_commentary: Callable[[str], str] | None = None
+) -> list[ReviewItem]:
+    """The review items for one authority's report (a restricted
+    :class:`~safeguarding.report.QuarterlyReport`: the figures before disclosure control)."""
+    from .assessment import assess
+
+    items: list[ReviewItem] = []
+    authority = report.meta.authority
+    commentary = report.inputs.commentary or (lambda _ind: ("", "replace"))
+    before = _previous_rags(report, assess)
+    for theme in report.themes:
+        for ind in report.indicators_for(theme):
+            text = commentary(ind.id)[0] or ""
+            row = report.assessed(ind.id)
+            for problem in contradictions(text, row, ind) if row else []:
+                items.append(ReviewItem(authority, ind.id, "contradiction", problem))
+            earlier = previous_commentary(ind.id) if previous_commentary else ""
+            for problem in stale(text, earlier, row, ind):
+                items.append(ReviewItem(authority, ind.id, "stale_commentary", problem))
+            now = None if row is None else row.get("rag")
+            then = before.get(ind.id)
+            colours = ("green", "amber", "red")
+            if now in colours and then in colours and now != then and not text.strip():
+                items.append(
+                    ReviewItem(
+                        authority,
+                        ind.id,
+                        "status_changed",
+                        f"status changed from {then} to {now} since last quarter and there "
+                        "is no commentary",
+                    )
+                )
+    return items
+
+
+def _previous_rags(report: Any, assess: Callable[..., Any]) -> dict[str, str]:
+    """Each indicator's status last quarter (against last quarter's year's target)."""
+    previous = report.period.previous
+    figures = report.figures.drop(columns=["hidden"])
+    figures = figures[figures["value"].notna()]
+    if not (figures["period"] == previous.label).any():
+        return {}
+    judged = assess(
+        figures,
+        previous,
+        targets=report.inputs.targets,
+        catalogue=report.catalogue,
+        authorities=[report.meta.authority],
+        narrative=False,
+    )
+    return dict(zip(judged["indicator"], judged["rag"], strict=True))
+
+
+def review_quarter(
+    project: Any,
+    data_dir: Path,
+    quarter: str | Period,
+    authorities: Iterable[str] | Iterable[tuple[str, str]],
+) -> tuple[list[ReviewItem], list[str]]:
+    """Review items for every authority, and a note for each that could not be reviewed
+    (its reports fail on their own with the reason). ``authorities``: codes, or (code,
+    report) pairs from a run plan, whose scorecard (else first report) is reviewed."""
+    from .exceptions import SafeguardingError
+    from .report import QuarterlyReport
+
+    period = parse_period(quarter)
+    items: list[ReviewItem] = []
+    notes: list[str] = []
+    reports: dict[str, list[str]] = {}
+    for entry in authorities:
+        code, name = (entry, "quarterly_scorecard") if isinstance(entry, str) else entry
+        reports.setdefault(str(code), []).append(name)
+    for code, names in reports.items():
+        chosen = "quarterly_scorecard" if "quarterly_scorecard" in names else names[0]
+        try:
+            report = QuarterlyReport.build(
+                code,
+                period.label,
+                report=chosen,
+                audience="restricted",
+                project_dir=project.root,
+                data_dir=data_dir,
+            )
+        except SafeguardingError as exc:
+            notes.append(f"authority {code} not reviewed: {str(exc).splitlines()[0]}")
+            continue
+        # the checks read the figures' own movements and statuses, never the comparators:
+        # judging without them costs a fraction (the batch reviews every authority)
+        report.inputs.comparators = None
+
+        def earlier(indicator: str, code: str = code) -> str:
+            return project.commentary(code, period.previous, indicator)[0] or ""
+
+        items.extend(review_report(report, earlier))
+    return items, notes
+
+
+def write_review(items: list[ReviewItem], path: Path) -> Path:
+    """The review list as CSV (``authority, indicator, check, detail``)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(COLUMNS)
+        writer.writerows(item.row() for item in items)
+    return path
+
+
+def review_path(batch_log: Path) -> Path:
+    """Beside the batch log: ``logs/batch-<stamp>.log`` -> ``logs/review-<stamp>.csv``."""
+    return batch_log.with_name(batch_log.stem.replace("batch-", "review-", 1) + ".csv")
+
+
+@dataclass(frozen=True)
+class ReviewList:
+    """The review list the batch wrote: where, how many items, and authorities not reviewed."""
+
+    path: Path
+    count: int
+    notes: tuple[str, ...] = ()
+
+
+def for_batch(
+    project: Any,
+    data_dir: Path,
+    quarter: str | Period,
+    authorities: Iterable[str] | Iterable[tuple[str, str]],
+    log: Path,
+) -> ReviewList:
+    """Review every authority of a batch and write the list beside the batch's log."""
+    items, notes = review_quarter(project, data_dir, quarter, authorities)
+    return ReviewList(write_review(items, review_path(log)), len(items), tuple(notes))
