@@ -198,6 +198,7 @@ def assert_same_tables(a, b):
         left = a.table(name).sort_values(SORT[name], ignore_index=True)
         right = b.table(name).sort_values(SORT[name], ignore_index=True)
         pd.testing.assert_frame_equal(left, right, check_exact=True)
+
     # the same findings too, apart from where they are (file and line vs XML path) and the
     # columns a CSV header leaves out (an XML return's elements are optional, so an absent one
     # cannot be told from a blank one: PL_DISTANCE, which neither sample has)
