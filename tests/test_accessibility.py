@@ -69,9 +69,8 @@ def test_axe_finds_violations_when_there_are_some(tmp_path):
 def test_demo_reports_when_built():
     """The batch's real outputs, when a demo quarter has been run (scripts/demo)."""
     outputs = Path(__file__).resolve().parents[1] / "outputs" / "2024-25-Q2"
-    pages = sorted(outputs.glob("*/*.html"))[:3] + (
-        [outputs / "index.html"] if (outputs / "index.html").is_file() else []
-    )
+    indexes = [outputs / "public" / "index.html", outputs / "internal-index.html"]
+    pages = sorted(outputs.glob("public/*/*/*.html"))[:3] + [p for p in indexes if p.is_file()]
     if not pages:
         pytest.skip("no demo quarter under outputs/ (run scripts/demo)")
     for page in pages:

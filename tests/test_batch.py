@@ -3,6 +3,7 @@ publishing, incremental skips, failure isolation, atomic outputs and the privacy
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 from pathlib import Path
@@ -10,8 +11,9 @@ from pathlib import Path
 import nbformat
 import pytest
 from fixtures.mini_project import first_child, make_project
+from fixtures.outputs import manifest_matches
 from safeguarding import cli
-from safeguarding.batch import BatchOptions, BatchSummary, run_batch
+from safeguarding.batch import BatchOptions, BatchSummary, iter_published, run_batch
 
 QUARTER = "2024-25 Q2"
 RUN_TIME = "2024-10-15T09:00:00+00:00"
@@ -41,12 +43,14 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
 
 
 def _published(project: Path, authority: str | None = None) -> dict[str, bytes]:
+    """The published files (reports and notebooks) of one authority, or of both."""
     quarter = project / "outputs" / "2024-25-Q2"
-    folders = [quarter / authority] if authority else [quarter / "901", quarter / "902"]
-    out = {}
-    for folder in folders:
-        out.update({f"{folder.name}/{k}": v for k, v in _snapshot(folder).items()})
-    return out
+    codes = [authority] if authority else ["901", "902"]
+    return {
+        p.relative_to(quarter).as_posix(): p.read_bytes()
+        for p in iter_published(quarter)
+        if p.relative_to(quarter).parts[1] in codes
+    }
 
 
 def test_first_run_publishes_and_records_everything(project: Path) -> None:
@@ -54,11 +58,31 @@ def test_first_run_publishes_and_records_everything(project: Path) -> None:
     assert summary.exit_code == 0, summary.table()
     assert set(_status(summary).values()) == {"ok"} and len(summary.rows) == 6
     quarter = project / "outputs" / "2024-25-Q2"
+    audiences = {"quarterly_scorecard": "public", "child_protection": "restricted"}
     for code in ("901", "902"):
         for report in ("quarterly_scorecard", "child_protection", "looked_after"):
-            for suffix in ("ipynb", "html", "pdf", "docx"):
-                assert (quarter / code / f"{report}.{suffix}").is_file()
-    assert (quarter / "index.html").is_file()
+            assert (quarter / "notebooks" / code / f"{report}.ipynb").is_file()
+            folder = quarter / audiences.get(report, "public") / code / report
+            for suffix in ("html", "pdf", "docx"):
+                assert (folder / f"{report}.{suffix}").is_file()
+    # public/ holds public reports and their index only; the rest stays outside it
+    public = sorted(
+        p.relative_to(quarter / "public").as_posix()
+        for p in (quarter / "public").rglob("*")
+        if p.is_file()
+    )
+    assert public == [
+        f"{code}/{report}/{report}.{suffix}"
+        for code in ("901", "902")
+        for report in ("looked_after", "quarterly_scorecard")
+        for suffix in ("docx", "html", "pdf")
+    ] + ["index.html"]
+    index = (quarter / "public" / "index.html").read_text()
+    assert "child_protection" not in index and "Child protection" not in index
+    assert 'href="901/looked_after/looked_after.pdf"' in index
+    internal = (quarter / "internal-index.html").read_text()
+    assert 'href="restricted/902/child_protection/child_protection.html"' in internal
+    assert 'href="notebooks/902/child_protection.ipynb"' in internal
     assert not (quarter / ".staging").exists()
     manifest = json.loads((quarter / "manifest.json").read_text())
     run = manifest["runs"]["902/looked_after"]
@@ -72,9 +96,14 @@ def test_first_run_publishes_and_records_everything(project: Path) -> None:
     assert run["library"]["source_sha256"] and "pandas" in run["packages"]
     assert set(run["timings"]) == {"identifiers", "execute", "render", "scan"}
     assert set(run["outputs"]) == {
-        f"902/looked_after.{s}" for s in ("docx", "html", "ipynb", "pdf")
+        "notebooks/902/looked_after.ipynb",
+        *(f"public/902/looked_after/looked_after.{s}" for s in ("docx", "html", "pdf")),
     }
-    nb = nbformat.read(quarter / "902" / "looked_after.ipynb", as_version=4)
+    assert manifest_matches(quarter)
+    nb = nbformat.read(quarter / "notebooks" / "902" / "looked_after.ipynb", as_version=4)
+    # no path of this machine in any published file (the notebook's included)
+    for path in iter_published(quarter):
+        assert str(project).encode() not in path.read_bytes(), path
     assert "start_time" not in nb.metadata["papermill"]
     assert all("execution" not in c.metadata for c in nb.cells)
     assert (quarter / "logs" / "902-looked_after.log").is_file()
@@ -185,3 +214,36 @@ def test_cli_summary_and_exit_code(project: Path, capsys: pytest.CaptureFixture)
     assert "902        child_protection  failed" in out and "children table is missing" in out
     code = cli.main(["run", "--quarter", "2024-25 Q9", "--project", str(project)])
     assert code == 2 and "2024-25 Q9" in capsys.readouterr().err
+
+
+def test_hostile_or_identifying_commentary_fails_only_that_authority(project: Path) -> None:
+    """Commentary is checked before the run: a forbidden construct is one line naming file,
+    line and construct; a planted date of birth is found before anything renders it, and its
+    value is written nowhere. The other authority publishes as usual."""
+    assert _run(project).exit_code == 0
+    good = _published(project, "901")
+    folder = project / "params" / "commentary" / "2024-25-Q2" / "901"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "NI62.md").write_text("---\nmode: follow\n---\nSee below.\n\n<script>x()</script>\n")
+    summary = _run(project, reports=["looked_after"])
+    assert _status(summary) == {"901/looked_after": "failed", "902/looked_after": "skipped"}
+    assert summary.rows[0].reason == (
+        "params/commentary/2024-25-Q2/901/NI62.md, line 6: raw HTML (<script>x()</script>) is "
+        "not allowed in commentary [rule: commentary-safe]"
+    )
+    assert _published(project, "901") == good
+
+    _, _, dob = first_child(project, "901")
+    day = dt.date.fromisoformat(dob)
+    (folder / "NI62.md").write_text(f"A child born {day.day} {day:%B %Y} moved away.\n")
+    summary = _run(project, reports=["looked_after"])
+    assert summary.rows[0].reason == (
+        "child-level data in commentary: params/commentary/2024-25-Q2/901/NI62.md, line 1: "
+        "1 date of birth from the inputs"
+    )
+    quarter = project / "outputs" / "2024-25-Q2"
+    written = [summary.table(), (quarter / "manifest.json").read_text()]
+    written += [p.read_text() for p in (quarter / "logs").glob("*.log")]
+    assert not any(f"{day:%B %Y}" in text or dob in text for text in written)
+    assert _published(project, "901") == good
+    assert manifest_matches(quarter)

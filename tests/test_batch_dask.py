@@ -8,17 +8,13 @@ from pathlib import Path
 
 import pytest
 from fixtures.mini_project import make_project
-from safeguarding.batch import BatchOptions, run_batch
+from safeguarding.batch import BatchOptions, iter_published, run_batch
 
 distributed = pytest.importorskip("distributed")
 
 
 def _files(folder: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes()
-        for p in sorted(folder.glob("*/*"))
-        if p.parent.name != "logs"
-    }
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in iter_published(folder)}
 
 
 def test_dask_outputs_equal_local_outputs(tmp_path: Path) -> None:

@@ -237,10 +237,11 @@ def test_every_table_supplied_empty() -> None:
     data = dataset(**{name: [] for name in TABLES if name != "population"})
     data.set("referrals", rows("referrals", [{"referral_date": "2001-01-01"}]))
     out = compute(data, ["2011-12", "2011-12 Q3"])
-    counts = out[out["indicator"].isin(["CPP_AT_END", "CLA_AT_END", "REFERRALS"])]
-    assert counts["value"].tolist() == [0.0] * 6
+    count_ids = ["CPP_AT_END", "CLA_AT_END", "REFERRALS", "CONTACTS"]
+    counts = out[out["indicator"].isin(count_ids)]
+    assert counts["value"].tolist() == [0.0] * 8
     shares = out[
-        ~out["indicator"].str.endswith(("_RATE", "_AT_END")) & (out["indicator"] != "REFERRALS")
+        ~out["indicator"].str.endswith(("_RATE", "_AT_END")) & ~out["indicator"].isin(count_ids)
     ]
     assert shares["value"].isna().all()
     assert set(shares["denominator"].dropna()) == {0}

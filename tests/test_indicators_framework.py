@@ -247,14 +247,14 @@ def test_step_downs_to_early_help_leave_out_closures_without_a_reason() -> None:
 def test_pre_proceedings_and_family_group_decision_making_from_2026_27() -> None:
     data = dataset(
         pre_proceedings=[
-            {"child_id": "A", "pp_start_date": "2026-04-01", "fgdm_offered": True,
-             "fgdm_held": True},
-            {"child_id": "B", "pp_start_date": "2026-06-01", "fgdm_offered": True,
-             "fgdm_held": False},  # offered, declined
-            {"child_id": "C", "pp_start_date": "2026-07-01", "fgdm_offered": False},
-            {"child_id": "D", "pp_start_date": "2026-08-01", "fgdm_offered": True},  # not known
-            {"child_id": "E", "pp_start_date": "2026-09-01"},  # offer not recorded
-            {"child_id": "F", "pp_start_date": "2026-10-01", "fgdm_offered": True},  # Q3
+            {"child_id": "A", "start_date": "2026-04-01", "fgdm_offered": True,
+             "fgdm_facilitated": True},
+            {"child_id": "B", "start_date": "2026-06-01", "fgdm_offered": True,
+             "fgdm_facilitated": False},  # offered, declined
+            {"child_id": "C", "start_date": "2026-07-01", "fgdm_offered": False},
+            {"child_id": "D", "start_date": "2026-08-01", "fgdm_offered": True},  # not known
+            {"child_id": "E", "start_date": "2026-09-01"},  # offer not recorded
+            {"child_id": "F", "start_date": "2026-10-01", "fgdm_offered": True},  # Q3
         ],
         population=[{"year": 2026, "population": 20_000}],
     )  # fmt: skip

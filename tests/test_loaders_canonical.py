@@ -57,10 +57,16 @@ def test_cin_census_round_trips_through_the_canonical_layout(shared_data, tmp_pa
         write_canonical(data, tmp_path / name)
         again = read_canonical(tmp_path / name)
         assert_same(data, again)
-        # the warnings are the same findings, now at CSV lines
-        assert sorted(i.rule for i in again.issues if i.rule != "after_reference_date") == sorted(
-            i.rule for i in data.issues if i.rule != "after_reference_date"
-        )
+        # the warnings are the same findings, now at CSV lines (not those of the census's own
+        # year: its reference date, and its year's code lists, which the layout spans)
+        def findings(d, year_specific=("after_reference_date",)):
+            return sorted(
+                i.rule
+                for i in d.issues
+                if i.rule not in year_specific and (i.rule, i.column) != ("unknown_code", "Sex")
+            )
+
+        assert findings(again) == findings(data)
 
 
 def test_ssda903_round_trips_through_the_canonical_layout(shared_data, tmp_path):

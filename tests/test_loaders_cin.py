@@ -46,6 +46,19 @@ NEW_SAMPLE_WARNINGS = {
      f"{C1}/Assessments[1]/AssessmentActualStartDate", "2028-04-28"),
     ("after_reference_date", "CINreferralDate", f"{C2}/CINreferralDate", "2024-10-24"),
     ("after_reference_date", "CINclosureDate", f"{C2}/CINclosureDate", "2024-10-29"),
+    # a 2023-24 census (reference date 31 March 2024): Sex M/F/U only from 2024-25
+    ("unknown_code", "Sex", "/Message/Children/Child[2]/ChildIdentifiers/Sex", "M"),
+}  # fmt: skip
+# The 2026 sample carries the 2026-27 pre-proceedings module, still under the 2024 reference
+# date: its dates are all after it.
+PP = f"{C1}/PreProceedingsandFGDM[1]"
+SAMPLE_2026_WARNINGS = NEW_SAMPLE_WARNINGS | {
+    ("after_reference_date", element, f"{PP}/{element}", value)
+    for element, value in [
+        ("PPStartDate", "2026-09-09"), ("LBPSentDate", "2026-09-20"),
+        ("InitialPPMeetingDate", "2026-09-28"), ("StepDecisionDate", "2026-12-01"),
+        ("CourtAppDate", "2026-12-18"), ("LetterInitCPDate", "2027-02-05"),
+    ]
 }  # fmt: skip
 
 
@@ -55,7 +68,7 @@ NEW_SAMPLE_WARNINGS = {
         ("d2i_CIN_Census_2021.xml", (1, 1, 1, 1, 1, 1), OLD_SAMPLE_WARNINGS, "2023-05-23"),
         ("liia_cin-2022.xml", (1, 1, 1, 1, 1, 1), OLD_SAMPLE_WARNINGS, "2022-05-23"),
         ("d2i_CIN_Census_2024.xml", (2, 2, 2, 1, 1, 1), NEW_SAMPLE_WARNINGS, "2023-05-23"),
-        ("d2i_CIN_Census_2026.xml", (2, 2, 2, 1, 1, 1), NEW_SAMPLE_WARNINGS, "2023-05-23"),
+        ("d2i_CIN_Census_2026.xml", (2, 2, 2, 1, 1, 1), SAMPLE_2026_WARNINGS, "2023-05-23"),
     ],
 )
 def test_small_samples_load_with_the_warnings_they_deserve(
@@ -71,6 +84,44 @@ def test_small_samples_load_with_the_warnings_they_deserve(
     (source,) = data.sources
     assert source.kind == "cin_census" and source.extract_date == extract
     assert len(source.sha256) == 64
+
+
+def test_the_2026_27_module_and_cin_plans_reach_their_tables(cin_dir):
+    data = load_cin_census(cin_dir / "d2i_CIN_Census_2026.xml")
+    (pp,) = data.table("pre_proceedings").itertuples()
+    rid = "DfEX0000001/R2022-10-06"
+    assert (pp.pp_id, pp.referral_id) == (f"{rid}/PP1", rid)
+    assert (pp.start_date, pp.lbp_date) == (pd.Timestamp("2026-09-09"), pd.Timestamp("2026-09-20"))
+    assert (pp.fgdm_offered, pp.fgdm_facilitated, pp.review_meetings) == (True, True, 3)
+    assert (pp.initial_meeting_date, pp.decision_date) == (
+        pd.Timestamp("2026-09-28"), pd.Timestamp("2026-12-01"))  # fmt: skip
+    assert (pp.outcome, pp.court_application_date, pp.proceedings_letter_date) == (
+        "A", pd.Timestamp("2026-12-18"), pd.Timestamp("2027-02-05"))  # fmt: skip
+    (plan,) = data.table("cin_plans").itertuples()
+    assert (plan.referral_id, plan.start_date, plan.end_date) == (
+        rid, pd.Timestamp("2023-01-24"), pd.Timestamp("2023-01-26"))  # fmt: skip
+    assert data.table("children")["ethnicity"].tolist() == ["WBRI", "WBRI"]
+
+
+def test_sex_codes_follow_the_census_year(tmp_path):
+    """GenderCurrent 1/2 until 2023-24; Sex M/F/U from 2024-25 (a 1 is then unknown)."""
+    def census(year: int, element: str, value: str) -> Path:
+        path = tmp_path / f"cin_{year}_{value}.xml"
+        path.write_text(
+            f"<Message><Header><CollectionDetails><ReferenceDate>{year}-03-31</ReferenceDate>"
+            "</CollectionDetails><Source><LEA>201</LEA></Source></Header><Children><Child>"
+            f"<ChildIdentifiers><LAchildID>C1</LAchildID><{element}>{value}</{element}>"
+            "</ChildIdentifiers></Child></Children></Message>"
+        )
+        return path
+
+    def unknown(path: Path) -> list[str]:
+        return [i.value for i in load_cin_census(path).issues if i.rule == "unknown_code"]
+
+    assert unknown(census(2024, "GenderCurrent", "1")) == []
+    assert unknown(census(2025, "Sex", "M")) == []
+    assert unknown(census(2025, "Sex", "1")) == ["1"]
+    assert unknown(census(2024, "Sex", "F")) == ["F"]
 
 
 def test_every_block_reaches_its_canonical_column(cin_dir):
@@ -258,18 +309,12 @@ def test_wrong_root_and_namespaced_files(tmp_path):
     assert len(load_cin_census(spaced).table("referrals")) == 1
 
 
-def test_thousands_of_children_load_well_under_a_second_per_thousand(tmp_path):
+def test_thousands_of_children_load_completely(tmp_path):
+    # speed is measured by benchmarks/, not asserted here
     assessment = (
         "<Assessments><AssessmentActualStartDate>2023-06-02</AssessmentActualStartDate>"
         "<AssessmentAuthorisationDate>2023-07-01</AssessmentAuthorisationDate></Assessments>"
     )
     kids = [child(f"C{i:05d}", details(body=assessment) * 2) for i in range(5000)]
-    path = write(tmp_path, *kids)
-    elapsed = []
-    for _ in range(2):  # CPU time, the better of two runs: other work on the machine adds noise
-        start = time.process_time()
-        data = load_cin_census(path)
-        elapsed.append(time.process_time() - start)
-    elapsed = min(elapsed)
+    data = load_cin_census(write(tmp_path, *kids))
     assert len(data.table("assessments")) == 10_000 and not data.issues
-    assert elapsed < 3.0, f"{elapsed:.2f}s for 5,000 children"

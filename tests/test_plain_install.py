@@ -24,9 +24,6 @@ ROOT = Path(__file__).resolve().parents[1]
 LIB = ROOT / "lib" / "safeguarding"
 RETURN = ROOT / "tests" / "bad_inputs" / "s903_base_figures" / "return"
 # Imports whose dependency another change is declaring (it fails here until then).
-PENDING = {"pypdf": "issue 11b makes pypdf a runtime dependency of the privacy scan"}
-
-
 def _declared() -> tuple[set[str], dict[str, set[str]]]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
 
@@ -72,11 +69,7 @@ def test_every_library_import_is_a_declared_dependency() -> None:
         if any(dists & deps for extra, deps in extras.items() if extra != "dev"):
             continue
         undeclared[module] = where
-    pending = {m: w for m, w in undeclared.items() if m in PENDING}
-    missing = {m: w for m, w in undeclared.items() if m not in PENDING}
-    assert not missing, f"imported but not a runtime dependency: {missing}"
-    if pending:
-        pytest.xfail("; ".join(f"{m} ({PENDING[m]}): {', '.join(w)}" for m, w in pending.items()))
+    assert not undeclared, f"imported but not a runtime dependency: {undeclared}"
 
 
 @pytest.fixture(scope="module")
@@ -171,11 +164,7 @@ def test_plain_install_publishes_a_report(plain_venv: Path, tmp_path: Path) -> N
         str(project),
         cwd=project,
     )
-    published = project / "outputs" / "2024-25-Q2" / "901"
-    if run.returncode and "No module named 'pypdf'" in run.stdout + run.stderr:
-        runtime, _ = _declared()
-        if "pypdf" not in runtime:
-            pytest.xfail(PENDING["pypdf"])
+    published = project / "outputs" / "2024-25-Q2" / "public" / "901" / "quarterly_scorecard"
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
     for suffix in ("html", "pdf", "docx"):
         assert (published / f"quarterly_scorecard.{suffix}").stat().st_size > 0

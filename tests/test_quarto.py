@@ -402,7 +402,7 @@ def test_quarto_and_the_batch_show_the_same_report(project, rendered):
         )
     )
     assert summary.exit_code == 0, summary.table()
-    batch = project / "outputs" / "2024-25-Q2" / "902" / "quarterly_scorecard.html"
+    batch = project / "outputs/2024-25-Q2/public/902/quarterly_scorecard/quarterly_scorecard.html"
     ours, theirs = _visible(batch, False), _visible(rendered / "quarterly_scorecard.html", True)
     assert "Red: target missed" in ours or "Amber" in ours
     assert ours == theirs

@@ -121,6 +121,19 @@ def test_html_is_self_contained_and_accessible_by_construction(rendered):
     assert imgs and all('alt="' in i and 'alt=""' not in i for i in imgs)
     assert '<span class="rag rag-red">' in page
     assert "<caption>" in page
+    _assert_strict_policy(page)
+
+
+def _assert_strict_policy(page: str) -> None:
+    """The page's Content-Security-Policy: no script runs, nothing loads from elsewhere."""
+    import html
+
+    found = re.findall(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">', page)
+    assert len(found) == 1
+    policy = {d.split()[0]: d.split()[1:] for d in html.unescape(found[0]).split("; ")}
+    assert policy["default-src"] == ["'none'"] and "script-src" not in policy
+    assert policy["img-src"] == ["data:"] and policy["base-uri"] == ["'none'"]
+    assert "<script" not in page.lower()
 
 
 def test_pdf_is_a4_tagged_with_title_and_language(rendered):
@@ -224,4 +237,9 @@ def test_index_lists_reports_with_status_and_links(rendered, tmp_path):
     )
     assert "Testshire" in page and "green" in page and "Failed" in page
     assert not REMOTE.search(page)
+    _assert_strict_policy(page)
+    public = render.render_index(quarter / "public", runs[:1], internal=False).read_text()
+    assert "Failed" not in public and "not for publication" not in public
+    assert "Internal: not for publication" in page
+    _assert_strict_policy(public)
     assert render.render_index(quarter, list(reversed(runs))).read_text() == page

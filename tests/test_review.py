@@ -124,7 +124,8 @@ def test_cli_prints_the_review_count_and_publishes_nothing_of_it(tmp_path: Path,
     assert path.is_file() and path.parent.name == "logs" and path.name.startswith("review-")
     count = int(line.split()[1])
     assert count == len(path.read_text(encoding="utf-8").splitlines()) - 1
-    published = (project / "outputs" / "2024-25-Q2" / "901" / "child_protection.html").read_text()
+    quarter = project / "outputs" / "2024-25-Q2"
+    published = (quarter / "restricted/901/child_protection/child_protection.html").read_text()
     assert "review" not in published.lower() or "stale_commentary" not in published
 
 

@@ -5,17 +5,19 @@ For each run in the quarter's run plan (``params/runs/<YYYY-YY-Qn>.yaml`` or the
 1. decide whether it must run: its fingerprint (parameters, notebook, library source, input
    and params checksums, formats; see :mod:`safeguarding.manifest`) against the published
    run's. Unchanged runs are skipped unless ``force``.
-2. execute the notebook (:mod:`safeguarding.engines`) into a staging folder inside the
-   quarter's output folder (so the final move is a rename on one filesystem), render it
-   (:func:`safeguarding.render.render_notebook`), and scan every staged file for child-level
-   data (:mod:`safeguarding.privacy`);
-3. only when all three passed, ``os.replace`` each staged file over the published one. A
-   failed run publishes nothing: the previous good outputs stay.
+2. check the run's commentary (:mod:`safeguarding.commentary`; and the privacy scan, before
+   anything renders it), execute the notebook (:mod:`safeguarding.engines`) into a staging
+   folder inside the quarter's output folder (so the final move is a rename on one
+   filesystem), render it (:func:`safeguarding.render.render_notebook`), and scan every
+   staged file for child-level data and for paths of this machine (:mod:`safeguarding.privacy`);
+3. only when all passed, publish the run (:mod:`safeguarding.publish`): the executed notebook
+   to ``notebooks/``, the report's formats to ``public/`` or ``restricted/`` by its audience,
+   all formats in one switch. A failed run publishes nothing: the previous good outputs stay.
 
-Steps 2 run in an *executor*: a function that takes the run tasks and reports each result
-through a callback. :func:`local_executor` uses a process pool on this machine,
-:func:`dask_executor` a Dask distributed cluster; both call the same :func:`run_task`, and
-everything else (skips, publishing, manifest, summary) happens here, once.
+One batch runs a quarter at a time (the quarter's lock); a killed batch's leftovers are
+finished or removed by the next. Steps 2 are one run's work (:mod:`safeguarding.runs`), done in
+an *executor* (:mod:`safeguarding.executors`): here, local worker processes or a Dask cluster,
+all calling the same :func:`~safeguarding.runs.run_task`.
 """
 
 from __future__ import annotations
@@ -25,276 +27,45 @@ import datetime as dt
 import importlib.util
 import os
 import shutil
+import signal
 import sys
+import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from . import engines, privacy
+from . import engines, privacy, publish
 from . import summary as summary_module
-from .exceptions import MissingInput, OptionError, UnknownName
-from .manifest import FileHasher, Manifest, fingerprint, library_info, package_versions, run_key
+from .exceptions import MissingInput, OptionError, SafeguardingError, UnknownName
+from .executors import (
+    DEFAULT_WORKER_TIMEOUT,
+    Executor,
+    dask_executor,
+    local_executor,
+    mp_context,
+    worker_start,
+)
+from .manifest import (
+    FileHasher,
+    Manifest,
+    fingerprint,
+    library_info,
+    package_versions,
+    run_key,
+)
 from .params import DEFAULT_DATA_DIR, Project, RunEntry, load_project, quarter_slug
 from .periods import parse_period
+from .publish import STAGED_REPORT, Layout
+from .runs import FORMATS, OUTPUT_SUFFIXES, RunResult, RunTask, one_line, run_task
+
+__all__ = [  # the runs' names, for the batch's users (the preview, plug-in executors)
+    "FORMATS", "OUTPUT_SUFFIXES", "STAGED_REPORT", "RunResult", "RunTask", "one_line",
+    "run_task", "BatchOptions", "BatchSummary", "run_batch", "iter_published",
+]  # fmt: skip
 from .validation import InputError
-
-FORMATS = ("html", "pdf", "docx")
-OUTPUT_SUFFIXES = (".ipynb", *(f".{f}" for f in FORMATS))
-REASON_WIDTH = 160
-
-
-# --- tasks and results ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RunTask:
-    """Everything a worker needs for one run; plain data, so it travels to any worker."""
-
-    key: str
-    authority: str
-    report: str
-    notebook: str
-    parameters: dict[str, Any]
-    cwd: str
-    staging: str  # this run's staging folder
-    data_folder: str  # the authority's inputs, for the privacy scan
-    allowed_dates: tuple[str, ...]
-    engine: str
-    formats: tuple[str, ...]
-    timeout: int
-    # the authority's child-level values for the scan, collected once per batch (None: the
-    # worker reads them from data_folder itself)
-    identifiers: privacy.Identifiers | None = None
-
-
-@dataclass
-class RunResult:
-    key: str
-    authority: str
-    report: str
-    status: str  # "ok" or "failed"
-    reason: str = ""
-    timings: dict[str, float] = field(default_factory=dict)
-    files: list[str] = field(default_factory=list)  # names in the staging folder
-    rendered: bool = False
-    note: str = ""
-    findings: list[str] = field(default_factory=list)  # where child-level data was found
-    keep_notebook: bool = False  # a failed run's notebook is clean enough to keep for debugging
-
-    @classmethod
-    def failure(cls, task: RunTask, reason: str, **extra: Any) -> RunResult:
-        return cls(task.key, task.authority, task.report, "failed", one_line(reason), **extra)
-
-
-def one_line(text: str, width: int = REASON_WIDTH) -> str:
-    """The first non-empty line of ``text``, shortened to ``width`` characters."""
-    line = next((s.strip() for s in str(text).splitlines() if s.strip()), "")
-    return line if len(line) <= width else line[: width - 1] + "…"
-
-
-def run_task(task: RunTask) -> RunResult:
-    """Execute, render and scan one run into its staging folder. Never raises: a problem is a
-    failed result with a one-line reason (which holds no child-level data)."""
-    timings: dict[str, float] = {}
-    staging = Path(task.staging)
-    staging.mkdir(parents=True, exist_ok=True)
-    executed = staging / f"{task.report}.ipynb"
-    scanner = None
-    try:
-        start = time.perf_counter()
-        identifiers = task.identifiers
-        if identifiers is None:
-            identifiers = privacy.identifiers_from_folder(task.data_folder)
-        scanner = privacy.Scanner(identifiers, task.allowed_dates)
-        timings["identifiers"] = round(time.perf_counter() - start, 3)
-        start = time.perf_counter()
-        failure = _execute(task, executed)
-        timings["execute"] = round(time.perf_counter() - start, 3)
-        if failure:
-            return _failed(task, failure, timings, scanner, executed)
-        start = time.perf_counter()
-        rendered, note = _render(task, executed, staging)
-        timings["render"] = round(time.perf_counter() - start, 3)
-        start = time.perf_counter()
-        findings = [
-            f
-            for path in sorted(staging.iterdir())
-            if path.is_file()
-            for f in scanner.scan_file(path, f"{task.authority}/{path.name}")
-        ]
-        timings["scan"] = round(time.perf_counter() - start, 3)
-    except Exception as exc:  # noqa: BLE001 - any failure belongs to this run alone
-        reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-        return _failed(task, reason, timings, scanner, executed)
-    if findings:
-        return RunResult.failure(
-            task,
-            f"child-level data in outputs: {findings[0]}"
-            + (f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""),
-            timings=timings,
-            findings=[str(f) for f in findings],
-        )
-    files = sorted(p.name for p in staging.iterdir() if p.suffix in OUTPUT_SUFFIXES)
-    return RunResult(
-        task.key, task.authority, task.report, "ok", "", timings, files, rendered, note
-    )
-
-
-def _execute(task: RunTask, executed: Path) -> str | None:
-    """Run the notebook; return the failure reason, or None. The executed notebook is
-    rewritten without timing metadata and with stable paths (byte-identical rebuilds)."""
-    from papermill.exceptions import PapermillExecutionError
-
-    failure = None
-    try:
-        engines.execute(
-            task.notebook,
-            executed,
-            task.parameters,
-            engine=task.engine,
-            cwd=task.cwd,
-            timeout=task.timeout,
-        )
-    except PapermillExecutionError as exc:
-        failure = _cell_reason(exc.exec_count, exc.ename, exc.evalue)
-    if executed.is_file():
-        import nbformat
-
-        nb = nbformat.read(executed, as_version=4)
-        if failure:
-            index, ename, evalue = engines.first_error(nb)
-            if index is not None:
-                failure = _cell_reason(index + 1, ename, evalue, numbered="cell")
-        nb = engines.normalise(
-            nb,
-            input_path=f"notebooks/{Path(task.notebook).name}",
-            output_path=f"{task.authority}/{task.report}.ipynb",
-        )
-        nbformat.write(nb, executed)
-    return failure
-
-
-def _cell_reason(number: int | None, ename: str, evalue: str, numbered: str = "execution") -> str:
-    where = f"cell {number}: " if numbered == "cell" and number else ""
-    return f"{where}{ename}: {one_line(evalue, 400)}"
-
-
-def _render(task: RunTask, executed: Path, staging: Path) -> tuple[bool, str]:
-    if not task.formats:
-        return False, ""
-    try:
-        from .render import render_notebook
-    except ImportError:
-        return False, "renderer not available: published the executed notebook only"
-    render_notebook(
-        executed, staging, formats=task.formats, run_time=task.parameters.get("run_time") or None
-    )
-    return True, ""
-
-
-def _failed(
-    task: RunTask,
-    reason: str,
-    timings: dict[str, float],
-    scanner: privacy.Scanner | None,
-    executed: Path,
-) -> RunResult:
-    """A failed result whose reason has any input value redacted; its notebook is kept for
-    debugging only when the scan finds nothing in it."""
-    keep = False
-    if scanner is not None:
-        reason = scanner.redact(reason)
-        keep = executed.is_file() and not scanner.scan_file(executed)
-    else:
-        reason = "could not read the inputs for the privacy scan: " + reason
-    return RunResult.failure(task, reason, timings=timings, keep_notebook=keep)
-
-
-# --- executors -----------------------------------------------------------------------------
-
-OnResult = Callable[[RunResult], None]
-Executor = Callable[[Sequence[RunTask], OnResult], None]
-
-
-def serial_executor(tasks: Sequence[RunTask], on_result: OnResult) -> None:
-    """Run every task here, one after another (``--jobs 1``; easiest to debug)."""
-    for task in tasks:
-        on_result(run_task(task))
-
-
-def local_executor(jobs: int, worker_log: Path | None = None) -> Executor:
-    """A pool of ``jobs`` worker processes on this machine, each with its warm kernel."""
-    if jobs <= 1:
-        return serial_executor
-
-    def execute(tasks: Sequence[RunTask], on_result: OnResult) -> None:
-        from concurrent.futures import ProcessPoolExecutor, as_completed
-        from concurrent.futures.process import BrokenProcessPool
-
-        if not tasks:
-            return
-        workers = min(jobs, len(tasks))
-        with ProcessPoolExecutor(
-            workers,
-            mp_context=_mp_context(),
-            initializer=_worker_start,
-            initargs=(str(worker_log) if worker_log else None,),
-        ) as pool:
-            futures = {pool.submit(run_task, task): task for task in tasks}
-            for future in as_completed(futures):
-                task = futures[future]
-                try:
-                    result = future.result()
-                except BrokenProcessPool as exc:
-                    result = RunResult.failure(task, f"worker process died: {exc}")
-                except Exception as exc:  # noqa: BLE001 - reported as this run's failure
-                    result = RunResult.failure(task, f"{type(exc).__name__}: {exc}")
-                on_result(result)
-
-    return execute
-
-
-def _worker_start(log_path: str | None) -> None:
-    """Send the worker's (and its kernels') stderr to the workers' log, not the terminal."""
-    if log_path:
-        handle = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-        os.dup2(handle, 2)
-        os.close(handle)
-
-
-def dask_executor(scheduler: Any) -> Executor:
-    """Run the tasks on a Dask distributed cluster (``scheduler``: an address such as
-    ``tcp://host:8786``, or a ``Cluster``). Workers need the project, its params and data at
-    the same paths (a shared filesystem) and this library installed; see
-    docs/analyst-workflow.md."""
-
-    def execute(tasks: Sequence[RunTask], on_result: OnResult) -> None:
-        from distributed import Client, as_completed
-
-        with Client(scheduler) as client:
-            batch = uuid.uuid4().hex[:8]
-            futures = {
-                client.submit(
-                    run_task, task, key=f"safeguarding-{batch}-{task.key}", pure=False
-                ): task
-                for task in tasks
-            }
-            for future in as_completed(futures):
-                task = futures[future]
-                try:
-                    result = future.result()
-                except Exception as exc:  # noqa: BLE001 - a lost worker fails its runs only
-                    result = RunResult.failure(task, f"{type(exc).__name__}: {exc}")
-                on_result(result)
-            # the workers outlive the batch; their warm kernels should not
-            with contextlib.suppress(Exception):
-                client.run(engines.shutdown_kernels)
-
-    return execute
-
 
 # --- the batch -----------------------------------------------------------------------------
 
@@ -314,6 +85,8 @@ class BatchOptions:
     run_time: str | None = None  # fixes the run time (else SOURCE_DATE_EPOCH, else recorded)
     timeout: int = 600  # seconds per cell
     progress: bool = True
+    wait: float = 0  # seconds to wait for another batch of the quarter (0: refuse at once)
+    worker_timeout: float = DEFAULT_WORKER_TIMEOUT  # Dask: seconds with no worker, then stop
 
 
 @dataclass
@@ -366,34 +139,66 @@ class BatchSummary:
 def run_batch(
     options: BatchOptions, executor: Executor | None = None, stream: TextIO | None = None
 ) -> BatchSummary:
-    """Run a quarter. ``executor`` overrides the one ``options`` name (tests, plug-ins)."""
+    """Run a quarter. ``executor`` overrides the one ``options`` name (tests, plug-ins).
+
+    Holds the quarter's lock throughout (:class:`~safeguarding.exceptions.BatchBusy` if
+    another batch has it); a full disk stops the batch with
+    :class:`~safeguarding.exceptions.DiskFull`, every published report the last good one."""
     stream = stream or sys.stderr
     project = load_project(options.root)
-    issues = project.check()
-    if issues:
-        raise InputError(issues)
     period = parse_period(options.quarter)
     slug = quarter_slug(period)
+    blocked = _commentary_problems(project, slug)
     notes: list[str] = []
     data_dir = ensure_data(project, notes, stream)
     plan = project.run_plan(period)
     _check_selection(project, plan.entries, options)
     plan = plan.select(options.authorities, options.reports)
-    quarter_dir = project.root / "outputs" / slug
-    logs = quarter_dir / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
-    executor = executor or _executor(options, logs)  # its option errors before any work
-    manifest = Manifest.load(quarter_dir / "manifest.json", period.label)
+    layout = Layout(project.root / "outputs" / slug)
+    try:
+        layout.logs.mkdir(parents=True, exist_ok=True)
+        executor = executor or _executor(options, layout.logs)  # its option errors first
+        lock = publish.QuarterLock(
+            layout.lock_path, wait=options.wait, on_wait=lambda m: print(m, file=stream)
+        )
+        with lock, _signals_interrupt():
+            if lock.stale:
+                notes.append(f"the previous batch ({lock.stale}) did not finish")
+            return _run_locked(project, period.label, plan.entries, options, executor, stream,
+                               layout, data_dir, blocked, notes)  # fmt: skip
+    except OSError as exc:
+        if publish.disk_full(exc):
+            raise publish.disk_full_error(Path(project.rel(layout.quarter_dir))) from None
+        raise
+
+
+def _run_locked(
+    project: Project,
+    quarter: str,
+    entries: Sequence[RunEntry],
+    options: BatchOptions,
+    executor: Executor,
+    stream: TextIO,
+    layout: Layout,
+    data_dir: Path,
+    blocked: dict[str, str],
+    notes: list[str],
+) -> BatchSummary:
+    """The batch, holding the quarter's lock."""
+    manifest = Manifest.load(layout.manifest_path, quarter)
+    notes.extend(publish.recover(layout, manifest))  # a killed batch's leftovers
+    _note_old_layout(layout, notes)
     hasher = FileHasher(manifest.file_cache)
-    staging_root = quarter_dir / ".staging" / uuid.uuid4().hex[:12]
+    staging_root = layout.staging_root / uuid.uuid4().hex[:12]
     started = time.perf_counter()
 
     rows: dict[str, SummaryRow] = {}
     tasks: list[RunTask] = []
+    refused: list[RunResult] = []
     records: dict[str, dict[str, Any]] = {}
-    for entry in plan.entries:
+    for entry in entries:
         key = run_key(entry.authority, entry.report)
-        record = _record(project, entry, period.label, data_dir, hasher, options)
+        record = _record(project, entry, quarter, data_dir, hasher, options)
         previous = manifest.published(key)
         if record is None:
             rows[key] = SummaryRow(
@@ -404,7 +209,7 @@ def run_batch(
                 f"notebook {project.rel(project.notebook(entry.report))} not found",
             )
             continue
-        published = previous and _outputs_present(quarter_dir, previous)
+        published = previous and _outputs_present(layout.quarter_dir, previous)
         if not options.force and published and previous.get("fingerprint") == record["fingerprint"]:
             rows[key] = SummaryRow(
                 entry.authority, entry.report, "skipped", 0.0, "unchanged since the published run"
@@ -414,16 +219,21 @@ def run_batch(
         record["run_time"] = choose_run_time(options, previous, record["fingerprint"])
         record["parameters"]["run_time"] = record["run_time"]
         records[key] = record
-        tasks.append(_task(project, entry, record, data_dir, staging_root / key, options))
+        task = _task(project, entry, record, data_dir, staging_root / key, options)
+        if entry.authority in blocked:
+            refused.append(RunResult.failure(task, blocked[entry.authority]))
+        else:
+            tasks.append(task)
 
     prepare_seconds = 0.0
     if tasks:
         start = time.perf_counter()
         codes = list(dict.fromkeys(t.authority for t in tasks))
-        identifiers = prepare(project, data_dir, period.label, codes, options.jobs, notes)
+        identifiers = prepare(project, data_dir, quarter, codes, options.jobs, notes)
         tasks = [replace(t, identifiers=identifiers.get(t.authority)) for t in tasks]
         prepare_seconds = time.perf_counter() - start
         # no report without data: a quarter outside an authority's records fails its runs
+        period = parse_period(quarter)
         gaps = {c: summary_module.uncovered(project, data_dir, c, period) for c in codes}
         for t in [t for t in tasks if gaps[t.authority]]:
             rows[t.key] = SummaryRow(t.authority, t.report, "failed", 0.0, gaps[t.authority])
@@ -435,10 +245,17 @@ def run_batch(
         nonlocal done
         done += 1
         record = records[result.key]
+        staging = staging_root / result.key
         if result.status == "ok":
-            _publish(quarter_dir, staging_root / result.key, result)
-        elif result.keep_notebook:
-            _keep_failed_notebook(logs, staging_root / result.key, result)
+            entry = _manifest_entry(result, record)
+            entry["outputs"] = publish.staged_outputs(
+                layout, staging, result.authority, result.report, record["audience"]
+            )
+            publish.publish_run(layout, manifest, result.key, entry, staging)
+        else:
+            if result.keep_notebook:
+                _keep_failed_notebook(layout.logs, staging, result)
+            _record_failure(manifest, result, record)
         if result.note and result.note not in notes:
             notes.append(result.note)
         seconds = round(sum(result.timings.values()), 2)
@@ -449,35 +266,92 @@ def run_batch(
             seconds,
             result.reason or record.get("why", ""),
         )
-        _update_manifest(manifest, result, record)
-        manifest.save()
-        _write_run_log(logs, result, record)
+        _write_run_log(layout.logs, result, record)
         progress.update(result, done)
 
-    with _Progress(len(tasks), stream, options.progress) as progress:
+    with _Progress(len(tasks) + len(refused), stream, options.progress) as progress:
         try:
+            for result in refused:
+                on_result(result)
             if tasks:  # a rerun with nothing changed starts no workers
                 executor(tasks, on_result)
+        except (KeyboardInterrupt, SafeguardingError):
+            # the batch stops (interrupted, no Dask workers): what finished stays published
+            # and indexed; a full disk (OSError) is left alone, nothing more can be written
+            with contextlib.suppress(Exception):
+                _write_index(layout, manifest, project, notes)
+            raise
         finally:
             shutil.rmtree(staging_root, ignore_errors=True)
             with contextlib.suppress(OSError):
                 staging_root.parent.rmdir()
     manifest.save()
-    _write_index(quarter_dir, manifest, project, notes)
+    _write_index(layout, manifest, project, notes)
     ordered = [
         rows[run_key(e.authority, e.report)]
-        for e in plan.entries
+        for e in entries
         if run_key(e.authority, e.report) in rows
     ]
-    summary = BatchSummary(period.label, ordered, notes, manifest.path, None)
+    summary = BatchSummary(quarter, ordered, notes, manifest.path, None)
     summary.log = _write_batch_log(
-        logs, summary, options, time.perf_counter() - started, prepare_seconds
+        layout.logs, summary, options, time.perf_counter() - started, prepare_seconds
     )
     from .review import for_batch  # the analyst's review list, never published
 
-    runs = [(e.authority, e.report) for e in plan.entries]
-    summary.review = for_batch(project, data_dir, period, runs, summary.log)
+    runs = [(e.authority, e.report) for e in entries]
+    summary.review = for_batch(project, data_dir, quarter, runs, summary.log)
     return summary
+
+
+def _commentary_problems(project: Project, slug: str) -> dict[str, str]:
+    """``{authority: the first problem}`` in this quarter's commentary front matter and
+    layout: those authorities' runs fail, the others go ahead. A problem in another
+    quarter's commentary stops the batch, as any other parameter problem does."""
+    prefix = f"params/commentary/{slug}/"
+    blocked: dict[str, str] = {}
+    others = []
+    for issue in project.check():
+        parts = issue.file[len(prefix) :].split("/") if issue.file.startswith(prefix) else []
+        if len(parts) == 2 and parts[0] in project.authorities:
+            blocked.setdefault(parts[0], str(issue).removeprefix("error: "))
+        else:
+            others.append(issue)
+    if others:
+        raise InputError(others)
+    return blocked
+
+
+@contextlib.contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """SIGTERM and SIGHUP interrupt the batch as Ctrl-C does, so its clean-up runs (workers
+    killed, staging removed, the lock released). Only in the main thread, where Python
+    delivers signals."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _note_old_layout(layout: Layout, notes: list[str]) -> None:
+    """Reports published before the public/restricted boundary sit in per-authority folders
+    at the quarter's top level; say so once (they are not removed: someone may link them)."""
+    known = {"public", "restricted", "notebooks", "logs"}
+    old = [p.name for p in layout.quarter_dir.iterdir() if p.is_dir() and p.name[0] != "."]
+    old = sorted(name for name in old if name not in known)
+    if old:
+        notes.append(
+            f"{', '.join(old)} under {layout.quarter_dir.name}/ hold(s) reports in the old layout "
+            "(before public/ and restricted/): delete them once nothing links to them"
+        )
 
 
 # --- preparing the authorities: summaries and identifiers, once each -------------------------
@@ -512,7 +386,10 @@ def prepare(
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(
-            min(len(chunks), jobs or os.cpu_count() or 1), mp_context=_mp_context()
+            min(len(chunks), jobs or os.cpu_count() or 1),
+            mp_context=mp_context(),
+            initializer=worker_start,
+            initargs=(None, os.getpid()),
         ) as pool:
             results = list(pool.map(_guarded_prepare, args))
     for result in results:
@@ -564,18 +441,6 @@ def _prepare_chunk(
         with contextlib.suppress(Exception):  # the run's worker tries again and reports it
             found[code] = privacy.identifiers_from_folder(Path(data_dir) / code)
     return found
-
-
-def _mp_context() -> Any:
-    """forkserver: workers start from a clean process (no threads or sockets inherited) that
-    has imported the library once."""
-    import multiprocessing
-
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else None)
-    if "forkserver" in methods:
-        context.set_forkserver_preload(["safeguarding.batch"])
-    return context
 
 
 def _check_selection(project: Project, entries: Sequence[RunEntry], options: BatchOptions) -> None:
@@ -642,7 +507,7 @@ def _record(
         "report": entry.report,
         "committee": entry.committee,
         "audience": entry.audience,
-        "project_dir": str(project.root),
+        "project_dir": ".",  # the kernel works in the project: no path of this machine
         "data_dir": "",
         "run_time": "",
     }
@@ -715,6 +580,7 @@ def _task(
     options: BatchOptions,
 ) -> RunTask:
     authority = project.authority(entry.authority)
+    quarter = record["parameters"]["quarter"]
     allowed = [record["run_time"][:10]]
     allowed += [c.meeting_date.isoformat() for c in authority.committees.values()]
     return RunTask(
@@ -730,7 +596,15 @@ def _task(
         engine=options.engine,
         formats=tuple(options.formats),
         timeout=options.timeout,
+        audience=entry.audience,
+        project_root=str(project.root),
+        commentary=tuple(str(p) for p in _commentary_files(project, entry.authority, quarter)),
     )
+
+
+def _commentary_files(project: Project, authority: str, quarter: str) -> list[Path]:
+    folder = project.commentary_dir(authority, quarter)
+    return sorted(folder.rglob("*.md")) if folder.is_dir() else []
 
 
 def _executor(options: BatchOptions, logs: Path) -> Executor:
@@ -742,7 +616,7 @@ def _executor(options: BatchOptions, logs: Path) -> Executor:
                 "--executor dask needs the 'distributed' package: "
                 "pip install 'safeguarding-reports[dask]' (scripts/bootstrap installs it)"
             )
-        return dask_executor(options.scheduler)
+        return dask_executor(options.scheduler, worker_timeout=options.worker_timeout)
     if options.executor != "local":
         raise OptionError(f"unknown executor {options.executor!r}; expected local or dask")
     return local_executor(options.jobs or os.cpu_count() or 1, logs / "workers.log")
@@ -752,28 +626,14 @@ def _outputs_present(quarter_dir: Path, record: dict[str, Any]) -> bool:
     return all((quarter_dir / name).is_file() for name in record.get("outputs", {}))
 
 
-def _publish(quarter_dir: Path, staging: Path, result: RunResult) -> None:
-    """Replace the run's published files with the staged ones, one ``os.replace`` each; a
-    published format the run no longer makes is removed so the set stays consistent."""
-    target = quarter_dir / result.authority
-    target.mkdir(parents=True, exist_ok=True)
-    for name in result.files:
-        os.replace(staging / name, target / name)
-    for suffix in OUTPUT_SUFFIXES:
-        stale = target / f"{result.report}{suffix}"
-        if stale.name not in result.files and stale.is_file():
-            stale.unlink()
-
-
 def _keep_failed_notebook(logs: Path, staging: Path, result: RunResult) -> None:
     executed = staging / f"{result.report}.ipynb"
     if executed.is_file():
         os.replace(executed, logs / f"{result.authority}-{result.report}.failed.ipynb")
 
 
-def _update_manifest(manifest: Manifest, result: RunResult, record: dict[str, Any]) -> None:
-    previous = manifest.published(result.key)
-    entry = {
+def _manifest_entry(result: RunResult, record: dict[str, Any]) -> dict[str, Any]:
+    return {
         **record,
         "status": result.status,
         "reason": result.reason,
@@ -781,16 +641,16 @@ def _update_manifest(manifest: Manifest, result: RunResult, record: dict[str, An
         "rendered": result.rendered,
         "finished": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
     }
-    if result.status == "ok":
-        quarter_dir = manifest.path.parent
-        entry["outputs"] = {
-            f"{result.authority}/{name}": FileHasher().sha256(quarter_dir / result.authority / name)
-            for name in result.files
-        }
-    elif previous:
-        # what stays published is the last good run's
+
+
+def _record_failure(manifest: Manifest, result: RunResult, record: dict[str, Any]) -> None:
+    """A failed run's record; what stays published is the last good run's."""
+    previous = manifest.published(result.key)
+    entry = _manifest_entry(result, record)
+    if previous:
         entry["published"] = {k: v for k, v in previous.items() if k != "published"}
     manifest.runs[result.key] = entry
+    manifest.save()
 
 
 def _write_run_log(logs: Path, result: RunResult, record: dict[str, Any]) -> None:
@@ -811,26 +671,41 @@ def _write_run_log(logs: Path, result: RunResult, record: dict[str, Any]) -> Non
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def _write_index(quarter_dir: Path, manifest: Manifest, project: Project, notes: list[str]) -> None:
+def _write_index(layout: Layout, manifest: Manifest, project: Project, notes: list[str]) -> None:
+    """``public/index.html`` (the public reports) and ``internal-index.html`` (every run, its
+    status and all its files)."""
     try:
-        from .render import render_index
+        from .render import read_meta, render_index
     except ImportError:
         return
-    runs = []
-    for record in manifest.runs.values():
+    internal, public = [], []
+    for key, record in sorted(manifest.runs.items()):
         code = record["authority"]
-        name = project.authorities[code].name if code in project.authorities else code
-        runs.append(
-            {
-                **{
-                    k: record.get(k)
-                    for k in ("authority", "report", "status", "reason", "committee", "audience")
-                },
-                "authority_name": name,
-            }
-        )
+        shown = manifest.published(key) or {}
+        outputs = shown.get("outputs") or {}
+        notebook = next((p for p in outputs if p.endswith(".ipynb")), None)
+        meta = read_meta(layout.quarter_dir / notebook) if notebook else {}
+        run = {
+            **{k: record.get(k) for k in ("authority", "report", "status", "reason")},
+            **{k: record.get(k) for k in ("committee", "audience")},
+            "authority_name": project.authorities[code].name
+            if code in project.authorities
+            else code,
+            "meta": meta,
+        }
+        internal.append({**run, "files": {Path(p).suffix[1:]: p for p in outputs}})
+        shared = {
+            Path(p).suffix[1:]: p.removeprefix("public/")
+            for p in outputs
+            if p.startswith("public/")
+        }
+        if shared:
+            public.append({**run, "status": "ok", "reason": "", "files": shared})
     try:
-        render_index(quarter_dir, runs)
+        render_index(layout.public, public, internal=False)
+        render_index(layout.quarter_dir, internal, out_name=layout.internal_index.name)
+    except OSError:
+        raise  # a full disk is the batch's to report
     except Exception as exc:  # noqa: BLE001 - the index is a convenience; runs stand alone
         notes.append(f"the quarter index was not written: {one_line(str(exc))}")
 
@@ -886,7 +761,5 @@ class _Progress:
 
 
 def iter_published(quarter_dir: Path) -> Iterator[Path]:
-    """Every published report file of a quarter (for checks and tests)."""
-    for path in sorted(quarter_dir.glob("*/*")):
-        if path.suffix in OUTPUT_SUFFIXES and path.parent.name != "logs":
-            yield path
+    """Every published file of a quarter (for checks and tests; see :meth:`Layout.files`)."""
+    return Layout(quarter_dir).files()

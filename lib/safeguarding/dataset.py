@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,6 +54,9 @@ class Coverage:
     end: dt.date
     file: str
     label: str = ""  # e.g. "SSDA903 2017-18"
+    # rules the source cannot feed even inside its window, with the reason (an in-year
+    # extract such as Ofsted's Annex A holds only each plan's latest review, for instance)
+    unsupported: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)
 
 
 @dataclass
@@ -74,16 +78,20 @@ class DataSet:
         """True when ``authority``'s input for ``table`` did not have ``column`` at all."""
         return (authority, table, column) in self.absent or (None, table, column) in self.absent
 
-    def covers(self, authority: str, table: str, start: dt.date, end: dt.date) -> str | None:
+    def covers(
+        self, authority: str, table: str, start: dt.date, end: dt.date, rule: str | None = None
+    ) -> str | None:
         """None when ``authority``'s ``table`` records cover ``start``..``end`` (or no return
-        declares a window), else the reason they do not."""
-        spans = sorted(
-            (c.start, c.end, c.label)
-            for c in self.coverage
-            if c.authority in (None, authority) and table in c.tables
-        )
-        if not spans:
+        declares a window), else the reason they do not. With ``rule``, only the sources
+        that can feed that rule count."""
+        relevant = [
+            c for c in self.coverage if c.authority in (None, authority) and table in c.tables
+        ]
+        if not relevant:
             return None
+        spans = sorted((c.start, c.end, c.label) for c in relevant if rule not in c.unsupported)
+        if not spans:
+            return next(c.unsupported[rule] for c in relevant if rule in c.unsupported)
         merged: list[list] = []
         for begin, finish, label in spans:
             if merged and begin <= merged[-1][1] + dt.timedelta(days=1):
@@ -98,9 +106,10 @@ class DataSet:
             f"{b.isoformat()} to {f.isoformat()}"
             for b, f, labels in merged
         )
+        unable = [c.unsupported[rule] for c in relevant if rule in c.unsupported]
         return (
             f"the figure reads {start.isoformat()} to {end.isoformat()} but the {table} "
-            f"records cover only {held}"
+            f"records cover only {held}" + (f" ({unable[0]})" if unable else "")
         )
 
     def has(self, name: str) -> bool:

@@ -415,6 +415,18 @@ def _unpid(output: dict) -> None:
         ]
 
 
+def scrub_paths(nb: nbformat.NotebookNode, folders: Iterable[str]) -> nbformat.NotebookNode:
+    """``nb`` with each of ``folders`` (absolute paths of this machine, e.g. the project)
+    written relative: ``/srv/project/data/x.csv`` becomes ``data/x.csv``, the folder itself
+    ``.``. Warnings and tracebacks name files by absolute path; an executed notebook that
+    travels (a committee pack's appendix, a colleague) should not carry the machine's."""
+    text = json.dumps(nb, ensure_ascii=False)
+    for folder in sorted((f.rstrip("/") for f in folders if f and f != "/"), key=len, reverse=True):
+        quoted = json.dumps(folder, ensure_ascii=False)[1:-1]
+        text = text.replace(quoted + "/", "").replace(quoted, ".")
+    return nbformat.from_dict(json.loads(text))
+
+
 def comparable(nb: nbformat.NotebookNode) -> str:
     """Canonical JSON of an executed notebook without timing or path metadata."""
     nb = normalise(nb, input_path="", output_path="")
@@ -428,3 +440,69 @@ def first_error(nb: nbformat.NotebookNode) -> tuple[int | None, str, str]:
             if out.get("output_type") == "error":
                 return index, out.get("ename", ""), out.get("evalue", "")
     return None, "", ""
+
+
+# --- processes die with the batch ------------------------------------------------------------
+
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent_pid: int | None = None) -> bool:
+    """Have the kernel kill this process (SIGKILL) the moment its parent process ends, so a
+    batch killed by any signal, even SIGKILL, leaves no worker running (Linux; elsewhere
+    False). ``parent_pid``: the parent expected; if it is already gone, exit now.
+
+    The kernels a worker starts need nothing more: Jupyter starts each kernel with the
+    worker's pid (``JPY_PARENT_PID``), and ipykernel exits when that parent is gone."""
+    import ctypes
+    import signal
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+            return False
+    except (OSError, AttributeError):
+        return False
+    if parent_pid is not None and os.getppid() != parent_pid:
+        os._exit(1)  # the parent ended before the request took effect
+    return True
+
+
+def exit_with(pid: int) -> None:
+    """End this process (``os._exit``) as soon as process ``pid`` ends: a daemon thread waits
+    on it (a pidfd on Linux, else a check each second). A local worker watches the batch
+    itself: its own parent, the fork server, outlives a killed batch while workers live."""
+    import select
+    import time
+
+    def watch() -> None:
+        try:
+            handle = os.pidfd_open(pid)
+        except (AttributeError, OSError):
+            handle = None
+        if handle is not None:
+            select.select([handle], [], [])  # readable once the process has ended
+        else:
+            while True:
+                try:
+                    os.kill(pid, 0)
+                except ProcessLookupError:
+                    break
+                except PermissionError:
+                    pass
+                time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-batch", daemon=True).start()
+
+
+def kill_processes(pids: Iterable[int]) -> None:
+    """SIGKILL each process that is still there (their kernels then exit by themselves)."""
+    import signal
+
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)

@@ -74,3 +74,20 @@ class MissingInput(SafeguardingError, FileNotFoundError):
 
 class ParameterError(SafeguardingError, ValueError):
     """A parameter outside its valid values (an audience, a mode, a window, a format)."""
+
+
+class BatchBusy(SafeguardingError):
+    """Another batch holds the quarter's lock (its pid, host and start are in the message)."""
+
+
+class DiskFull(SafeguardingError, OSError):
+    """No space left (or a file-size limit) where the batch writes: it stops in one line,
+    and the published reports stay the last good ones."""
+
+
+class WorkersLost(SafeguardingError):
+    """A Dask cluster had no workers for longer than ``--worker-timeout``: the batch ended."""
+
+
+class ValidatorError(SafeguardingError, RuntimeError):
+    """DfE's validators (run in their own environment) could not be built or run."""

@@ -9,14 +9,22 @@ fingerprint matches a published good run is skipped.
 
 File checksums are cached by size and modification time, so an unchanged quarter is checked
 without reading its data again.
+
+Publishing a run is journalled here: :meth:`Manifest.begin` records the run about to be
+published (``pending``) before any published file changes, :meth:`Manifest.commit` after the
+last one has; a batch killed in between leaves the pending record, from which the next batch
+finishes or undoes the publish (:func:`safeguarding.publish.recover`). Every write is atomic:
+a uniquely named temporary file beside the manifest, flushed, then ``os.replace``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import subprocess
+import tempfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import metadata
@@ -26,7 +34,7 @@ from typing import Any
 from . import __version__
 from .dataset import sha256_file
 
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2  # 2: outputs under public/, restricted/ and notebooks/
 PACKAGES = (
     "pandas", "numpy", "scipy", "matplotlib", "papermill", "nbclient", "nbformat", "ipykernel",
     "jupyter_client", "pypandoc_binary", "typst", "holidays", "PyYAML", "lxml", "pypdf",
@@ -150,6 +158,24 @@ def run_key(authority: str, report: str) -> str:
     return f"{authority}/{report}"
 
 
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``path`` all at once: a reader sees the old file or the new one, never part of
+    one. The temporary file has a unique name (two writers never share it) and is removed if
+    the write fails (a full disk leaves the old file as it was)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
 @dataclass
 class Manifest:
     """The manifest of one quarter's outputs."""
@@ -158,6 +184,8 @@ class Manifest:
     quarter: str
     runs: dict[str, dict[str, Any]] = field(default_factory=dict)
     file_cache: dict[str, list] = field(default_factory=dict)
+    # runs being published: {key: {"entry": the record to commit, "staging": its folder}}
+    pending: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path, quarter: str) -> Manifest:
@@ -169,7 +197,13 @@ class Manifest:
             return cls(path, quarter)  # unreadable: everything reruns
         if data.get("manifest_version") != MANIFEST_VERSION:
             return cls(path, quarter)
-        return cls(path, quarter, dict(data.get("runs", {})), dict(data.get("file_cache", {})))
+        return cls(
+            path,
+            quarter,
+            dict(data.get("runs", {})),
+            dict(data.get("file_cache", {})),
+            dict(data.get("pending", {})),
+        )
 
     def published(self, key: str) -> dict[str, Any] | None:
         """The record of the good run whose outputs are published for ``key``, if any."""
@@ -180,15 +214,32 @@ class Manifest:
             return record
         return record.get("published")
 
+    def published_outputs(self) -> dict[str, str]:
+        """``{path relative to the quarter folder: sha256}`` of every published file."""
+        files: dict[str, str] = {}
+        for key in self.runs:
+            record = self.published(key)
+            if record:
+                files.update(record.get("outputs") or {})
+        return dict(sorted(files.items()))
+
+    def begin(self, key: str, entry: dict[str, Any], staging: str) -> None:
+        """Journal the publish of ``entry`` (staged in ``staging``) before any file moves."""
+        self.pending[key] = {"entry": entry, "staging": staging}
+        self.save()
+
+    def commit(self, key: str) -> None:
+        """The publish of ``key`` is complete: its entry becomes the run's record."""
+        self.runs[key] = self.pending.pop(key)["entry"]
+        self.save()
+
     def save(self) -> None:
-        """Write atomically (a temporary file in the same folder, then ``os.replace``)."""
+        """Write atomically (see :func:`atomic_write_text`)."""
         data = {
             "manifest_version": MANIFEST_VERSION,
             "quarter": self.quarter,
             "runs": dict(sorted(self.runs.items())),
+            "pending": dict(sorted(self.pending.items())),
             "file_cache": dict(sorted(self.file_cache.items())),
         }
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-        os.replace(tmp, self.path)
+        atomic_write_text(self.path, json.dumps(data, indent=1, sort_keys=True) + "\n")

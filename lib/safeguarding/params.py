@@ -114,6 +114,17 @@ class FrontSheet:
 
 
 @dataclass(frozen=True)
+class AnnexAEntry:
+    """One Ofsted Annex A workbook the batch reads for an authority (``annex_a:`` in
+    settings.yaml): the year in progress, joined to the returns for the closed years."""
+
+    authority: str
+    file: Path  # absolute
+    extract_date: dt.date | None  # None: the latest date in its lists, with a warning
+    months: int = 12  # the months it covers up to its extract date
+
+
+@dataclass(frozen=True)
 class Settings:
     data_dir: Path  # absolute
     notebooks_dir: Path  # absolute
@@ -122,6 +133,13 @@ class Settings:
     comparators_file: Path | None  # absolute; None: the data folder's comparators.csv
     neighbour_average: str
     reports: dict[str, FrontSheet]
+    annex_a: tuple[AnnexAEntry, ...] = ()
+    dfe_rules: Path | None = None  # the DfE validation summary the data-quality note shows
+
+    def annex_a_for(self, authority: str) -> tuple[AnnexAEntry, ...]:
+        """The authority's Annex A workbooks, oldest extract first."""
+        own = [e for e in self.annex_a if e.authority == str(authority)]
+        return tuple(sorted(own, key=lambda e: e.extract_date or dt.date.min))
 
 
 @dataclass(frozen=True)
@@ -414,7 +432,10 @@ _SETTINGS_KEYS = (
     "neighbour_average",
     "defaults",
     "reports",
+    "annex_a",
+    "dfe_rules",
 )
+_ANNEX_A_KEYS = ("authority", "file", "extract_date", "months")
 _FRONT_KEYS = (
     "title",
     "committee",
@@ -462,6 +483,12 @@ def read_settings(path: Path, root: Path, rel: str = "params/settings.yaml") -> 
             "indicators", "the local indicators file does not exist", "file-exists", indicators
         )
     comparators = data.get("comparators")
+    annex_a = _annex_a(data.get("annex_a"), root, check)
+    dfe_rules = data.get("dfe_rules")
+    dfe_path = (root / str(dfe_rules)).resolve() if dfe_rules else None
+    if dfe_path is not None and not dfe_path.is_file():
+        check.error("dfe_rules", "the DfE validation summary does not exist (safeguarding "
+                    "dfe-rules writes it)", "file-exists", dfe_rules)  # fmt: skip
     check.raise_if_any()
     return Settings(
         data_dir=(root / str(data.get("data") or DEFAULT_DATA_DIR)).resolve(),
@@ -471,7 +498,48 @@ def read_settings(path: Path, root: Path, rel: str = "params/settings.yaml") -> 
         comparators_file=(root / str(comparators)).resolve() if comparators else None,
         neighbour_average=average,
         reports=reports,
+        annex_a=annex_a,
+        dfe_rules=dfe_path,
     )
+
+
+def _annex_a(value: Any, root: Path, check: _Checker) -> tuple[AnnexAEntry, ...]:
+    """``annex_a:``: a list of {authority, file, extract_date, months} (one per workbook)."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        check.error("annex_a", "annex_a is a list of workbooks (- authority: ..., file: ...)",
+                    "yaml-list")  # fmt: skip
+        return ()
+    entries = []
+    for n, item in enumerate(value):
+        where = f"annex_a[{n}]"
+        item = _mapping(item, check, where)
+        _unknown_keys(item, _ANNEX_A_KEYS, check, where)
+        authority = check.text(item, "authority", where)
+        file = check.text(item, "file", where)
+        path = (root / file).resolve() if file else None
+        if path is not None and not path.is_file():
+            check.error(_join(where, "file"), "the Annex A workbook does not exist",
+                        "file-exists", file)  # fmt: skip
+        raw_date = item.get("extract_date")
+        extract = None
+        if isinstance(raw_date, dt.date):
+            extract = raw_date
+        elif raw_date is not None:
+            try:
+                extract = dt.date.fromisoformat(str(raw_date).strip())
+            except ValueError:
+                check.error(_join(where, "extract_date"), "extract_date is a YYYY-MM-DD date",
+                            "date", raw_date)  # fmt: skip
+        months = item.get("months", 12)
+        if isinstance(months, bool) or not isinstance(months, int) or not 1 <= months <= 36:
+            check.error(_join(where, "months"), "months is a whole number from 1 to 36",
+                        "months", months)  # fmt: skip
+            months = 12
+        if authority and path is not None:
+            entries.append(AnnexAEntry(authority, path, extract, months))
+    return tuple(entries)
 
 
 def _front_sheet(name: str, fields: dict, check: _Checker, where: str) -> FrontSheet | None:
@@ -629,9 +697,14 @@ class Commentary:
     path: Path
 
 
-def read_commentary(path: Path, rel: str) -> Commentary:
-    """One commentary file: Markdown with optional YAML front matter ``mode: replace|follow``."""
+def read_commentary(
+    path: Path, rel: str, root: Path | None = None, safe: bool = True
+) -> Commentary:
+    """One commentary file: Markdown with optional YAML front matter ``mode: replace|follow``.
+    Its text is checked and rewritten by :func:`safeguarding.commentary.sanitise` (``safe``;
+    ``root``, the project folder, bounds where its images may come from)."""
     raw = path.read_text(encoding="utf-8")
+    first_line = 1
     check = _Checker(rel)
     mode = "replace"
     match = _FRONT_MATTER.match(raw)
@@ -654,9 +727,16 @@ def read_commentary(path: Path, rel: str) -> Commentary:
         mode = str(meta.get("mode", mode))
         if mode not in COMMENTARY_MODES:
             check.error("front matter.mode", "mode is replace or follow", "commentary-mode", mode)
+        first_line += raw[: match.end()].count("\n")
         raw = raw[match.end() :]
     check.raise_if_any()
-    return Commentary(raw.strip(), mode, path)
+    text = raw.strip()
+    if safe:
+        from .commentary import sanitise
+
+        first_line += raw[: len(raw) - len(raw.lstrip())].count("\n")  # blank lines stripped
+        text = sanitise(text, rel, path.parent, root, first_line)
+    return Commentary(text, mode, path)
 
 
 # --- the project ---------------------------------------------------------------------------
@@ -717,7 +797,7 @@ class Project:
         if not path.is_file():
             return "", "replace"
         if path not in self._commentary_cache:
-            self._commentary_cache[path] = read_commentary(path, self.rel(path))
+            self._commentary_cache[path] = read_commentary(path, self.rel(path), self.root)
         found = self._commentary_cache[path]
         return found.text, found.mode
 
@@ -831,7 +911,7 @@ class Project:
                             )
                         ]
                     )
-                read_commentary(path, self.rel(path))
+                read_commentary(path, self.rel(path), self.root, safe=False)  # the runs check text
             except PeriodError as exc:
                 issues.append(Issue("error", self.rel(path), "period", str(exc)))
             except InputError as exc:

@@ -227,13 +227,14 @@ class PreviewSession:
         good = self.good
         if good is None or good.folder is None:
             return None
-        path = good.folder / f"{self.entry.report}.{fmt}"
+        # a run stages its notebook beside the folder of its rendered report
+        path = good.folder / batch.STAGED_REPORT / f"{self.entry.report}.{fmt}"
         if not path.is_file() and fmt != "html":
             from .render import render_notebook
 
             with self._lock:
                 executed = good.folder / f"{self.entry.report}.ipynb"
-                render_notebook(executed, good.folder, formats=[fmt], run_time=None)
+                render_notebook(executed, path.parent, formats=[fmt], run_time=None)
         return path if path.is_file() else None
 
     def close(self) -> None:

@@ -14,12 +14,19 @@ What counts as a match (chosen to avoid false alarms without missing real leaks)
   from ordinary numbers are not scanned: purely numeric ones shorter than
   :data:`MIN_NUMERIC_ID` digits (``1234`` would match page numbers, years and counts) and any
   shorter than :data:`MIN_ALNUM_ID` characters. How many were left out is reported.
-* **Dates of birth** match written ``YYYY-MM-DD`` (also inside a timestamp) or
-  ``dd/mm/YYYY``. Dates a report prints for its own reasons can coincide with some child's
-  birthday, so the first and last days of months (period boundaries) and any dates given as
-  ``allowed_dates`` (run date, meeting dates, extract dates) are not counted as dates of birth.
-* **Postcodes**: any full UK postcode (upper case, ``AB1 2CD`` / ``AB12CD``), and the inputs'
-  own (often partial, ``AB1 2``) ``HOME_POST``/``PL_POST`` values.
+* **Dates of birth** match every way people write a date: ``2007-12-13`` (also inside a
+  timestamp), ``13/12/2007``, ``13.12.2007``, ``13-12-07`` and ``13/12/07`` (a two-digit year
+  is read as both 19yy and 20yy), ``13 December 2007``, ``13th Dec 2007``, ``13-Dec-2007``,
+  ``December 13, 2007``, in any case (a month's name needs a four-digit year: ``Jan 23`` and
+  ``Apr 23`` are a chart's axis labels). Dates a report prints for its own reasons can coincide
+  with some child's birthday, so the first and last days of months (period boundaries) and
+  any dates given as ``allowed_dates`` (run date, meeting dates, extract dates) are not
+  counted as dates of birth. Dotted dates need a four-digit year (``3.11.10`` is a version).
+* **Postcodes**: the inputs' own values (``HOME_POST``/``PL_POST``, the canonical
+  ``home_postcode``/``placement_postcode``; full, or partial ``AB1 2``) in any case and
+  spacing (``eg19 7tt``, ``EG197TT``, ``EG19  7TT``); any other full UK postcode written in
+  capitals (``AB1 2CD`` / ``AB12CD``), or in any case when its area is a real postcode area
+  and its inward part is well formed (so ``NI65 3rd`` or ``Q2 2nd`` are not postcodes).
 
 Chart glyphs drawn as SVG paths carry no characters and cannot be scanned; charts show
 aggregate figures and their alt text and captions (output metadata) are scanned.
@@ -48,14 +55,67 @@ MIN_ALNUM_ID = 4
 
 ID_COLUMNS = frozenset({"child_id", "CHILD", "LAchildID", "upn", "UPN", "FormerUPN", "former_upn"})
 DOB_COLUMNS = frozenset({"dob", "DOB", "PersonBirthDate"})
-POSTCODE_COLUMNS = frozenset({"HOME_POST", "PL_POST", "home_post", "pl_post", "postcode"})
+POSTCODE_COLUMNS = frozenset(
+    {
+        "HOME_POST",
+        "PL_POST",
+        "home_post",
+        "pl_post",
+        "postcode",
+        "home_postcode",
+        "placement_postcode",
+    }
+)
 
 _TOKEN = re.compile(r"[A-Z0-9]+(?:[-_/.][A-Z0-9]+)*")
 _PART = re.compile(r"[A-Z0-9]+")
-_ISO = re.compile(r"(?<![\d/-])(\d{4})-(\d{2})-(\d{2})(?![\d/-])")
-_UK = re.compile(r"(?<![\d/-])(\d{1,2})/(\d{1,2})/(\d{4})(?![\d/-])")
-_POSTCODE = re.compile(r"\b([A-Z]{1,2}\d[A-Z\d]?) ?(\d[A-Z]{2})\b")
-_PARTIAL_POSTCODE = re.compile(r"\b([A-Z]{1,2}\d[A-Z\d]?) (\d)(?:[A-Z]{2})?\b")
+# What may not come just before a match is checked in Python (_clear_before): a pattern that
+# starts with a lookbehind is tried at every character, one that starts with a digit is not.
+_ISO = re.compile(r"(\d{4})([-/.])(\d{2})\2(\d{2})(?![\d/-]|\.\d)")
+# day, month, year with one separator used twice: 13/12/2007, 13.12.2007, 13-12-07
+_DMY = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?![\d/-]|\.\d)")
+_MONTH_NAMES = (
+    "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    "|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+)
+_DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
+# four digits: "Jan 23 Apr 23" is a chart's axis, not the 23rd of April
+_YEAR = r"(\d{4})(?![\d/-]|\.\d)"
+# 13 December 2007, 13th Dec 2007, 13-Dec-2007, 13 of December 2007
+_DAY_MONTH = re.compile(rf"{_DAY}(?:\s+of)?[\s-]+({_MONTH_NAMES})\.?,?[\s-]+{_YEAR}", re.IGNORECASE)
+# December 13, 2007 and Dec 13th 2007
+_MONTH_DAY = re.compile(rf"\b(?=[adfjmnos])({_MONTH_NAMES})\.?\s+{_DAY},?\s+{_YEAR}", re.IGNORECASE)
+_MONTHS = {
+    name: number
+    for number, name in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
+        start=1,
+    )
+}
+# any case and spacing; a hit if in capitals with at most one space (AB1 2CD / AB12CD, the
+# long-standing rule), or its area is a postcode area, or it is one of the inputs' own
+_ANY_POSTCODE = re.compile(
+    r"\b(?=[A-Z]{1,2}\d)([A-Z]{1,2})(\d[A-Z\d]?)(\s*)(\d[A-Z]{2})\b", re.IGNORECASE
+)
+_PARTIAL_POSTCODE = re.compile(
+    r"\b([A-Z]{1,2}\d[A-Z\d]?)\s+(\d)(?:[A-Z]{2})?\b", re.IGNORECASE
+)  # fmt: skip
+# The postcode areas of the UK and the Crown dependencies (Royal Mail): a lower-case
+# candidate outside them is ordinary text.
+POSTCODE_AREAS = frozenset(
+    (
+        "AB", "AL", "B", "BA", "BB", "BD", "BH", "BL", "BN", "BR", "BS", "BT", "CA", "CB",
+        "CF", "CH", "CM", "CO", "CR", "CT", "CV", "CW", "DA", "DD", "DE", "DG", "DH", "DL",
+        "DN", "DT", "DY", "E", "EC", "EH", "EN", "EX", "FK", "FY", "G", "GL", "GU", "HA", "HD",
+        "HG", "HP", "HR", "HS", "HU", "HX", "IG", "IP", "IV", "KA", "KT", "KW", "KY", "L",
+        "LA", "LD", "LE", "LL", "LN", "LS", "LU", "M", "ME", "MK", "ML", "N", "NE", "NG", "NN",
+        "NP", "NR", "NW", "OL", "OX", "PA", "PE", "PH", "PL", "PO", "PR", "RG", "RH", "RM",
+        "S", "SA", "SE", "SG", "SK", "SL", "SM", "SN", "SO", "SP", "SR", "SS", "ST", "SW",
+        "SY", "TA", "TD", "TF", "TN", "TQ", "TR", "TS", "TW", "UB", "W", "WA", "WC", "WD",
+        "WF", "WN", "WR", "WS", "WV", "YO", "ZE", "GY", "JE", "IM",
+    )
+)  # fmt: skip
+_INWARD_LETTERS = re.compile(r"\d[ABD-HJLNP-UW-Z]{2}")  # never C, I, K, M, O or V
 _DATA_URI = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=\s]+")
 # SVG geometry: coordinates only, and most of a chart's bytes; skipping it keeps scans fast.
 _SVG_GEOMETRY = re.compile(
@@ -67,6 +127,8 @@ _BINARY_MIME = ("image/png", "image/jpeg", "image/gif", "application/pdf")
 KIND_ID = "child identifier"
 KIND_DOB = "date of birth"
 KIND_POSTCODE = "postcode"
+KIND_PATH = "path of this machine"
+_PLURALS = {KIND_DOB: "dates of birth"}
 
 
 # --- the values to look for ----------------------------------------------------------------
@@ -131,18 +193,63 @@ def _scannable_id(text: str) -> bool:
 
 
 def _as_iso_date(text: str) -> str | None:
-    match = _ISO.search(text) or None
-    if match:
-        y, m, d = match.groups()
-    else:
-        match = _UK.search(text)
-        if not match:
-            return None
-        d, m, y = match.groups()
+    """An input's date of birth (ISO, or day/month/year with a four-digit year) as ISO."""
+    return next((dates[0] for _, _, dates in date_matches(text) if len(dates) == 1), None)
+
+
+def _iso(year: int, month: int, day: int) -> str | None:
     try:
-        return dt.date(int(y), int(m), int(d)).isoformat()
+        return dt.date(year, month, day).isoformat()
     except ValueError:
         return None
+
+
+def _years(text: str) -> tuple[int, ...]:
+    """A written year: ``2007``, or ``07`` read both ways (1907 and 2007)."""
+    year = int(text)
+    return (year,) if len(text) == 4 else (1900 + year, 2000 + year)
+
+
+def _candidates(years: tuple[int, ...], month: int, day: int) -> tuple[str, ...]:
+    return tuple(d for d in (_iso(y, month, day) for y in years) if d)
+
+
+def date_matches(text: str) -> list[tuple[int, int, tuple[str, ...]]]:
+    """Every written date in ``text``: ``(start, end, ISO dates it may mean)``."""
+    found = []
+    for m in _ISO.finditer(text):
+        if _clear_before(text, m.start(), "/.-", digits=True):
+            found.append((m.start(), m.end(), _candidates((int(m[1]),), int(m[3]), int(m[4]))))
+    for m in _DMY.finditer(text):
+        if m[2] == "." and len(m[4]) == 2:
+            continue  # 3.11.10 is a version number, not a date
+        if _clear_before(text, m.start(), "/.-", digits=True):
+            found.append((m.start(), m.end(), _candidates(_years(m[4]), int(m[3]), int(m[1]))))
+    for m in _DAY_MONTH.finditer(text):
+        if _clear_before(text, m.start(), "/.-_", digits=True, letters=True):
+            month = _MONTHS[m[2][:3].lower()]
+            found.append((m.start(), m.end(), _candidates(_years(m[3]), month, int(m[1]))))
+    for m in _MONTH_DAY.finditer(text):
+        month = _MONTHS[m[1][:3].lower()]
+        found.append((m.start(), m.end(), _candidates(_years(m[3]), month, int(m[2]))))
+    return [f for f in found if f[2]]
+
+
+def _clear_before(
+    text: str, start: int, symbols: str, digits: bool = False, letters: bool = False
+) -> bool:
+    """Whether the character before ``start`` is none of ``symbols`` (digits, letters)."""
+    if start == 0:
+        return True
+    before = text[start - 1]
+    if before in symbols or (digits and before.isdigit()):
+        return False
+    return not (letters and before.isalpha())
+
+
+def dates_in(text: str) -> set[str]:
+    """The ISO dates ``text`` writes, in any of the forms :func:`date_matches` knows."""
+    return {iso for _, _, dates in date_matches(text) for iso in dates}
 
 
 def _normal_postcode(text: str) -> str:
@@ -231,20 +338,22 @@ def _xml_pattern(tags: frozenset[str]) -> re.Pattern[bytes]:
     return re.compile(rb"<(?:[\w.-]+:)?(" + names.encode() + rb")\b[^>]*>([^<]*)<")
 
 
-_XML_VALUES = _xml_pattern(ID_COLUMNS | DOB_COLUMNS)
+_XML_VALUES = _xml_pattern(ID_COLUMNS | DOB_COLUMNS | POSTCODE_COLUMNS)
 
 
 def _from_xml(path: Path) -> Identifiers:
-    """Element text of the id and date-of-birth elements. A regular expression over the bytes
-    is many times faster than parsing, and a CIN census file holds nothing that could make it
-    match elsewhere (the tags are unique names)."""
+    """Element text of the id, date-of-birth and postcode elements. A regular expression over
+    the bytes is many times faster than parsing, and a CIN census or SSDA903 file holds nothing
+    that could make it match elsewhere (the tags are unique names)."""
     found = Identifiers()
-    ids: set[bytes] = set()
-    dobs: set[bytes] = set()
+    values: dict[str, set[bytes]] = {"id": set(), "dob": set(), "postcode": set()}
     for tag, value in _XML_VALUES.findall(path.read_bytes()):
-        (ids if tag.decode() in ID_COLUMNS else dobs).add(value)
-    found.add_ids(v.decode("utf-8", "replace") for v in ids)
-    found.add_dobs(v.decode("utf-8", "replace") for v in dobs)
+        name = tag.decode()
+        kind = "id" if name in ID_COLUMNS else "dob" if name in DOB_COLUMNS else "postcode"
+        values[kind].add(value)
+    found.add_ids(v.decode("utf-8", "replace") for v in values["id"])
+    found.add_dobs(v.decode("utf-8", "replace") for v in values["dob"])
+    found.add_postcodes(v.decode("utf-8", "replace") for v in values["postcode"])
     return found
 
 
@@ -261,8 +370,10 @@ class Finding:
     count: int
 
     def __str__(self) -> str:
-        plural = "s" if self.count != 1 else ""
-        return f"{self.file}, {self.where}: {self.count} {self.kind}{plural} from the inputs"
+        if self.kind == KIND_PATH:
+            return f"{self.file}, {self.where}: {self.count} {self.kind} (a folder name)"
+        kind = self.kind if self.count == 1 else _PLURALS.get(self.kind, self.kind + "s")
+        return f"{self.file}, {self.where}: {self.count} {kind} from the inputs"
 
 
 def month_boundaries(first_year: int = 1990, last_year: int = 2060) -> set[str]:
@@ -282,10 +393,17 @@ _BOUNDARIES = month_boundaries()
 class Scanner:
     """Checks texts and files for one authority's child-level values."""
 
-    def __init__(self, identifiers: Identifiers, allowed_dates: Iterable[str] = ()):
+    def __init__(
+        self,
+        identifiers: Identifiers,
+        allowed_dates: Iterable[str] = (),
+        paths: Iterable[str] = (),
+    ):
         self.identifiers = identifiers
         allowed = _BOUNDARIES | {d for d in (_as_iso_date(str(a)) for a in allowed_dates) if d}
         self.dobs = identifiers.dobs - allowed
+        # folders of this machine (the project, the data): no published file names them
+        self.paths = tuple(p for p in paths if p)
 
     # texts
     def scan_text(self, text: str) -> Counter[str]:
@@ -301,22 +419,35 @@ class Scanner:
             if hits:
                 found[KIND_ID] = hits
         if self.dobs:
-            dates = {f"{y}-{m}-{d}" for y, m, d in _ISO.findall(text)}
-            dates.update(_uk_iso(d, m, y) for d, m, y in _UK.findall(text))
-            hits = len(dates & self.dobs)
+            hits = len(dates_in(text) & self.dobs)
             if hits:
                 found[KIND_DOB] = hits
-        postcodes = {f"{a} {b}" for a, b in _POSTCODE.findall(text)}
-        if self.identifiers.postcodes:
-            postcodes.update(
-                f"{a} {b}"
-                for a, b in _PARTIAL_POSTCODE.findall(text)
-                if f"{a} {b}" in self.identifiers.postcodes
-            )
-            partial = {p for p in postcodes if len(p.split(" ")[1]) == 1}
-            postcodes = (postcodes - partial) | (partial & self.identifiers.postcodes)
+        postcodes = {code for _, _, code in self._postcode_matches(text)}
         if postcodes:
             found[KIND_POSTCODE] = len(postcodes)
+        paths = sum(1 for p in self.paths if p in text)
+        if paths:
+            found[KIND_PATH] = paths
+        return found
+
+    def _postcode_matches(self, text: str) -> list[tuple[int, int, str]]:
+        """``(start, end, normalised postcode)`` of every postcode in ``text``: the inputs'
+        own in any case and spacing, others by the rules in the module docstring."""
+        known = self.identifiers.postcodes
+        found = []
+        for m in _ANY_POSTCODE.finditer(text):
+            if not _clear_before(text, m.start(), "#"):
+                continue  # a colour: #e4e6ea
+            code = f"{m[1]}{m[2]} {m[4]}".upper()
+            capitals = m[0].isupper() and m[3] in ("", " ")
+            area = m[1].upper() in POSTCODE_AREAS and _INWARD_LETTERS.fullmatch(m[4].upper())
+            if capitals or area or code in known:
+                found.append((m.start(), m.end(), code))
+        if known:
+            for m in _PARTIAL_POSTCODE.finditer(text):
+                code = f"{m[1]} {m[2]}".upper()
+                if code in known and _clear_before(text, m.start(), "#"):
+                    found.append((m.start(), m.end(), code))
         return found
 
     def redact(self, text: str) -> str:
@@ -336,14 +467,11 @@ class Scanner:
                 value,
             )
 
-        text = re.sub(r"[A-Za-z0-9]+(?:[-_/.][A-Za-z0-9]+)*", token, text)
-        text = _ISO.sub(
-            lambda m: "[redacted]" if "-".join(m.groups()) in self.dobs else m.group(0), text
-        )
-        text = _UK.sub(
-            lambda m: "[redacted]" if _uk_iso(*m.groups()) in self.dobs else m.group(0), text
-        )
-        return _POSTCODE.sub("[redacted]", text)
+        spans = [(a, b) for a, b, dates in date_matches(text) if set(dates) & self.dobs]
+        spans += [(a, b) for a, b, _ in self._postcode_matches(text)]
+        for start, end in _merged(spans)[::-1]:
+            text = text[:start] + "[redacted]" + text[end:]
+        return re.sub(r"[A-Za-z0-9]+(?:[-_/.][A-Za-z0-9]+)*", token, text)
 
     def _findings(self, file: str, where: str, text: str) -> list[Finding]:
         return [Finding(file, where, kind, n) for kind, n in sorted(self.scan_text(text).items())]
@@ -446,11 +574,15 @@ def _pdftotext_pages(path: Path) -> list[str] | None:
     return pages[:-1] if pages and not pages[-1].strip() else pages
 
 
-def _uk_iso(d: str, m: str, y: str) -> str:
-    try:
-        return dt.date(int(y), int(m), int(d)).isoformat()
-    except ValueError:
-        return ""
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping ``(start, end)`` spans joined, in order."""
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(end, out[-1][1]))
+        else:
+            out.append((start, end))
+    return out
 
 
 def _output_text(output: dict) -> str:
@@ -469,6 +601,8 @@ def _output_text(output: dict) -> str:
             continue
         if mime == "image/svg+xml" and isinstance(value, str):
             value = _SVG_GEOMETRY.sub(" ", value)
+        elif mime == "text/markdown" and isinstance(value, str):
+            value = _DATA_URI.sub(" ", value)  # commentary images: pixels, not text
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
             value = "".join(value)  # multi-line strings are stored as lists of lines
         parts.append(value if isinstance(value, str) else _flatten(value))

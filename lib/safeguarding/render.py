@@ -19,6 +19,7 @@ process.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import html
 import json
@@ -35,11 +36,20 @@ from typing import Any
 
 import typst
 
+from .commentary import nodes
 from .exceptions import ParameterError, RenderError
+from .manifest import atomic_write_text
 from .markup import esc
 from .report import META_MIME, RAG_WORDS
 
 TEMPLATES = Path(__file__).with_name("templates")
+# Every page: no script of any kind runs, nothing is fetched (images are data URIs, styles
+# inline), no form posts, no <base> redirects relative links. Inline styles stay allowed:
+# the house stylesheet is inlined and pandoc writes column widths as style attributes.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:; "
+    "base-uri 'none'; form-action 'none'"
+)
 FORMATS = ("html", "pdf", "docx")
 HTML_TOC_DEPTH = 3
 PDF_TOC_DEPTH = 2
@@ -217,6 +227,8 @@ def _pandoc_args(fmt: str, doc: Document, stamp: dt.datetime, out: Path) -> list
             "-V",
             f"house-css={_css()}",
             "-V",
+            f"content-security-policy={CONTENT_SECURITY_POLICY}",
+            "-V",
             f"pagetitle={meta.get('title', 'Report')}",
             "-V",
             f"run-date={stamp:%Y-%m-%d}",
@@ -277,7 +289,43 @@ def _read_markdown(source: Path, cwd: Path) -> Path:
     )
     if proc.returncode != 0:
         raise RenderError(f"pandoc (reading): {proc.stderr.decode('utf-8', 'replace').strip()}")
+    guard_document(ast)
     return ast
+
+
+# --- what a published page may hold -------------------------------------------------------
+_DATA_IMAGE = re.compile(r"^data:image/(png|jpeg|gif);base64,([A-Za-z0-9+/=\s]+)$")
+_PAGE_LINK = re.compile(r"^(?:https?://[^\s/?#]+|mailto:|#)", re.IGNORECASE)
+
+
+def guard_document(ast_path: Path) -> None:
+    """The whole document's last check before any writer runs (commentary is checked when it
+    is read, :mod:`safeguarding.commentary`): no raw HTML or OpenXML, links only to
+    ``https:``, ``http:``, ``mailto:`` or within the page, and images only from the report's
+    own files. Embedded images (``data:`` URIs from commentary) are written beside the
+    document, so every writer reads a local file; a page then loads nothing from outside."""
+    doc = json.loads(ast_path.read_text(encoding="utf-8"))
+    folder = ast_path.parent
+    written = 0
+    for node in nodes(doc.get("blocks", [])):
+        kind, content = node.get("t"), node.get("c")
+        if kind in ("RawBlock", "RawInline") and content[0] in ("html", "html5", "openxml"):
+            raise RenderError(f"raw {content[0]} in the report: {content[1][:60]!r}")
+        if kind == "Link" and not _PAGE_LINK.match(content[2][0]):
+            raise RenderError(f"a link the report may not carry: {content[2][0][:60]!r}")
+        if kind != "Image":
+            continue
+        src = content[2][0]
+        embedded = _DATA_IMAGE.match(src)
+        if embedded:
+            written += 1
+            suffix = {"jpeg": "jpg"}.get(embedded.group(1), embedded.group(1))
+            name = f"commentary-image-{written:02d}.{suffix}"
+            (folder / name).write_bytes(base64.b64decode(embedded.group(2)))
+            content[2][0] = name
+        elif "/" in src or "\\" in src or ":" in src or not (folder / src).is_file():
+            raise RenderError(f"an image that is not one of the report's own files: {src[:60]!r}")
+    ast_path.write_text(json.dumps(doc), encoding="utf-8")
 
 
 def _run_pandoc(jobs: dict[str, list[str]], source: Path, cwd: Path, stamp: dt.datetime) -> None:
@@ -384,20 +432,35 @@ def rag_line(counts: Mapping[str, int] | None) -> str:
     return ", ".join(words)
 
 
-def _index_row(quarter_dir: Path, run: Mapping[str, Any]) -> str:
+FILE_LABELS = {"html": "HTML", "pdf": "PDF", "docx": "Word", "ipynb": "Notebook"}
+
+
+def _index_row(quarter_dir: Path, run: Mapping[str, Any], internal: bool = True) -> str:
+    """One report's row. ``run["files"]`` maps each format to its link (relative to the
+    index); without it the files are looked for at ``<authority>/<report>.<format>``.
+    ``run["meta"]`` is the report's metadata; without it, read from the executed notebook."""
     authority, report = str(run["authority"]), str(run["report"])
     folder = quarter_dir / authority
-    meta = read_meta(folder / f"{report}.ipynb") if (folder / f"{report}.ipynb").is_file() else {}
+    files = run.get("files")
+    if files is None:
+        files = {
+            fmt: f"{authority}/{report}.{fmt}"
+            for fmt in ("html", "pdf", "docx")
+            if (folder / f"{report}.{fmt}").is_file()
+        }
+    meta = run.get("meta")
+    if meta is None:
+        notebook = folder / f"{report}.ipynb"
+        meta = read_meta(notebook) if notebook.is_file() else {}
     name = html.escape(str(run.get("authority_name") or meta.get("authority_name") or authority))
     title = html.escape(str(meta.get("title") or REPORT_TITLES.get(report, report)))
     status = str(run.get("status", "ok"))
-    links = []
-    for fmt, label in (("html", "HTML"), ("pdf", "PDF"), ("docx", "Word")):
-        if (folder / f"{report}.{fmt}").is_file():
-            links.append(
-                f'<a href="{html.escape(authority)}/{html.escape(report)}.{fmt}">{label}'
-                f'<span class="visually-hidden"> of {title}, {name}</span></a>'
-            )
+    links = [
+        f'<a href="{html.escape(files[fmt])}">{label}'
+        f'<span class="visually-hidden"> of {title}, {name}</span></a>'
+        for fmt, label in FILE_LABELS.items()
+        if fmt in files
+    ]
     counts = meta.get("rag_summary")
     summary = html.escape(rag_line(counts))
     if counts:
@@ -406,7 +469,7 @@ def _index_row(quarter_dir: Path, run: Mapping[str, Any]) -> str:
             for k in ("green", "amber", "red")
         )
         summary = f'{badges}<span class="visually-hidden">: {summary}</span>'
-    if status not in ("ok", "skipped", "published"):
+    if internal and status not in ("ok", "skipped", "published"):
         reason = html.escape(str(run.get("reason", "")))
         summary = f'<span class="rag rag-red">Failed</span> {reason}'
     audience = html.escape(str(meta.get("audience") or run.get("audience") or ""))
@@ -418,21 +481,37 @@ def _index_row(quarter_dir: Path, run: Mapping[str, Any]) -> str:
     )
 
 
-def render_index(quarter_dir: str | Path, runs: Iterable[Mapping[str, Any]]) -> Path:
-    """``<quarter_dir>/index.html``: every authority and report, status line and links.
+def render_index(
+    quarter_dir: str | Path,
+    runs: Iterable[Mapping[str, Any]],
+    out_name: str = "index.html",
+    internal: bool = True,
+) -> Path:
+    """``<quarter_dir>/<out_name>``: every authority and report, status line and links.
 
     ``runs`` are mappings with ``authority`` and ``report`` (and optionally ``status``,
-    ``reason``, ``authority_name``, ``committee``, ``audience``); the status counts come from
-    each executed notebook's metadata.
+    ``reason``, ``authority_name``, ``committee``, ``audience``, ``files``, ``meta``: see
+    :func:`_index_row`). The *internal* index shows failures and their reasons and says the
+    page is not for publication; the public one (``internal=False``) lists reports only.
     """
     quarter_dir = Path(quarter_dir)
     ordered = sorted(runs, key=lambda r: (str(r["authority"]), str(r["report"])))
-    quarter = quarter_dir.name.replace("-Q", " Q")
-    rows = "\n".join(_index_row(quarter_dir, r) for r in ordered)
+    quarter = _quarter_of(quarter_dir)
+    rows = "\n".join(_index_row(quarter_dir, r, internal) for r in ordered)
+    if internal:
+        masthead = (
+            '<p class="classification">Internal: not for publication. Publish the '
+            "<code>public/</code> folder only.</p>\n"
+        )
+        subtitle = "Every authority and report in the quarter, with its status summary"
+    else:
+        masthead = ""
+        subtitle = "Published reports for the quarter, with their status summaries"
     page = f"""<!DOCTYPE html>
 <html lang="en-GB" xml:lang="en-GB">
 <head>
 <meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Safeguarding performance reports, {html.escape(quarter)}</title>
 <style>
@@ -442,9 +521,9 @@ def render_index(quarter_dir: str | Path, runs: Iterable[Mapping[str, Any]]) -> 
 <body>
 <a class="skip-link" href="#main">Skip to main content</a>
 <header class="masthead">
-<p class="authority">Safeguarding performance reports</p>
+{masthead}<p class="authority">Safeguarding performance reports</p>
 <h1 class="title">Reports for {html.escape(quarter)}</h1>
-<p class="subtitle">Every authority and report in the quarter, with its status summary</p>
+<p class="subtitle">{subtitle}</p>
 </header>
 <main id="main" tabindex="-1">
 <table>
@@ -460,7 +539,14 @@ against target (green on target, amber close, red off target)</caption>
 </body>
 </html>
 """
-    out = quarter_dir / "index.html"
-    quarter_dir.mkdir(parents=True, exist_ok=True)
-    out.write_text(page, encoding="utf-8")
+    out = quarter_dir / out_name
+    atomic_write_text(out, page)
     return out
+
+
+def _quarter_of(folder: Path) -> str:
+    """``2024-25 Q2`` from ``.../2024-25-Q2`` or ``.../2024-25-Q2/public``."""
+    for part in (folder.name, folder.parent.name):
+        if re.fullmatch(r"\d{4}-\d{2}-Q[1-4]", part):
+            return part.replace("-Q", " Q")
+    return folder.name.replace("-Q", " Q")

@@ -227,7 +227,10 @@ def review_quarter(
         def earlier(indicator: str, code: str = code) -> str:
             return project.commentary(code, period.previous, indicator)[0] or ""
 
-        items.extend(review_report(report, earlier))
+        try:
+            items.extend(review_report(report, earlier))
+        except SafeguardingError as exc:  # commentary the batch refused: its runs failed
+            notes.append(f"authority {code} not reviewed: {str(exc).splitlines()[0]}")
     return items, notes
 
 

@@ -81,7 +81,7 @@ TABLES: dict[str, TableSpec] = {
                 _c("dob", "date", False, "Date of birth"),
                 _c("sex", "str", False, "1/M male, 2/F female, as returned"),
                 _c("upn", "str", False, "Unique pupil number, kept only to check outputs"),
-                _c("ethnicity", "str", False, "Ethnicity code as returned (e.g. WBRI, BAFR)"),
+                _c("ethnicity", "str", False, "Ethnicity code (SSDA903 ETHNIC, CIN Ethnicity)"),
             ),
             key=("authority", "child_id"),
         ),
@@ -101,6 +101,13 @@ TABLES: dict[str, TableSpec] = {
                     "str",
                     False,
                     "ReasonForClosure (RC9: closed after assessment, referred to early help)",
+                ),
+                _c(
+                    "referrals_12m",
+                    "int",
+                    False,
+                    "Annex A list 3: the child's earlier referrals in the 12 months before "
+                    "this one, as the extract counts them",
                 ),
             ),
             key=("authority", "referral_id"),
@@ -153,6 +160,12 @@ TABLES: dict[str, TableSpec] = {
                     minimum=0,
                     maximum=MAX_PREVIOUS_PLANS,
                 ),
+                _c(
+                    "last_visit_date",
+                    "date",
+                    False,
+                    "Annex A list 7: date of the last statutory visit, as at the extract",
+                ),
             ),
             key=("authority", "plan_id"),
         ),
@@ -191,6 +204,8 @@ TABLES: dict[str, TableSpec] = {
                     False,
                     "PL_DISTANCE miles from home to placement (returned in some years)",
                 ),
+                _c("home_postcode", "str", False, "HOME_POST: the child's home postcode"),
+                _c("placement_postcode", "str", False, "PL_POST: the placement's postcode"),
             ),
             key=("authority", "child_id", "episode_start"),
         ),
@@ -221,20 +236,20 @@ TABLES: dict[str, TableSpec] = {
         ),
         TableSpec(
             "sw_episodes",
-            "Social worker episodes of children looked after (SSDA903 social worker table).",
+            "Social worker episodes of looked-after children (SSDA903 SWEpisodes, from 2023-24).",
             (
                 AUTH,
                 CHILD,
-                _c("sw_id", "str", True, "SW_ID the social worker's identifier"),
-                _c("start_date", "date", True, "SW_DECOM"),
-                _c("end_date", "date", False, "SW_DEC (empty while allocated)"),
-                _c("reason", "str", False, "SW_REASON reason for the change"),
+                _c("sw_id", "str", True, "SW_ID: the social worker's identifier"),
+                _c("start_date", "date", True, "SW_DECOM: the worker's episode began"),
+                _c("end_date", "date", False, "SW_DEC: it ended (empty while open)"),
+                _c("reason", "str", False, "SW_REASON: why the worker changed"),
             ),
             key=("authority", "child_id", "start_date"),
         ),
         TableSpec(
             "dolo",
-            "Deprivation of liberty orders of children looked after (SSDA903 DoLo table).",
+            "Deprivation of Liberty Orders of looked-after children (SSDA903 DoLo, from 2026-27).",
             (
                 AUTH,
                 CHILD,
@@ -258,18 +273,84 @@ TABLES: dict[str, TableSpec] = {
         ),
         TableSpec(
             "pre_proceedings",
-            "Pre-proceedings under the Public Law Outline and family group decision making "
-            "(CIN census PreProceedingsandFGDM, from 2026-27).",
+            "Pre-proceedings and family group decision making (CIN census "
+            "PreProceedingsandFGDM, from 2026-27): one row per pre-proceedings process.",
             (
                 AUTH,
                 CHILD,
-                _c("pp_start_date", "date", True, "PPStartDate"),
-                _c("fgdm_offered", "bool", False, "FGDMMeetingOffer: an FGDM meeting offered"),
-                _c("fgdm_held", "bool", False, "FGDMMeetingFac: an FGDM meeting held"),
-                _c("outcome", "str", False, "PPOutcome"),
-                _c("court_application_date", "date", False, "CourtAppDate"),
+                _c("pp_id", "str", True, "Unique within the authority"),
+                _c("referral_id", "str", True, "The referral (CINdetails) it belongs to"),
+                _c("start_date", "date", True, "PPStartDate: pre-proceedings began"),
+                _c("lbp_date", "date", False, "LBPSentDate: letter before proceedings sent"),
+                _c("fgdm_offered", "bool", False, "FGDMMeetingOffer: FGDM meeting offered"),
+                _c("fgdm_facilitated", "bool", False, "FGDMMeetingFac: FGDM meeting held"),
+                _c(
+                    "initial_meeting_date",
+                    "date",
+                    False,
+                    "InitialPPMeetingDate: initial pre-proceedings meeting",
+                ),
+                _c("review_meetings", "int", False, "ReviewMeetingsCount: review meetings held"),
+                _c(
+                    "decision_date",
+                    "date",
+                    False,
+                    "StepDecisionDate: decision to step down or to issue",
+                ),
+                _c("outcome", "str", False, "PPOutcome: how pre-proceedings ended"),
+                _c("court_application_date", "date", False, "CourtAppDate: care application"),
+                _c(
+                    "proceedings_letter_date",
+                    "date",
+                    False,
+                    "LetterInitCPDate: letter saying care proceedings will be issued",
+                ),
             ),
-            key=("authority", "child_id", "pp_start_date"),
+            key=("authority", "pp_id"),
+        ),
+        TableSpec(
+            "cin_plans",
+            "Child in need plans (CIN census CINPlanDates).",
+            (
+                AUTH,
+                CHILD,
+                _c("referral_id", "str", True, "The referral (CINdetails) the plan belongs to"),
+                _c("start_date", "date", True, "CINPlanStartDate"),
+                _c("end_date", "date", False, "CINPlanEndDate"),
+            ),
+            key=("authority", "referral_id", "start_date"),
+        ),
+        TableSpec(
+            "adoptions",
+            "Children with an adoption decision (Ofsted Annex A list 10).",
+            (
+                AUTH,
+                CHILD,
+                _c("entered_care_date", "date", False, "Date the child entered care"),
+                _c("decision_date", "date", True, "Decision that the child should be adopted"),
+                _c("placement_order_date", "date", False, "Date of the placement order"),
+                _c("matched_date", "date", False, "Child matched with prospective adopters"),
+                _c("placed_date", "date", False, "Date placed for adoption"),
+                _c("adoption_order_date", "date", False, "Date of the adoption order"),
+                _c(
+                    "decision_reversed_date",
+                    "date",
+                    False,
+                    "Decision that the child should no longer be placed for adoption",
+                ),
+            ),
+            key=("authority", "child_id", "decision_date"),
+        ),
+        TableSpec(
+            "contacts",
+            "Contacts with children's social care (Ofsted Annex A list 1); no statutory "
+            "return holds them.",
+            (
+                AUTH,
+                CHILD,
+                _c("contact_date", "date", True, "Date of Contact"),
+                _c("contact_source", "str", False, "Contact Source"),
+            ),
         ),
         TableSpec(
             "population",
@@ -322,6 +403,18 @@ TABLES: dict[str, TableSpec] = {
         ),
     ]
 }
+
+# Optional columns that only some inputs carry (newer returns, Ofsted's Annex A): a file
+# without one is normal, so its absence is read as blank, with no warning.
+SUPPLEMENTARY: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("children", "ethnicity"),
+        ("referrals", "referrals_12m"),
+        ("cp_plans", "last_visit_date"),
+        ("la_episodes", "home_postcode"),
+        ("la_episodes", "placement_postcode"),
+    }
+)
 
 CHILD_LEVEL_COLUMNS = ("child_id", "upn", "dob")
 

@@ -261,14 +261,41 @@ def _own(frame: pd.DataFrame, code: str) -> pd.DataFrame:
 
 
 def input_files(folder: Path, authority: str) -> list[Path]:
-    """The files an authority's load reads: its own folder's files and the shared ones."""
+    """The files an authority's load reads in the data folder: its own and the shared ones
+    (its Annex A workbooks, which may live elsewhere, are keyed apart)."""
     own = folder / authority
     files = sorted(p for p in own.iterdir() if p.is_file()) if own.is_dir() else []
     return files + [folder / name for name in SHARED_FILES if (folder / name).is_file()]
 
 
+def _workbooks(project: Any, authority: str) -> tuple:
+    """The authority's Annex A entries in the project's settings (none without settings)."""
+    settings = getattr(project, "settings", None)
+    return settings.annex_a_for(authority) if hasattr(settings, "annex_a_for") else ()
+
+
+def _dfe_summary(project: Any) -> Path | None:
+    """The DfE validation summary the settings name (``dfe_rules:``), if any."""
+    return getattr(getattr(project, "settings", None), "dfe_rules", None)
+
+
+def _with_dfe_rules(data: DataSet, project: Any, authority: str) -> DataSet:
+    """The summary's rules for the authority as data-quality warnings."""
+    path = _dfe_summary(project)
+    if path is not None:
+        from .dfe_rules import summary_issues
+
+        data.issues.extend(summary_issues(path, authority))
+    return data
+
+
 def cache_key(
-    folder: Path, authority: str, quarter: Period | str, indicators_file: Path | None
+    folder: Path,
+    authority: str,
+    quarter: Period | str,
+    indicators_file: Path | None,
+    workbooks: Iterable[Any] = (),
+    dfe: Path | None = None,
 ) -> dict[str, Any]:
     """What a cached summary must match to be reused (see the module docstring)."""
     folder = folder.resolve()
@@ -279,6 +306,17 @@ def cache_key(
         "authority": authority,
         "quarter": parse_period(quarter).label,
         "files": cache.file_stamps(input_files(folder, authority), folder),
+        # the workbooks may live anywhere: their absolute paths and stamps
+        "dfe_rules": cache.file_stamps([dfe], dfe.parent) if dfe else None,
+        "annex_a": [
+            (
+                str(w.file),
+                str(w.extract_date),
+                w.months,
+                *cache.file_stamps([w.file], w.file.parent)[0],
+            )
+            for w in workbooks
+        ],
     }
 
 
@@ -304,13 +342,17 @@ def summary_for(
     """``authority``'s summary: the cached one while its key matches, else built from the
     records (raising :class:`~safeguarding.validation.InputError` as the loaders do) and
     cached."""
-    from .loaders import read_data_dir
+    from .loaders.in_year import read_authority
 
-    key = cache_key(folder, authority, quarter, project.settings.indicators_file)
+    workbooks = _workbooks(project, authority)
+    key = cache_key(
+        folder, authority, quarter, project.settings.indicators_file, workbooks,
+        _dfe_summary(project),
+    )  # fmt: skip
     cached = load_cached(project.root, key)
     if cached is not None:
         return cached
-    data = read_data_dir(folder, authorities=[authority])
+    data = _with_dfe_rules(read_authority(folder, authority, workbooks), project, authority)
     summary = summarise({authority: data}, quarter, project.catalogue())[authority]
     save(project.root, key, summary)
     return summary
@@ -323,19 +365,23 @@ def ensure(
     indicators in one vectorised pass. Returns the codes whose records could not be read: no
     summary is cached for them, so their reports raise the loaders' error when built, exactly
     as without the cache."""
-    from .loaders import read_data_dir
+    from .loaders.in_year import read_authority
     from .validation import InputError
 
     keys = {}
     for code in authorities:
-        key = cache_key(folder, code, quarter, project.settings.indicators_file)
+        key = cache_key(
+            folder, code, quarter, project.settings.indicators_file, _workbooks(project, code),
+            _dfe_summary(project),
+        )  # fmt: skip
         if load_cached(project.root, key) is None:
             keys[code] = key
     parts: dict[str, DataSet] = {}
     failed = []
     for code in keys:
         try:
-            parts[code] = read_data_dir(folder, authorities=[code])
+            data = read_authority(folder, code, _workbooks(project, code))
+            parts[code] = _with_dfe_rules(data, project, code)
         except InputError:
             failed.append(code)
     if parts:

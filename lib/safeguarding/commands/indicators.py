@@ -38,7 +38,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Compute indicators for every authority in the data and every PERIOD. Read a data "
             "directory in the project's layout (--data), or statutory returns for one "
-            "authority (--cin and/or --ssda903 with --authority)."
+            "authority (--cin and/or --ssda903 with --authority), and Ofsted's Annex A workbook "
+            "for the year in progress (--annex-a)."
         ),
     )
     parser.add_argument("--data", type=Path, metavar="DIR", help="data directory (own layout)")
@@ -57,6 +58,30 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=[],
         metavar="DIR_OR_XML",
         help="an SSDA903 return: folder of CSV tables or XML file (repeat for several years)",
+    )
+    parser.add_argument(
+        "--annex-a",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE.xlsx",
+        help="Ofsted's Annex A workbook for the year in progress (repeat for several extracts; "
+        "with --cin/--ssda903/--data the returns give the closed years)",
+    )
+    parser.add_argument(
+        "--extract-date",
+        action="append",
+        default=[],
+        metavar="YYYY-MM-DD",
+        help="the day each --annex-a workbook was run, in the same order (default: the latest "
+        "date in its lists, with a warning)",
+    )
+    parser.add_argument(
+        "--annex-a-months",
+        type=int,
+        default=12,
+        metavar="N",
+        help="the months an Annex A workbook covers up to its extract date (default 12)",
     )
     parser.add_argument(
         "--collection-year",
@@ -126,7 +151,7 @@ def _load(args: argparse.Namespace):
 
     if args.data is not None:
         authorities = [args.authority] if args.authority else None
-        return read_data_dir(args.data, authorities=authorities)
+        return _with_annex_a(args, read_data_dir(args.data, authorities=authorities))
     years = list(args.collection_year) + [None] * (len(args.ssda903) - len(args.collection_year))
     cin = [load_cin_census(path, authority=args.authority) for path in args.cin]
     ssda903 = [
@@ -134,9 +159,28 @@ def _load(args: argparse.Namespace):
         for path, year in zip(args.ssda903, years, strict=True)
     ]
     parts = [merge_returns(group) for group in (cin, ssda903) if group]
+    population = None
     if args.population is not None:
-        parts.append(load_population(args.population, authorities=[args.authority]))
-    return DataSet.combine(parts)
+        population = load_population(args.population, authorities=[args.authority])
+    data = _with_annex_a(args, DataSet.combine(parts))
+    return DataSet.combine([data, population]) if population is not None else data
+
+
+def _with_annex_a(args: argparse.Namespace, history):
+    """The returns joined with the Annex A workbooks (later extracts win), or as they are."""
+    if not args.annex_a:
+        return history
+    from ..loaders.annex_a import load_annex_a
+    from ..loaders.in_year import merge_in_year
+
+    dates = list(args.extract_date) + [None] * len(args.annex_a)
+    extracts = [
+        load_annex_a(path, args.authority, dates[i], months=args.annex_a_months)
+        for i, path in enumerate(args.annex_a)
+    ]
+    if not history.tables and len(extracts) == 1:
+        return extracts[0]
+    return merge_in_year(history, extracts)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -144,13 +188,20 @@ def run(args: argparse.Namespace) -> int:
     from ..indicators import compute, explain
 
     parser: argparse.ArgumentParser = args.parser
-    returns = bool(args.cin or args.ssda903)
-    if args.data is not None and returns:
+    returns = bool(args.cin or args.ssda903 or args.annex_a)
+    if args.data is not None and (args.cin or args.ssda903):
         parser.error("give either --data DIR or --cin/--ssda903 files, not both")
     if args.data is None and not returns:
-        parser.error("give --data DIR, or --cin FILE.xml and/or --ssda903 DIR_OR_XML")
+        parser.error(
+            "give --data DIR, or --cin FILE.xml and/or --ssda903 DIR_OR_XML and/or --annex-a "
+            "FILE.xlsx"
+        )
+    if args.annex_a and args.data is not None and not args.authority:
+        parser.error("--annex-a needs --authority CODE")
     if returns and not args.authority:
-        parser.error("--cin/--ssda903 need --authority CODE")
+        parser.error("--cin/--ssda903/--annex-a need --authority CODE")
+    if args.extract_date and len(args.extract_date) > len(args.annex_a):
+        parser.error("--extract-date goes with --annex-a (one date per workbook, in order)")
     if args.population is not None and not returns:
         parser.error("--population goes with --cin/--ssda903 (a data directory has its own)")
     if len(args.collection_year) > len(args.ssda903):

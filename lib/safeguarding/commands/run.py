@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from .. import engines
+from ..executors import DEFAULT_WORKER_TIMEOUT
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -16,9 +17,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Execute every (authority × report) notebook of the quarter's run plan "
             "(params/runs/<YYYY-YY-Qn>.yaml, or every authority × the three reports), render "
-            "them to HTML, PDF and Word, scan them for child-level data and publish them to "
-            "outputs/<YYYY-YY-Qn>/<authority>/. Runs whose inputs, parameters, notebook and "
-            "library are unchanged are skipped. Exits 1 if any run failed."
+            "them to HTML, PDF and Word, scan them for child-level data and publish them: "
+            "public reports to outputs/<YYYY-YY-Qn>/public/ (the folder to copy to the web "
+            "server), restricted ones to restricted/, notebooks to notebooks/. Runs whose "
+            "inputs, parameters, notebook and library are unchanged are skipped. One batch "
+            "per quarter at a time. Exits 1 if any run failed, 2 if the batch could not run."
         ),
     )
     parser.add_argument("--quarter", required=True, help="e.g. '2024-25 Q2'")
@@ -61,6 +64,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "the recorded one when nothing changed, else now)",
     )
     parser.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell")
+    parser.add_argument(
+        "--wait",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="wait up to this long for another batch of the quarter to finish (default: "
+        "refuse at once, naming it)",
+    )
+    parser.add_argument(
+        "--worker-timeout",
+        type=float,
+        default=DEFAULT_WORKER_TIMEOUT,
+        metavar="SECONDS",
+        help="--executor dask: end the batch when the cluster has had no worker this long "
+        f"(default: {DEFAULT_WORKER_TIMEOUT:g})",
+    )
     parser.set_defaults(func=run)
 
 
@@ -80,12 +99,21 @@ def run(args: argparse.Namespace) -> int:
         root=args.project,
         run_time=args.run_time,
         timeout=args.timeout,
+        wait=args.wait,
+        worker_timeout=args.worker_timeout,
     )
     try:
         summary = run_batch(options)
     except OptionError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(
+            "interrupted: the batch stopped; its workers are stopped and every published "
+            "report is the last good one",
+            file=sys.stderr,
+        )
+        return 130
     print(summary.table())
     for note in summary.notes:
         print(f"note: {note}")

@@ -157,6 +157,7 @@ def _pathway(
     sa_start = when(sa, add_working_days(date, choose(rng, {0: 5, 1: 2.5, 2: 1.5, 3: 1}, m)))
     sa_end = when(sa, add_working_days(sa_start, timely_working_days(
         rng, 45, share(auth, "ASSESS_45WD", fy), m)))  # fmt: skip
+    sa_end = _by_year_end(sa_start, sa_end, 45)
 
     s47_start = np.where(
         legacy,
@@ -176,6 +177,7 @@ def _pathway(
     icpc = s47 & (rng.random(m) < p_icpc)
     icpc_date = when(icpc, add_working_days(s47_start, timely_working_days(
         rng, 15, share(auth, "ICPC_15WD", fy), m)))  # fmt: skip
+    icpc_date = _by_year_end(s47_start, icpc_date, 15)
     plan = icpc & (rng.random(m) < 0.8)
     plan &= icpc_date < eighteen - np.timedelta64(60, "D")
     plan_start = when(plan, icpc_date)
@@ -202,7 +204,10 @@ def _pathway(
         ),  # fmt: skip
         plus_days(last, np.where(support, rng.integers(*SUPPORT_DAYS, m), rng.integers(0, 15, m))),
     )
-    closure = np.where(nfa, plus_days(date, rng.integers(0, 3, m)), closure)
+    # no further action is decided within days, in the referral's year (DfE rule 8569Q: a
+    # referral from before the year is never an NFA case in its census)
+    nfa_closure = np.minimum(plus_days(date, rng.integers(0, 3, m)), _year_end(date))
+    closure = np.where(nfa, nfa_closure, closure)
     closure = np.where(~nfa & ~assessed, plus_days(date, rng.integers(1, 21, m)), closure)
     closure = np.maximum(np.minimum(closure, eighteen), last)
     return Referrals(
@@ -224,6 +229,35 @@ def _pathway(
         category=choose(rng, CATEGORIES, m),
         previous_plans=previous,
     )
+
+
+def _by_year_end(start: np.ndarray, end: np.ndarray, days: int) -> np.ndarray:
+    """A late assessment or conference happens by the 31 March after it fell due (``days``
+    working days after its start; DfE queries one still outstanding then, rules 8670Q and
+    8675Q): still late, a week before the year ends at the latest."""
+    year_end = _year_end(start)
+    # a few days' margin: the validators count working days with their own holiday list
+    due = add_working_days(start, np.full(len(start), days - 3))
+    overdue = ~np.isnat(end) & (due < year_end) & (end > year_end)
+    late = add_working_days(start, np.full(len(start), days + 1))
+    capped = np.minimum(np.maximum(late, year_end - 7), year_end)
+    # on a weekday (DfE rule 8875: no conference at a weekend): the Friday before
+    known = ~np.isnat(capped)
+    weekday = np.busday_offset(
+        np.where(known, capped, np.datetime64("2000-04-03")).astype("datetime64[D]"), 0,
+        roll="backward",
+    )
+    capped = np.where(known, weekday, capped)
+    return np.where(overdue, np.minimum(end, capped), end)
+
+
+def _year_end(dates: np.ndarray) -> np.ndarray:
+    """The 31 March that ends each date's financial year."""
+    year = financial_year(np.where(np.isnat(dates), np.datetime64("2000-04-01"), dates))
+    march = (year + 1 - 1970).astype("datetime64[Y]").astype("datetime64[M]") + np.timedelta64(
+        2, "M"
+    )
+    return march.astype("datetime64[D]") + np.timedelta64(30, "D")
 
 
 def _latest(*dates: np.ndarray) -> np.ndarray:

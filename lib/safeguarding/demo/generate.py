@@ -14,7 +14,7 @@ import pandas as pd
 from ..dataset import DataSet
 from ..periods import Period, period_range
 from ..schema import TABLES
-from . import cin, looked_after
+from . import cin, looked_after, realism
 from .authorities import DemoAuthority, make_authorities
 from .dates import NAT, add_years, day
 from .rates import children, population_by_ethnicity
@@ -24,9 +24,6 @@ DEFAULT_SEED = 20241
 CIN_HISTORY_YEARS = 3  # simulated before the first year, so plans open at its start exist
 KEPT_HISTORY_YEARS = 1  # kept in the tables, for 12-month look-backs in the first year
 _UPN_CHECK = "ABCDEFGHJKLMNPQRTUVWXYZ"
-# pre-proceedings are recorded from 2026-27, after the demo's years: the demo has none
-NOT_GENERATED = ("pre_proceedings",)
-GENERATED_TABLES = tuple(name for name in TABLES if name not in NOT_GENERATED)
 
 
 def default_years() -> list[Period]:
@@ -61,8 +58,9 @@ def generate_for(
     # (seconds over a synthetic England's millions of string cells). Parts are dropped table
     # by table, so memory peaks at one copy of the data plus one table, not two copies.
     data = DataSet()
-    for name in GENERATED_TABLES:
-        data.tables[name] = pd.concat([p.tables.pop(name) for p in parts], ignore_index=True)
+    for name in TABLES:
+        if all(name in p.tables for p in parts):  # tables only other sources hold: absent
+            data.tables[name] = pd.concat([p.tables.pop(name) for p in parts], ignore_index=True)
     return data
 
 
@@ -117,10 +115,28 @@ def authority_tables(
     child_table["upn"] = fake_upns(rng, auth.code, len(child_table))
     tables.update(la)
     tables["children"] = child_table
+    _realism(tables, auth, pd.Timestamp(extract))
     tables["population"] = population(rng, auth, first.year - 1, last.year + 1)
     tables["population_ethnicity"] = population_by_ethnicity(auth, tables["population"])
     tables["teams"] = teams(rng, auth, tables, extract)
     return tables
+
+
+def _realism(tables: dict[str, pd.DataFrame], auth: DemoAuthority, extract: pd.Timestamp) -> None:
+    """Records that keep the returns' validation rules, and the newer returns' tables
+    (:mod:`.realism`; no random draws, so the simulation's streams are unchanged)."""
+    dob = tables["children"].set_index("child_id")["dob"]
+    dob = dob[~dob.index.duplicated()]
+    eps = realism.tidy_episodes(tables["la_episodes"], area=auth.index, dob=dob, extract=extract)
+    tables["la_episodes"] = eps
+    tables["cin_plans"] = realism.cin_plans(
+        tables["referrals"], tables["assessments"], tables["cp_plans"], tables["section47"]
+    )
+    tables["sw_episodes"] = realism.sw_episodes(eps, extract)
+    tables["dolo"] = realism.dolo(eps, dob, extract)
+    tables["pre_proceedings"] = realism.pre_proceedings(
+        tables["cp_plans"], tables["referrals"], extract
+    )
 
 
 def fake_upns(rng: np.random.Generator, code: str, n: int) -> np.ndarray:

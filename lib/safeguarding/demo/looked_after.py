@@ -143,12 +143,10 @@ def episodes(
     placement[rne == "A"] = np.where(rng.random((rne == "A").sum()) < 0.7, "A5", "A6")
     rne[rne == "A"] = "P"
     distance = _distances(rng, placement)
-    home = postcodes(rng, n)[spell]
-    where = np.where(placement == "P1", home, postcodes(rng, len(spell)))
     # a legal-status change keeps the placement: carry the previous episode's forward
     for _ in range(2):
         same = (rne == "L") & np.r_[False, spell[1:] == spell[:-1]]
-        for column in (placement, distance, where):
+        for column in (placement, distance):
             column[same] = np.r_[column[:1], column[:-1]][same]
     reason = np.where(last, spells["reason"].to_numpy()[spell], "X1").astype(object)
     open_now = episode_end > extract
@@ -156,7 +154,6 @@ def episodes(
         "spell": spell, "episode_start": date,
         "episode_end": np.where(open_now, NAT, episode_end), "rne": rne, "legal_status": legal,
         "placement": placement, "reason_end": np.where(open_now, None, reason),
-        "home_postcode": home, "placement_postcode": where,
         "placement_distance_miles": distance,
     })  # fmt: skip
 
@@ -173,20 +170,6 @@ def _distances(rng: np.random.Generator, placement: np.ndarray) -> np.ndarray:
     miles = np.round(median * np.exp(rng.normal(0, 1.2, len(placement))), 1)
     miles = np.where(placement == "P1", np.round(rng.uniform(0, 1.5, len(placement)), 1), miles)
     return np.where(rng.random(len(placement)) < DISTANCE_NOT_RECORDED, np.nan, miles)
-
-
-# Made-up postcodes in the real shape: no postcode area starts with Q, so none is real.
-_LETTERS = np.array(list("ABDEFGHJLNPQRSTUWXYZ"))
-
-
-def postcodes(rng: np.random.Generator, size: int) -> np.ndarray:
-    """Fictional postcodes (``QA12 3BC``): the real shape, an area that does not exist."""
-    area = np.char.add("Q", _LETTERS[rng.integers(0, len(_LETTERS), size)])
-    district = rng.integers(1, 30, size).astype(str)
-    inward = np.char.add(rng.integers(0, 10, size).astype(str),
-                         np.char.add(_LETTERS[rng.integers(0, 20, size)],
-                                     _LETTERS[rng.integers(0, 20, size)]))  # fmt: skip
-    return np.char.add(np.char.add(np.char.add(area, district), " "), inward).astype(object)
 
 
 def _placements(rng: np.random.Generator, age: np.ndarray, kind: np.ndarray) -> np.ndarray:
@@ -282,16 +265,15 @@ def tables(
     eps = episodes(rng, spells, extract)
     revs = reviews(rng, auth, spells, extract)
     leavers = care_leavers(rng, auth, spells, years, extract)
-    workers = social_workers(rng, auth, spells, extract)
-    orders = deprivation_of_liberty(rng, spells, eps, extract)
+    # social worker episodes and DoLOs: realism.sw_episodes and realism.dolo, after tidying
     missing = missing_episodes(rng, spells, extract)
-    for frame in (eps, revs, leavers, workers, orders, missing):
+    for frame in (eps, revs, leavers, missing):
         frame.insert(0, "child_id", child_ids[frame.pop("spell").to_numpy()])
     kids = pd.DataFrame({"child_id": child_ids, "dob": spells["dob"], "sex": spells["sex"],
                          "ethnicity": draw_ethnicity(rng, auth, "cla", len(spells))})  # fmt: skip
     leavers.insert(1, "dob", kids.set_index("child_id").loc[leavers["child_id"], "dob"].to_numpy())
     return {"children": kids, "la_episodes": eps, "la_reviews": revs, "care_leavers": leavers,
-            "sw_episodes": workers, "dolo": orders, "missing_episodes": missing}  # fmt: skip
+            "missing_episodes": missing}  # fmt: skip
 
 
 # Going missing: some children in care at 11 or older go missing again and again; about one
@@ -324,80 +306,3 @@ def missing_episodes(
         "missing_type": np.where(rng.random(len(which)) < AWAY_SHARE, "A", "M"),
     })  # fmt: skip
     return frame.drop_duplicates(["spell", "start_date"]).reset_index(drop=True)
-
-
-# changes of social worker per year in care (about a third of children looked after have had
-# one in the last 12 months: an assumption, DfE publishes no England figure to match yet)
-SW_CHANGES_PER_YEAR = 0.5
-SW_REASONS = {"MANAGE": 10, "FCONTA": 5, "LEFTRL": 35, "ORGRST": 15, "TSPROC": 15,
-              "ABSENC": 8, "CHCHAN": 2, "PCCHAN": 3, "OTHERS": 7}  # fmt: skip
-
-
-def social_workers(
-    rng: np.random.Generator, auth: DemoAuthority, spells: pd.DataFrame, extract: np.datetime64
-) -> pd.DataFrame:
-    """SSDA903 social worker episodes: a worker allocated when care starts, then changes at
-    random through the period of care; the last runs to the end of care (open while it is)."""
-    care = spells["kind"].isin(["care", "adoption"]).to_numpy()
-    idx = np.flatnonzero(care)
-    start = spells["start"].to_numpy("datetime64[D]")[idx]
-    end = spells["end"].to_numpy("datetime64[D]")[idx]
-    until = np.minimum(end, extract)
-    years = np.maximum((until - start).astype("float64"), 0) / 365.25
-    k = rng.poisson(SW_CHANGES_PER_YEAR * years)
-    which = np.repeat(np.arange(len(idx)), k)
-    when = plus_days(start[which], 1 + rng.random(len(which)) * np.maximum(
-        (until - start)[which].astype("float64") - 1, 0))  # fmt: skip
-    frame = (
-        pd.DataFrame(
-            {
-                "row": np.r_[np.arange(len(idx)), which],
-                "start_date": np.r_[start, when],
-            }
-        )
-        .sort_values(["row", "start_date"], kind="stable")
-        .drop_duplicates(["row", "start_date"])
-    )
-    row = frame["row"].to_numpy()
-    begun = frame["start_date"].to_numpy("datetime64[D]")
-    last = np.r_[row[1:] != row[:-1], True]
-    finish = np.where(last, end[row], np.r_[begun[1:], NAT])
-    pool = max(20, auth.children // 400)  # social workers in the authority
-    return pd.DataFrame({
-        "spell": idx[row],
-        "sw_id": np.char.add(f"SW{auth.code}", np.char.zfill(
-            rng.integers(1, pool + 1, len(row)).astype(str), 4)).astype(object),
-        "start_date": begun,
-        "end_date": np.where(finish > extract, NAT, finish),
-        "reason": np.where(last, None, choose(rng, SW_REASONS, len(row))).astype(object),
-    })  # fmt: skip
-
-
-# Deprivation of liberty orders: for some older children in residential and other placements
-DOLO_PLACEMENTS = ("K1", "K2", "S1", "Z1", "R1")
-DOLO_CHANCE = 0.4
-DOLO_MIN_AGE = 11
-
-
-def deprivation_of_liberty(
-    rng: np.random.Generator, spells: pd.DataFrame, eps: pd.DataFrame, extract: np.datetime64
-) -> pd.DataFrame:
-    """DoLOs made soon after a placement starts, for some children aged 11 or more placed in
-    children's homes and the like, lasting a few months (never beyond the placement)."""
-    start = eps["episode_start"].to_numpy("datetime64[D]")
-    end = eps["episode_end"].to_numpy("datetime64[D]")
-    dob = spells["dob"].to_numpy("datetime64[D]")[eps["spell"].to_numpy()]
-    age = (start - dob).astype("float64") / 365.25
-    fits = eps["placement"].isin(DOLO_PLACEMENTS).to_numpy() & (age >= DOLO_MIN_AGE)
-    fits &= ~eps["legal_status"].isin(["V3", "V4"]).to_numpy()  # not for short breaks
-    picked = np.flatnonzero(fits & (rng.random(len(eps)) < DOLO_CHANCE))
-    begin = plus_days(start[picked], rng.uniform(3, 60, len(picked)))
-    stop = plus_days(begin, rng.exponential(300, len(picked)) + 30)
-    placement_end = np.where(np.isnat(end[picked]), np.datetime64("2262-01-01"), end[picked])
-    stop = np.minimum(stop, placement_end)
-    keep = (begin < stop) & (begin <= extract)
-    return pd.DataFrame({
-        "spell": eps["spell"].to_numpy()[picked][keep],
-        "start_date": begin[keep],
-        "end_date": np.where(stop[keep] > extract, NAT, stop[keep]),
-    }).drop_duplicates(["spell", "start_date"])  # fmt: skip

@@ -12,7 +12,7 @@ import pandas as pd
 from ..dataset import DataSet, write_canonical
 from ..periods import Period
 from ..schema import TABLES
-from . import aggregates, formats
+from . import aggregates, annex_a, formats
 from .authorities import DemoAuthority, make_authorities, neighbours
 from .generate import DEFAULT_SEED, authority_dataset, default_years, map_authorities
 
@@ -31,7 +31,9 @@ def write_demo(
     Writes ``authorities.csv``, ``population.csv``, per authority the canonical tables
     (``<code>/<table>.csv``), the CIN census (``<code>/cin_census/cin_<YYYY>.xml``, YYYY the
     year of its 31 March reference date) and the SSDA903 return
-    (``<code>/ssda903/<YYYY-YY>/{header,episodes,reviews,oc3}.csv``), and the synthetic
+    (``<code>/ssda903/<YYYY-YY>/{header,episodes,reviews,oc3,...}.csv``), Ofsted's Annex A
+    workbook at the end of each quarter of the last year
+    (``<code>/annex_a/annex_a_<YYYY-MM-DD>.xlsx``, 12 months to that date), and the synthetic
     ``comparators.csv``, ``neighbours.csv`` and ``targets.csv``.
 
     ``real_formats`` says for which years the statutory-format files are written beside the
@@ -81,6 +83,13 @@ def _write_authority(
             own, code, year, out / code / "cin_census" / f"cin_{year.year + 1}.xml"
         )
         formats.write_ssda903(own, code, year, out / code / "ssda903" / year.fy_label)
+    if real_formats != "none":
+        # the year in progress as a council has it in year: Annex A at each quarter's end
+        for quarter in years[-1].quarters():
+            extract = quarter.end
+            annex_a.write_annex_a(
+                own, code, extract, out / code / "annex_a" / f"annex_a_{extract:%Y-%m-%d}.xlsx"
+            )
     return own.table("population")
 
 

@@ -8,7 +8,10 @@ for the National Framework measures, ``framework``.
 
 from __future__ import annotations
 
-from . import framework  # noqa: F401  (registers the National Framework rules)
+from . import (
+    framework,  # noqa: F401  (registers the National Framework rules)
+    in_year_rules,  # noqa: F401  (registers its rules)
+)
 from .engine import (
     COLUMNS,
     NotComputable,

@@ -12,7 +12,9 @@ computable:
 - the definition does not apply in the period's year (``valid_from``/``valid_to``) or has no
   version yet — numerator and denominator empty;
 - the denominator is 0 (nothing to measure) — numerator and denominator shown as 0;
-- a rate whose authority has no population estimate for the year or an earlier one.
+- a rate whose authority has no population estimate for the year or an earlier one;
+- the period's window reaches outside the dates an in-year extract covers (``DataSet.coverage``,
+  e.g. Ofsted's Annex A), or the extract cannot feed the rule at all.
 
 Rates per 10,000 (``unit: rate_per_10000``) divide the rule's count by the ``population``
 table's mid-year estimate for the calendar year the financial year starts in (2011 for
@@ -139,7 +141,7 @@ class _Engine:
                         "(an absent column is not read as blank)"
                     )
                     break
-                why = self.data.covers(code, table, first.date(), last.date())
+                why = self.data.covers(code, table, first.date(), last.date(), ind.rule)
                 if why:
                     reasons[i] = why
                     break

@@ -222,13 +222,21 @@ def pre_proceedings_started(ctx, start, end, params):
     events = ctx.memo(
         "pre_proceedings",
         lambda: _Events.of(
-            ctx.auth("pre_proceedings"), ctx.dates("pre_proceedings", "pp_start_date")
+            ctx.auth("pre_proceedings"), ctx.dates("pre_proceedings", "start_date")
         ),
     )
     return events.tally(ctx, start, end)
 
 
-@rule("fgdm", tables=("pre_proceedings",), reads={"pre_proceedings": ("fgdm_offered", "fgdm_held")})
+# the answer each ``which`` reads: FGDMMeetingOffer, FGDMMeetingFac (held: "facilitated")
+FGDM_COLUMNS = {"offered": "fgdm_offered", "held": "fgdm_facilitated"}
+
+
+@rule(
+    "fgdm",
+    tables=("pre_proceedings",),
+    reads={"pre_proceedings": tuple(FGDM_COLUMNS.values())},
+)
 def fgdm(ctx, start, end, params):
     """PP_FGDM_OFFERED, PP_FGDM_HELD: of pre-proceedings started in the window (``of:
     started``; or ``of: offered``, those whose family was offered a meeting), those where a
@@ -240,13 +248,13 @@ def fgdm(ctx, start, end, params):
 
     def build() -> _Events:
         table = ctx.table("pre_proceedings")
-        answer = table[f"fgdm_{which}"]
+        answer = table[FGDM_COLUMNS[which]]
         base = answer.notna()
         if of == "offered":
             base &= table["fgdm_offered"].fillna(False).astype(bool)
         auth = np.where(base.to_numpy(), ctx.auth("pre_proceedings"), -1)
         hit = answer.fillna(False).to_numpy(dtype=bool)
-        return _Events.of(auth, ctx.dates("pre_proceedings", "pp_start_date"), hit)
+        return _Events.of(auth, ctx.dates("pre_proceedings", "start_date"), hit)
 
     return ctx.memo(("fgdm", which, of), build).tally(ctx, start, end)
 

@@ -881,7 +881,9 @@ def referrals_in_period(ctx, start, end, params):
 def rereferrals(ctx, start, end, params):
     """REREFERRAL_12M: of referrals in the window, those dated on or before the ``months``-month
     anniversary of the same child's previous referral (the latest strictly earlier one; two
-    referrals on one day are one event, neither previous to the other)."""
+    referrals on one day are one event, neither previous to the other), or whose
+    ``referrals_12m`` (Annex A's count of the child's earlier referrals in the last 12 months)
+    is 1 or more: an extract's lists are shorter than the year the definition looks back."""
     months = int(param(params, "months"))
 
     def build() -> _Events:
@@ -900,6 +902,10 @@ def rereferrals(ctx, start, end, params):
         prev = prev[np.flatnonzero(new_day)][run]  # same-day rows share their run's first
         repeat = np.zeros(len(date), dtype=bool)
         repeat[order] = d <= _plus_months(prev, months)
+        # an in-year extract's own count of earlier referrals (Annex A list 3) sees further
+        # back than its lists do
+        counted = pd.to_numeric(ctx.table("referrals")["referrals_12m"], errors="coerce")
+        repeat |= counted.fillna(0).to_numpy() >= 1
         return _Events.of(ctx.auth("referrals"), date, repeat)
 
     return ctx.memo(("rereferrals", months), build).tally(ctx, start, end)

@@ -50,10 +50,10 @@ from pathlib import Path
 import pandas as pd
 
 from ..dataset import DataSet, Source
-from ..schema import TABLES, Column
+from ..schema import SUPPLEMENTARY, TABLES, Column
 from ..validation import InputError, Issue, IssueLog, Severity
 from ..validation import read_csv_text as _read_csv
-from .codes import CODES, FATAL_CODES
+from .codes import FATAL_CODES, checked_columns, codes_for
 
 MIN_YEAR, MAX_YEAR = 1900, 2100  # plausible years for any date in a child's record
 _INTEGER = re.compile(r"[+-]?\d+")
@@ -107,6 +107,7 @@ class RawTable:
     allow_missing: frozenset[str] = frozenset()
     typed: pd.DataFrame | None = None
     absent: tuple[str, ...] = ()  # optional columns the file does not have (not "blank")
+    year: int | None = None  # the return's financial year (its code lists); None: any year
 
     def source_name(self, column: str) -> str:
         """The column as the file names it (an element name for XML)."""
@@ -206,7 +207,10 @@ def validate_table(raw: RawTable, log: IssueLog) -> pd.DataFrame | None:
         raw.absent = tuple(
             c.name
             for c in spec.columns
-            if not c.required and c.name not in raw.frame.columns and c.name not in raw.labels
+            if not c.required
+            and c.name not in raw.frame.columns
+            and c.name not in raw.labels
+            and (raw.name, c.name) not in SUPPLEMENTARY
         )
         for col in raw.absent:
             # an absent column is not a column of blanks: "no DEC" is not "every episode open"
@@ -316,8 +320,9 @@ def validate_table(raw: RawTable, log: IssueLog) -> pd.DataFrame | None:
             "warning",
         )
 
-    for (table, col), codes in CODES.items():
-        if table != raw.name:
+    for table, col in checked_columns():
+        codes = codes_for(table, col, raw.year)
+        if table != raw.name or codes is None:
             continue
         unknown = typed[col].notna() & ~typed[col].isin(list(codes))
         fatal = (table, col) in FATAL_CODES

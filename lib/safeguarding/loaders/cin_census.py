@@ -1,7 +1,9 @@
 """The CIN census XML (one file per authority per year) -> canonical tables.
 
 Reads ``children``, ``referrals`` (one per ``CINdetails``), ``assessments`` (all of type
-``single``), ``section47``, ``cp_plans`` and ``cp_reviews``. The census carries no record
+``single``), ``section47``, ``cp_plans``, ``cp_reviews``, ``cin_plans`` (``CINPlanDates``) and,
+from the 2026-27 census, ``pre_proceedings`` (``PreProceedingsandFGDM``, id ``<referral>/PP1``).
+The census carries no record
 identifiers below the child, so the loader makes them from each record's natural key: the
 child's ``LAchildID`` and the record's start date. ``<child>/R2021-05-04`` is the referral of
 4 May 2021, ``<child>/R2021-05-04/A2021-05-06`` its assessment started on 6 May,
@@ -38,6 +40,20 @@ from .checks import (
     validate_relations,
     validate_table,
 )
+
+# pre_proceedings column -> element of the 2026-27 PreProceedingsandFGDM block
+PRE_PROCEEDINGS: dict[str, str] = {
+    "start_date": "PPStartDate",
+    "lbp_date": "LBPSentDate",
+    "fgdm_offered": "FGDMMeetingOffer",
+    "fgdm_facilitated": "FGDMMeetingFac",
+    "initial_meeting_date": "InitialPPMeetingDate",
+    "review_meetings": "ReviewMeetingsCount",
+    "decision_date": "StepDecisionDate",
+    "outcome": "PPOutcome",
+    "court_application_date": "CourtAppDate",
+    "proceedings_letter_date": "LetterInitCPDate",
+}
 
 
 def _text(element: etree._Element | None, path: str) -> str | None:
@@ -137,7 +153,16 @@ def load_cin_census(path: str | Path, authority: str | None = None) -> DataSet:
 
     rows: dict[str, list[dict]] = {
         name: []
-        for name in ("children", "referrals", "assessments", "section47", "cp_plans", "cp_reviews")
+        for name in (
+            "children",
+            "referrals",
+            "assessments",
+            "section47",
+            "cp_plans",
+            "cp_reviews",
+            "cin_plans",
+            "pre_proceedings",
+        )
     }
     sex_element = "Sex" if root.find("Children/Child/ChildIdentifiers/Sex") is not None else None
     sex_element = sex_element or "GenderCurrent"
@@ -155,6 +180,7 @@ def load_cin_census(path: str | Path, authority: str | None = None) -> DataSet:
                 "dob": _text(ids, "PersonBirthDate"),
                 "sex": _text(ids, "Sex") or _text(ids, "GenderCurrent"),
                 "upn": _text(ids, "UPN"),
+                "ethnicity": _text(child, "ChildCharacteristics/Ethnicity"),
             }
         )
         seen: set[str] = set()
@@ -197,6 +223,27 @@ def load_cin_census(path: str | Path, authority: str | None = None) -> DataSet:
                         "s47_start_date": _text(s47, "S47ActualStartDate"),
                         "icpc_date": _text(s47, "DateOfInitialCPC"),
                         "icpc_not_required": _text(s47, "ICPCnotRequired"),
+                    }
+                )
+            for pi, plan in enumerate(details.iterfind("CINPlanDates"), 1):
+                rows["cin_plans"].append(
+                    {
+                        ROW: f"{rpath}/CINPlanDates[{pi}]",
+                        "child_id": cid,
+                        "referral_id": rid,
+                        "start_date": _text(plan, "CINPlanStartDate"),
+                        "end_date": _text(plan, "CINPlanEndDate"),
+                    }
+                )
+            # the 2026-27 module: at most one per CINdetails
+            for xi, pp in enumerate(details.iterfind("PreProceedingsandFGDM"), 1):
+                rows["pre_proceedings"].append(
+                    {
+                        ROW: f"{rpath}/PreProceedingsandFGDM[{xi}]",
+                        "child_id": cid,
+                        "pp_id": f"{rid}/PP{xi}",
+                        "referral_id": rid,
+                        **{col: _text(pp, element) for col, element in PRE_PROCEEDINGS.items()},
                     }
                 )
             icpc = _text(details, "DateOfInitialCPC")
@@ -243,6 +290,7 @@ def load_cin_census(path: str | Path, authority: str | None = None) -> DataSet:
             "dob": "PersonBirthDate",
             "sex": sex_element,
             "upn": "UPN",
+            "ethnicity": "../ChildCharacteristics/Ethnicity",
         },
         "referrals": {
             "child_id": None,
@@ -277,6 +325,18 @@ def load_cin_census(path: str | Path, authority: str | None = None) -> DataSet:
             "previous_plans": "NumberOfPreviousCPP",
         },
         "cp_reviews": {"child_id": None, "plan_id": None, "review_date": "."},
+        "cin_plans": {
+            "child_id": None,
+            "referral_id": None,
+            "start_date": "CINPlanStartDate",
+            "end_date": "CINPlanEndDate",
+        },
+        "pre_proceedings": {
+            "child_id": None,
+            "pp_id": None,
+            "referral_id": None,
+            **PRE_PROCEEDINGS,
+        },
     }
     labels = {"cp_reviews": {"review_date": "CPPreviewDate"}}
 
@@ -294,6 +354,8 @@ def load_cin_census(path: str | Path, authority: str | None = None) -> DataSet:
             xml=True,
             # a missing LEA is reported once above, not once per record
             allow_missing=frozenset() if authority else frozenset({"authority"}),
+            # the census year's code lists (Sex M/F/U from 2024-25): the reference date's year
+            year=_financial_year(reference_date),
         )
         validate_table(raw, log)
         raws.append(raw)
@@ -349,6 +411,13 @@ def _natural_id(parent: str, letter: str, date: str | None, position: int, seen:
         made = f"{base}#{n}"
     seen.add(made)
     return made
+
+
+def _financial_year(date: dt.date | None) -> int | None:
+    """The first calendar year of the financial year holding ``date``."""
+    if date is None:
+        return None
+    return date.year if date.month >= 4 else date.year - 1
 
 
 def _iso_date(text: str | None) -> dt.date | None:

@@ -43,5 +43,49 @@ CODES: dict[tuple[str, str], frozenset[str]] = {
     ),
 }
 
+# Each year's return schema as differences from the year before, as liia-tools keeps them: from
+# the financial year given (its first calendar year), a column's code list becomes the one
+# given. A loader that knows its return's year checks that year's list; the project's own
+# layout (which spans years) accepts any year's codes.
+_PLACEMENTS_2024 = CODES[("la_episodes", "placement")]
+YEAR_CODES: dict[tuple[str, str], tuple[tuple[int, frozenset[str]], ...]] = {
+    # CIN census GenderCurrent and SSDA903 SEX 1/2 (0 and 9 CIN only) until 2023-24; both
+    # returns' Sex M/F/U from 2024-25
+    ("children", "sex"): ((1900, _codes("0 1 2 9")), (2024, _codes("M F U"))),
+    # the SSDA903 placement Z1 (other placements) split into Z11-Z14 from 2025-26
+    ("la_episodes", "placement"): (
+        (1900, _PLACEMENTS_2024),
+        (2025, (_PLACEMENTS_2024 - {"Z1"}) | _codes("Z11 Z12 Z13 Z14")),
+    ),
+}
+CODES.update(
+    {
+        # SSDA903 SW_REASON (2023-24 on)
+        ("sw_episodes", "reason"): _codes(
+            "MANAGE FCONTA LEFTRL ORGRST TSPROC ABSENC CHCHAN PCCHAN SWDIED OTHERS"
+        ),
+    }
+)
+
+
+def codes_for(table: str, column: str, year: int | None = None) -> frozenset[str] | None:
+    """The codes ``table.column`` may hold in the return for the financial year starting in
+    ``year`` (any year's, and the base list's, when ``year`` is None); None: no list."""
+    versions = YEAR_CODES.get((table, column))
+    base = CODES.get((table, column))
+    if not versions:
+        return base
+    if year is None:
+        union = frozenset().union(*(codes for _, codes in versions))
+        return union | (base or frozenset())
+    current = [codes for start, codes in versions if start <= year]
+    return current[-1] if current else versions[0][1]
+
+
+def checked_columns() -> list[tuple[str, str]]:
+    """Every (table, column) with a code list, in any year."""
+    return list(dict.fromkeys([*CODES, *YEAR_CODES]))
+
+
 # Unknown values in these columns are errors, not warnings (see the module docstring).
 FATAL_CODES = frozenset({("assessments", "assessment_type")})

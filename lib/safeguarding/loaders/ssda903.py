@@ -1,19 +1,22 @@
 """The SSDA903 looked-after-children return -> canonical tables.
 
 Either a folder of the return's CSV tables (``header.csv`` and ``episodes.csv`` required;
-``reviews.csv`` and ``oc3.csv`` read when present; the other tables are not needed by any
-indicator and are ignored) or the XML export (``<EXPSSDA903>``, one ``<CHILD>`` per child,
-where ``CHILDID`` stands for ``CHILD``, ``PL`` for ``PLACE`` and reviews sit in
-``HEADER/AREVIEW``). Dates are dd/mm/YYYY in both. Both give the same canonical tables:
-``children``, ``la_episodes``, ``la_reviews`` and ``care_leavers``.
+``reviews.csv``, ``oc3.csv``, ``sw_episodes.csv`` (2023-24 on) and ``DoLo.csv`` (2026-27 on)
+read when present; the other tables are not needed by any indicator and are ignored) or the XML
+export (``<EXPSSDA903>``, one ``<CHILD>`` per child, where ``CHILDID`` stands for ``CHILD``,
+``PL`` for ``PLACE`` and reviews sit in ``HEADER/AREVIEW``). Dates are dd/mm/YYYY in both. Both
+give the canonical tables ``children`` (with ``ETHNIC``), ``la_episodes`` (with ``HOME_POST``
+and ``PL_POST``), ``la_reviews`` and ``care_leavers``; the CSV folder also ``sw_episodes`` and
+``dolo``. Code lists are the collection year's (``codes.YEAR_CODES``: Sex M/F/U from 2024-25,
+placements Z11-Z14 for Z1 from 2025-26).
 
 A table that is not supplied (no ``reviews.csv``) is absent from the data set, so indicators
 that need it are "not computable" rather than zero. In the XML every block is optional per
-child, so all four tables are always supplied.
+child, so its four tables are always supplied.
 
 The return does not say which year it is for. ``collection_year`` (e.g. ``2017-18``) should be
-given; when it is not, it is taken as the financial year of the latest episode start (no
-episode can start after the year a return covers) and a warning says so.
+given; when it is not, it is taken as the financial year of the latest episode start (no episode
+can start after the year a return covers) and a warning says so.
 """
 
 from __future__ import annotations
@@ -62,6 +65,8 @@ CSV_TABLES: dict[str, tuple[str, bool, dict[str, str]]] = {
             "placement": "PLACE",
             "reason_end": "REC",
             "placement_distance_miles": "PL_DISTANCE",
+            "home_postcode": "HOME_POST",
+            "placement_postcode": "PL_POST",
         },
     ),
     "la_reviews": (
@@ -79,6 +84,23 @@ CSV_TABLES: dict[str, tuple[str, bool, dict[str, str]]] = {
             "activity": "ACTIV",
             "accommodation": "ACCOM",
         },
+    ),
+    # social worker episodes (2023-24 on) and Deprivation of Liberty Orders (2026-27 on)
+    "sw_episodes": (
+        "sw_episodes",
+        False,
+        {
+            "child_id": "CHILD",
+            "sw_id": "SW_ID",
+            "start_date": "SW_DECOM",
+            "end_date": "SW_DEC",
+            "reason": "SW_REASON",
+        },
+    ),
+    "dolo": (
+        "dolo",
+        False,
+        {"child_id": "CHILD", "start_date": "DOLO_START", "end_date": "DOLO_END"},
     ),
 }
 
@@ -99,6 +121,8 @@ XML_COLUMNS: dict[str, dict[str, str | None]] = {
         "legal_status": "LS",
         "placement": "PL",
         "reason_end": "REC",
+        "home_postcode": "HOME_POST",
+        "placement_postcode": "PL_POST",
         # no PL_DISTANCE: the XML exports do not carry it (absent, so not read as blank)
     },
     "la_reviews": {"child_id": "../CHILDID", "review_date": "REVIEW", "review_code": "REVIEW_CODE"},
@@ -111,7 +135,8 @@ XML_COLUMNS: dict[str, dict[str, str | None]] = {
         "collection_year": None,
     },
 }
-ORDER = ("children", "la_episodes", "la_reviews", "care_leavers")
+ORDER = ("children", "la_episodes", "la_reviews", "care_leavers", "sw_episodes", "dolo")
+XML_ORDER = ORDER[:4]  # the XML export has no social worker episodes or DoLOs
 
 
 def load_ssda903(path: str | Path, authority: str, collection_year: str | None = None) -> DataSet:
@@ -251,7 +276,7 @@ def _load_xml(path: Path, authority: str, year: Period | None) -> DataSet:
                 )
             ]
         )
-    rows: dict[str, list[dict]] = {name: [] for name in ORDER}
+    rows: dict[str, list[dict]] = {name: [] for name in XML_ORDER}
     # Loops over XML elements (not table rows): positions give the paths in messages.
     for ci, child in enumerate(root.iterfind("CHILD"), 1):
         cpath = f"/EXPSSDA903/CHILD[{ci}]"
@@ -280,6 +305,8 @@ def _load_xml(path: Path, authority: str, year: Period | None) -> DataSet:
                     "legal_status": _text(episode, "LS"),
                     "placement": _text(episode, "PL"),
                     "reason_end": _text(episode, "REC"),
+                    "home_postcode": _text(episode, "HOME_POST"),
+                    "placement_postcode": _text(episode, "PL_POST"),
                 }
             )
         if head is None:
@@ -305,7 +332,7 @@ def _load_xml(path: Path, authority: str, year: Period | None) -> DataSet:
             rows["care_leavers"].append({ROW: hpath, "child_id": cid, "dob": dob, **oc3})
 
     raws = []
-    for name in ORDER:
+    for name in XML_ORDER:
         columns = XML_COLUMNS[name]
         frame = pd.DataFrame.from_records(
             rows[name], columns=[ROW, *[c for c in columns if c != "collection_year"]]
@@ -335,7 +362,9 @@ def _validate(
     year: Period | None,
 ) -> DataSet:
     by_name = {r.name: r for r in raws}
-    for name in ("children", "la_episodes", "la_reviews"):
+    for raw in raws:
+        raw.year = year.year if year is not None else None  # that year's code lists
+    for name in ("children", "la_episodes", "la_reviews", "sw_episodes", "dolo"):
         if name in by_name:
             validate_table(by_name[name], log)
 
