@@ -45,7 +45,8 @@ from .text import RAG_WORDS, cell_value, slug
 
 # outcome or enabler -> the measures shown under it (catalogue ids), in order
 FRAMEWORK: dict[str, tuple[str, ...]] = {
-    "families_together": ("CIN_AT_END", "CIN_AT_END_RATE", "REFERRALS", "REFERRALS_RATE",
+    "families_together": ("CONTACTS", "CIN_AT_END", "CIN_AT_END_RATE", "REFERRALS",
+                          "REFERRALS_RATE",
                           "REFERRAL_NFA", "REREFERRAL_12M", "NI68", "STEP_DOWN_EH",
                           "PP_STARTED_RATE", "PP_FGDM_OFFERED", "PP_FGDM_HELD"),
     "family_networks": ("KINSHIP_AT_END", "LEFT_CARE_SGO", "LEFT_CARE_CAO"),
@@ -53,7 +54,8 @@ FRAMEWORK: dict[str, tuple[str, ...]] = {
              "CPP_CAT_PHYSICAL", "CPP_CAT_SEXUAL", "CPP_CAT_MULTIPLE", "NI65", "NI64",
              "CPP_2YRS_OPEN", "NI67", "CLA_MISSING"),
     "stable_homes": ("CLA_AT_END", "CLA_AT_END_RATE", "NI62", "NI63", "PLACED_20_MILES",
-                     "SW_CHANGE_12M", "DOLO_AT_END", "NI66", "NI147", "NI148"),
+                     "SW_CHANGE_12M", "DOLO_AT_END", "NI66", "NI147", "NI148", "ADOPT_A10",
+                     "ADOPT_A2"),
     "multi_agency": ("ICPC_15WD", "ASSESS_45WD", "NI59", "NI60"),
     "leadership": (),
     "workforce": WORKFORCE_INDICATORS,
