@@ -42,8 +42,11 @@ def test_every_mapped_indicator_is_imported(dfe):
     assert {m.indicator for m in DFE_MEASURES} == set(dfe["indicator"])
     counts = dfe.groupby(["indicator", "area_type"]).size().unstack()
     assert (counts["england"] >= 5).all() and (counts["authority"] >= 5 * 150).all()
-    # time_period 2025 is the financial year 2024-25
-    assert dfe["period"].max() == "2024-25"
+    # time_period 2025 is the financial year 2024-25; for the workforce census (at 30
+    # September) 30 September 2025, in 2025-26
+    census = dfe["source"].str.startswith("csww")
+    assert dfe.loc[~census, "period"].max() == "2024-25"
+    assert dfe.loc[census, "period"].max() == "2025-26"
 
 
 @pytest.mark.parametrize("measure", DFE_MEASURES, ids=lambda m: m.indicator)
@@ -56,11 +59,8 @@ def test_suppressed_cells_of_every_mapped_file_stay_missing(shared_data, dfe, me
     symbol = raw[measure.value].str.strip().str.lower().isin(SUPPRESSION_SYMBOLS)
     ours = dfe[(dfe["indicator"] == measure.indicator) & (dfe["area_type"] == "authority")]
     assert len(ours) == len(raw)
-    year = (
-        (raw["time_period"].astype(int) - 1).astype(str)
-        + "-"
-        + (raw["time_period"].astype(int) % 100).astype(str).str.zfill(2)
-    )
+    start = raw["time_period"].astype(int) - (0 if measure.september_census else 1)
+    year = start.astype(str) + "-" + ((start + 1) % 100).astype(str).str.zfill(2)
     keyed = ours.set_index(["period", "area"])["value"]
     keyed = keyed[~keyed.index.duplicated()]
     looked_up = keyed.reindex(pd.MultiIndex.from_arrays([year, raw["old_la_code"]])).to_numpy()

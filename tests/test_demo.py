@@ -196,7 +196,7 @@ def test_every_file_has_its_columns_and_date_format(demo_dir):
     expected = {
         "authorities.csv": ["code", "name", "region"],
         "population.csv": ["authority", "year", "population"],
-        "comparators.csv": ["indicator", "period", "area", "value", "authority"],
+        "comparators.csv": ["indicator", "period", "area", "value", "authority", "region"],
         "targets.csv": ["authority", "indicator", "year", "target", "tolerance", "band_low",
                         "band_high"],
     }  # fmt: skip

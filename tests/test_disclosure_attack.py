@@ -174,6 +174,11 @@ def test_the_defect_is_gone_from_904(demo_quarter):
         encoding="utf-8"
     )
     attack = attack_page(page, _labels())
+    if not any(k[0] == "caseload" for k in attack.hidden):
+        # issue 16 recalibrated the demo (children in need, looked-after records): 904's
+        # caseloads no longer hold the small counts this regression was written for; the
+        # attacks on every authority's pages above still check the property
+        pytest.skip("the demo's 904 caseloads have no small counts since issue 16's recalibration")
     types = ("Assessment", "Care Leaver", "Child Protection Plan", "Child in Need")
     types += ("Looked After", "Short Breaks")
     for key in [

@@ -145,6 +145,11 @@ def test_available_indicators() -> None:
         "NI65",
         "CPP_AT_END",
         "CPP_2YRS_OPEN",
+        "CPP_CAT_NEGLECT",
+        "CPP_CAT_EMOTIONAL",
+        "CPP_CAT_PHYSICAL",
+        "CPP_CAT_SEXUAL",
+        "CPP_CAT_MULTIPLE",
     ]
     with_pop = dataset(cp_plans=[], cp_reviews=[], population=[])
     assert "NI67" in available_indicators(with_pop)

@@ -30,9 +30,10 @@ def write(folder: Path, name: str, text: str) -> Path:
 
 
 REFERRALS = (
-    "authority,child_id,referral_id,referral_date,referral_source,nfa,closure_date\n"
-    "350,C1,R1,2010-05-04,1A,0,2010-09-01\n"
-    "350,C2,R2,2010-06-01,6,1,2010-06-02\n"
+    "authority,child_id,referral_id,referral_date,referral_source,nfa,closure_date,"
+    "closure_reason\n"
+    "350,C1,R1,2010-05-04,1A,0,2010-09-01,RC7\n"
+    "350,C2,R2,2010-06-01,6,1,2010-06-02,RC8\n"
 )
 ASSESSMENTS = (
     "authority,child_id,assessment_id,referral_id,assessment_type,start_date,authorised_date\n"
@@ -90,7 +91,7 @@ def test_historic_assessment_types_load(tmp_path):
 
 
 def test_every_fatal_error_is_reported_with_file_row_column_and_rule(tmp_path):
-    write(tmp_path, "referrals", REFERRALS + "350,C3,R2,04/05/2010,1A,2,\n")
+    write(tmp_path, "referrals", REFERRALS + "350,C3,R2,04/05/2010,1A,2,,\n")
     write(tmp_path, "assessments", ASSESSMENTS + "350,C1,A3,R1,intial,2010-05-05,0210-05-12\n")
     write(tmp_path, "cp_plans", "authority,child_id,start_date\n350,C1,2011-01-01\n")
     with pytest.raises(InputError) as err:
@@ -123,8 +124,9 @@ def test_warnings_keep_the_records(tmp_path):
     write(
         tmp_path,
         "cp_plans",
-        "authority,child_id,plan_id,start_date,end_date,initial_category,previous_plans,colour\n"
-        "350,C1,P1,2011-01-01,2010-12-31,NEGLECT,0,blue\n",
+        "authority,child_id,plan_id,start_date,end_date,initial_category,latest_category,"
+        "previous_plans,colour\n"
+        "350,C1,P1,2011-01-01,2010-12-31,NEGLECT,,0,blue\n",
     )
     data = read_canonical(tmp_path)
     got = {(Path(i.file).name, i.rule, i.row, i.column, i.value) for i in data.issues}
@@ -190,7 +192,7 @@ def test_read_data_dir(tmp_path):
 
 def test_one_broken_authority(tmp_path):
     root = make_data_dir(tmp_path)
-    write(root / "350", "referrals", REFERRALS + "350,C9,R9,not a date,1A,0,\n")
+    write(root / "350", "referrals", REFERRALS + "350,C9,R9,not a date,1A,0,,\n")
     with pytest.raises(InputError) as err:
         read_data_dir(root, authorities=["350", "351", "352"])
     got = {(i.authority, i.rule) for i in err.value.issues}

@@ -42,7 +42,7 @@ def test_run_plan_from_file_and_default(project: Path) -> None:
     loaded = load_project(project)
     plan = loaded.run_plan("Q2 2024/25")
     assert plan.quarter == "2024-25 Q2" and plan.source is not None
-    assert len(plan.entries) == 15
+    assert len(plan.entries) == 20  # 5 authorities x 4 reports
     cp = [e for e in plan.entries if e.report == "child_protection"]
     assert {e.audience for e in cp} == {"restricted"} and {e.committee for e in cp} == {"lscp"}
     default = loaded.run_plan("2023-24 Q4")

@@ -94,7 +94,7 @@ def test_selection_follows_the_run_plan():
     project = load_project(ROOT)
     runs = quarto.select_runs(project, quarto.Selection())
     assert quarto.latest_quarter(project) == QUARTER
-    assert len(runs) == 5 * 3  # the run plan: every authority x three reports
+    assert len(runs) == 5 * 4  # the run plan: every authority x four reports
     (one,) = quarto.select_runs(project, quarto.parse_profiles("902,looked_after"))
     assert (one.entry.committee, one.entry.audience) == ("corporate_parenting", "public")
     assert one.source == ROOT / "outputs/quarto/2024-25-Q2/902/looked_after.qmd"
@@ -105,7 +105,7 @@ def test_selection_follows_the_run_plan():
         quarto.select_runs(project, quarto.parse_profiles("999"))
     # a quarter without a run file gets the default plan: every report, for the public
     default = quarto.select_runs(project, quarto.parse_profiles("2023-24-Q1,903"))
-    assert len(default) == 3 and {r.entry.audience for r in default} == {"public"}
+    assert len(default) == 4 and {r.entry.audience for r in default} == {"public"}
     assert default[0].folder == ROOT / "outputs/quarto/2023-24-Q1/903"
 
 
@@ -122,7 +122,7 @@ def test_a_staged_file_names_its_run_and_other_paths_none():
     assert [(r.entry.authority, r.entry.report) for r in runs] == [("903", "looked_after")]
     assert whole is False
     runs, whole = quarto.runs_for_render(project, {**env, "QUARTO_PROJECT_RENDER_ALL": "1"})
-    assert whole is True and len(runs) == 15
+    assert whole is True and len(runs) == 20
     # the index beside one report (a preview's inputs) stages that report alone
     both = {
         "QUARTO_PROJECT_INPUT_FILES": "outputs/quarto/index.qmd\n"
@@ -132,7 +132,7 @@ def test_a_staged_file_names_its_run_and_other_paths_none():
     assert [r.entry.authority for r in runs] == ["903"] and whole is False
     # a quarto render without a profile: the whole plan
     runs, whole = quarto.runs_for_render(project, {"QUARTO_PROJECT_RENDER_ALL": "1"})
-    assert whole is True and len(runs) == 15
+    assert whole is True and len(runs) == 20
 
 
 def test_front_matter_comes_from_the_report_metadata():

@@ -24,6 +24,14 @@ REPORTS = {
     ],
     "child_protection": ["Child protection", "Month by month"],
     "looked_after": ["Children looked after", "Care leavers"],
+    "national_framework": [
+        "The outcomes and enablers",
+        "Outcome 1: families stay together and get the help they need",
+        "Outcome 4: children in care and care leavers have stable, loving homes",
+        "Equality: ethnic disproportionality",
+        "Children on a child protection plan by ethnic group",
+        "Enabler: the workforce is equipped and effective",
+    ],
 }
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-REPORTS = ["quarterly_scorecard", "child_protection", "looked_after"]
+REPORTS = ["quarterly_scorecard", "child_protection", "looked_after", "national_framework"]
 PARAMETERS = [
     "authority",
     "quarter",

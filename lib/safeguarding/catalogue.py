@@ -20,7 +20,7 @@ from .periods import Period, PeriodError, parse_period
 from .schema import TABLES
 from .validation import InputError, Issue
 
-UNITS = ("percent", "count", "rate_per_10000", "days")
+UNITS = ("percent", "count", "rate_per_10000", "days", "number")  # number: e.g. a caseload
 POLARITIES = ("high", "low", "band", "none")
 THEMES = {
     "front_door": "Front door: contacts and referrals",
@@ -29,6 +29,15 @@ THEMES = {
     "looked_after": "Children looked after",
     "care_leavers": "Care leavers",
     "local": "Local indicators",
+    # the Children's Social Care National Framework (2023): four outcomes, three enablers
+    "families_together": "Children, young people and families stay together and get the help "
+    "they need",
+    "family_networks": "Children and young people are supported by their family network",
+    "safe": "Children and young people are safe in and outside of their homes",
+    "stable_homes": "Children in care and care leavers have stable, loving homes",
+    "multi_agency": "Enabler: multi-agency working is prioritised and effective",
+    "leadership": "Enabler: leaders drive conditions for effective practice",
+    "workforce": "Enabler: the workforce is equipped and effective",
 }
 WINDOWS = ("snapshot", "year_to_date", "in_period", "rolling_12_months")
 # What a figure's window is called in a table column or a caption (members' words).

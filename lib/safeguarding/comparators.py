@@ -43,6 +43,7 @@ import pandas as pd
 
 from .catalogue import Catalogue
 from .catalogue import catalogue as builtin_catalogue
+from .framework_comparators import FRAMEWORK_DFE_MEASURES
 from .periods import Period, PeriodError, parse_period
 from .validation import InputError, Issue, read_csv_text
 
@@ -94,6 +95,9 @@ class DfeMeasure:
     denominator_where: tuple[tuple[str, str], ...] = ()
     count: str | None = None
     per_population: bool = False
+    # a census at 30 September (the workforce): time_period 2024 is 30 September 2024, in the
+    # financial year 2024-25, not the year ending 31 March 2024
+    september_census: bool = False
 
 
 _STABLE = (
@@ -205,6 +209,8 @@ DFE_MEASURES: tuple[DfeMeasure, ...] = (
         where=(("population_type", "Children looked after on 31 March each year"),),
     ),
 )
+# the National Framework measures DfE publishes (children in need, workforce): their own module
+DFE_MEASURES += tuple(DfeMeasure(**m) for m in FRAMEWORK_DFE_MEASURES)
 POPULATION_FILE = "ons_mid-year_population_estimates"
 
 
@@ -360,6 +366,9 @@ def read_dfe(dfe_dir: str | Path, indicators: list[str] | None = None) -> pd.Dat
             part["denominator"] = people
             with np.errstate(divide="ignore", invalid="ignore"):
                 part["value"] = np.round(part["numerator"] / people * 10_000, measure.decimals)
+        if measure.september_census:
+            start = part["period"].str[:4].astype(int) + 1
+            part["period"] = start.astype(str) + "-" + ((start + 1) % 100).astype(str).str.zfill(2)
         part["decimals"] = measure.decimals
         part["authority"] = ""
         part["source"] = path.name

@@ -30,7 +30,7 @@ from .exceptions import MissingInput, UnknownName
 from .periods import Period, PeriodError, parse_period
 from .validation import InputError, Issue
 
-REPORTS = ("quarterly_scorecard", "child_protection", "looked_after")
+REPORTS = ("quarterly_scorecard", "child_protection", "looked_after", "national_framework")
 AUDIENCES = ("public", "restricted")
 NEIGHBOUR_AVERAGES = ("mean", "median")
 IMPLICATIONS = ("financial", "legal", "equalities", "risk", "consultation")

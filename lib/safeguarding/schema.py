@@ -29,7 +29,7 @@ class Column:
     """
 
     name: str
-    dtype: str  # "str", "date", "int", "bool"
+    dtype: str  # "str", "date", "int", "float", "bool"
     required: bool
     description: str
     nonblank: bool = False
@@ -97,6 +97,12 @@ TABLES: dict[str, TableSpec] = {
                 _c("nfa", "bool", False, "ReferralNFA: no further action"),
                 _c("closure_date", "date", False, "CINclosureDate"),
                 _c(
+                    "closure_reason",
+                    "str",
+                    False,
+                    "ReasonForClosure (RC9: closed after assessment, referred to early help)",
+                ),
+                _c(
                     "referrals_12m",
                     "int",
                     False,
@@ -145,6 +151,7 @@ TABLES: dict[str, TableSpec] = {
                 _c("start_date", "date", True, "CPPstartDate"),
                 _c("end_date", "date", False, "CPPendDate"),
                 _c("initial_category", "str", False, "InitialCategoryOfAbuse"),
+                _c("latest_category", "str", False, "LatestCategoryOfAbuse"),
                 _c(
                     "previous_plans",
                     "int",
@@ -191,6 +198,12 @@ TABLES: dict[str, TableSpec] = {
                 _c("legal_status", "str", False, "LS (V3/V4: short breaks)", nonblank=True),
                 _c("placement", "str", False, "PLACE / PL placement type", nonblank=True),
                 _c("reason_end", "str", False, "REC reason episode ceased"),
+                _c(
+                    "placement_distance_miles",
+                    "float",
+                    False,
+                    "PL_DISTANCE miles from home to placement (returned in some years)",
+                ),
                 _c("home_postcode", "str", False, "HOME_POST: the child's home postcode"),
                 _c("placement_postcode", "str", False, "PL_POST: the placement's postcode"),
             ),
@@ -242,6 +255,19 @@ TABLES: dict[str, TableSpec] = {
                 CHILD,
                 _c("start_date", "date", True, "DOLO_START"),
                 _c("end_date", "date", False, "DOLO_END (empty while in force)"),
+            ),
+            key=("authority", "child_id", "start_date"),
+        ),
+        TableSpec(
+            "missing_episodes",
+            "Episodes of children looked after missing or away from placement without "
+            "authorisation (SSDA903 missing table).",
+            (
+                AUTH,
+                CHILD,
+                _c("start_date", "date", True, "MIS_START"),
+                _c("end_date", "date", False, "MIS_END (empty while missing)"),
+                _c("missing_type", "str", False, "MISSING: M missing, A away from placement"),
             ),
             key=("authority", "child_id", "start_date"),
         ),
@@ -344,6 +370,25 @@ TABLES: dict[str, TableSpec] = {
             key=("authority", "year"),
         ),
         TableSpec(
+            "population_ethnicity",
+            "Optional: children aged 0 to 17 by ethnic group (ONS Census 2021 high-level "
+            "groups: Asian, Black, Mixed, White, Other), for disproportionality.",
+            (
+                AUTH,
+                _c("year", "int", True, "Calendar year of the estimate"),
+                _c("ethnicity", "str", True, "Asian, Black, Mixed, White or Other"),
+                _c(
+                    "population",
+                    "int",
+                    True,
+                    "Children aged 0 to 17 in the group",
+                    minimum=0,
+                    maximum=MAX_POPULATION,
+                ),
+            ),
+            key=("authority", "year", "ethnicity"),
+        ),
+        TableSpec(
             "teams",
             "Optional: the team and case type each child's case sits with at a date, for "
             "activity tables (caseloads by team and case type).",
@@ -391,6 +436,8 @@ def coerce_dtypes(frame: pd.DataFrame, name: str) -> pd.DataFrame:
             out[col.name] = pd.to_datetime(out[col.name], errors="coerce").astype("datetime64[ns]")
         elif col.dtype == "int":
             out[col.name] = pd.to_numeric(out[col.name], errors="coerce").astype("Int64")
+        elif col.dtype == "float":
+            out[col.name] = pd.to_numeric(out[col.name], errors="coerce").astype("float64")
         elif col.dtype == "bool":
             if pd.api.types.is_bool_dtype(out[col.name]):  # already booleans: no per-value map
                 out[col.name] = out[col.name].astype("boolean")

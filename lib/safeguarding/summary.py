@@ -94,6 +94,9 @@ class AuthoritySummary:
     not_computable: list[str] = field(default_factory=list)
     # the first and last event dates in the authority's records (None: no dated records)
     records_span: tuple[Any, Any] | None = None
+    # the National Framework report's aggregates (counts by ethnic group and the population by
+    # group; children subject to DoLOs by placement type): see report.framework
+    framework: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     def report_outturns(self, report: str, catalogue: Any) -> pd.DataFrame:
         """The figures ``report`` uses: every period's, then its SPC indicators' months (the
@@ -136,8 +139,23 @@ def records_summary(data: DataSet, authority: str, quarter: Period | str) -> Aut
             by_rule.setdefault(w.rule, []).append(w.message)
     summary.warnings = [(rule, len(m), m[0]) for rule, m in sorted(by_rule.items())]
     summary.sources = [s for s in data.sources if s.authority in (None, authority)]
+    summary.framework = framework_frames(data, authority, period)
     summary.records_span = records_span(data, authority)
     return summary
+
+
+def framework_frames(data: DataSet, authority: str, period: Period) -> dict[str, pd.DataFrame]:
+    """The National Framework report's aggregates from ``authority``'s records."""
+    from .disproportionality import summary_frames
+    from .indicators.framework import authority_tables, dolo_placements
+    from .indicators.rules import RuleContext
+
+    frames = summary_frames(data, authority, period)
+    if data.has("dolo"):
+        ctx = RuleContext(authority_tables(data, authority, ("dolo", "la_episodes")), [authority])
+        placements = dolo_placements(ctx, pd.Timestamp(period.end))
+        frames["dolo_placements"] = placements.drop(columns="authority")
+    return frames
 
 
 def check_covers(span: tuple[Any, Any] | None, authority: str, quarter: Period | str) -> None:

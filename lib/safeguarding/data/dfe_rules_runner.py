@@ -68,7 +68,7 @@ def run_903(folders: list[Path], year: str) -> tuple[str, list[tuple[str, str, i
     given = {"This year": sorted(str(p) for p in folders[0].glob("*.csv"))}
     if len(folders) > 1:
         given["Prev year"] = sorted(str(p) for p in folders[1].glob("*.csv"))
-    files = process_uploaded_files(given)
+    files = [_without_distance(f) for f in process_uploaded_files(given)]
     if len(folders) > 1 and int(year[:4]) >= 2024:
         files = [_sex_as_letters(f) if f["description"] == "Prev year" else f for f in files]
     metadata = {"collectionYear": str(int(year[:4]) + 1), "localAuthority": "E09000027"}
@@ -90,6 +90,21 @@ def run_903(folders: list[Path], year: str) -> tuple[str, list[tuple[str, str, i
         old = merged.get(code, (message, 0))
         merged[code] = (old[0] or message, -1 if hits < 0 else old[1] + hits)
     return name, [(c, m, n) for c, (m, n) in merged.items()]
+
+
+def _without_distance(uploaded):
+    """Episodes without an extract's own PL_DISTANCE: the validator works the distance out
+    from HOME_POST and PL_POST itself, and fails on a column already holding numbers."""
+    if not str(uploaded["name"]).lower().endswith("episodes.csv"):
+        return uploaded
+    import pandas as pd
+
+    frame = pd.read_csv(io.BytesIO(uploaded["file_content"]), dtype=str, keep_default_na=False)
+    if "PL_DISTANCE" not in frame.columns:
+        return uploaded
+    content = frame.drop(columns="PL_DISTANCE").to_csv(index=False, lineterminator="\n").encode()
+    return type(uploaded)(name=uploaded["name"], description=uploaded["description"],
+                          file_content=content)  # fmt: skip
 
 
 def _sex_as_letters(uploaded):

@@ -65,9 +65,10 @@ def comparators(
     seed: int,
     catalogue: Catalogue | None = None,
 ) -> pd.DataFrame:
-    """The tidy comparators table ``indicator, period, area, value, authority``.
+    """The tidy comparators table ``indicator, period, area, value, authority, region``.
 
-    ``authority`` is filled only on neighbour rows: whose neighbours they describe.
+    ``authority`` is filled only on neighbour rows: whose neighbours they describe; ``region``
+    only on an authority's own rows.
     """
     cat = catalogue or builtin_catalogue()
     values = authority_values(authorities, years, seed, cat)
@@ -99,7 +100,8 @@ def comparators(
         for i, v, area in zip(out["indicator"], out["value"], out["area"], strict=True)
     ]
     out["authority"] = out["authority"].fillna("") if "authority" in out else ""
-    return out[["indicator", "period", "area", "value", "authority"]]
+    out["region"] = out["area"].map(region).fillna("")  # an authority's rows: its region
+    return out[["indicator", "period", "area", "value", "authority", "region"]]
 
 
 def _round(indicator, value: float, area: str) -> float:
@@ -136,6 +138,8 @@ def targets(
             for ind in cat:
                 if ind.local or ind.unit != "percent" or not ind.applies_to(year):
                     continue
+                if ind.polarity == "none" or not ind.computable:
+                    continue  # context measures and DfE-only figures: no target
                 if ind.polarity == "band" and ind.band:
                     rows.append((auth.code, ind.id, year.fy_label, None, None, *ind.band))
                     continue

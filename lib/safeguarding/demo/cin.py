@@ -28,7 +28,7 @@ from .dates import (
     review_dates,
     timely_working_days,
 )
-from .rates import children, choose, draw_ages, make_ids, per_child, share
+from .rates import children, choose, draw_ages, draw_ethnicity, make_ids, per_child, share
 
 SINGLE_ASSESSMENT_FROM = np.datetime64("2014-04-01")
 REFERRAL_SOURCES = {
@@ -40,6 +40,8 @@ CATEGORIES = {"NEG": 50, "EMO": 36, "PHY": 7, "SAB": 4, "MUL": 3}
 # age at a first referral: (low, high) years and weight
 REFERRAL_AGES = ((0.02, 1, 12), (1, 5, 20), (5, 10, 27), (10, 16, 33), (16, 17.8, 8))
 NFA_SHARE = 0.07
+SUPPORTED = 0.45  # assessed children supported as children in need after the assessment
+SUPPORT_DAYS = (90, 560)  # for how long (uniform)
 # share of re-referrals that fall within 12 months of the previous referral (measured)
 WITHIN_12M = 0.48
 
@@ -190,16 +192,22 @@ def _pathway(
     previous = np.where(plan, plans[child] + np.where(has_hidden[child], hidden[child], 0), 0)
 
     last = _latest(ia_end, core_end, sa_end, icpc_date, date)
-    support = rng.random(m) < 0.35  # a child in need plan keeps the episode open for months
+    # a child in need plan keeps the episode open for months: England's children in need at
+    # 31 March (about 330 per 10,000, looked-after children included) need about half of
+    # assessed children supported for three months to a year and a half
+    support = rng.random(m) < SUPPORTED
     closure = np.where(
         plan,
         plus_days(
             plan_end,
             np.where(rng.random(m) < 0.5, rng.integers(0, 15, m), rng.integers(60, 240, m)),
         ),  # fmt: skip
-        plus_days(last, np.where(support, rng.integers(60, 400, m), rng.integers(0, 15, m))),
+        plus_days(last, np.where(support, rng.integers(*SUPPORT_DAYS, m), rng.integers(0, 15, m))),
     )
-    closure = np.where(nfa, plus_days(date, rng.integers(0, 3, m)), closure)
+    # no further action is decided within days, in the referral's year (DfE rule 8569Q: a
+    # referral from before the year is never an NFA case in its census)
+    nfa_closure = np.minimum(plus_days(date, rng.integers(0, 3, m)), _year_end(date))
+    closure = np.where(nfa, nfa_closure, closure)
     closure = np.where(~nfa & ~assessed, plus_days(date, rng.integers(1, 21, m)), closure)
     closure = np.maximum(np.minimum(closure, eighteen), last)
     return Referrals(
@@ -227,17 +235,29 @@ def _by_year_end(start: np.ndarray, end: np.ndarray, days: int) -> np.ndarray:
     """A late assessment or conference happens by the 31 March after it fell due (``days``
     working days after its start; DfE queries one still outstanding then, rules 8670Q and
     8675Q): still late, a week before the year ends at the latest."""
-    year = financial_year(np.where(np.isnat(start), np.datetime64("2000-04-01"), start))
-    march = (year + 1 - 1970).astype("datetime64[Y]").astype("datetime64[M]") + np.timedelta64(
-        2, "M"
-    )
-    year_end = march.astype("datetime64[D]") + np.timedelta64(30, "D")  # 31 March
+    year_end = _year_end(start)
     # a few days' margin: the validators count working days with their own holiday list
     due = add_working_days(start, np.full(len(start), days - 3))
     overdue = ~np.isnat(end) & (due < year_end) & (end > year_end)
     late = add_working_days(start, np.full(len(start), days + 1))
     capped = np.minimum(np.maximum(late, year_end - 7), year_end)
+    # on a weekday (DfE rule 8875: no conference at a weekend): the Friday before
+    known = ~np.isnat(capped)
+    weekday = np.busday_offset(
+        np.where(known, capped, np.datetime64("2000-04-03")).astype("datetime64[D]"), 0,
+        roll="backward",
+    )
+    capped = np.where(known, weekday, capped)
     return np.where(overdue, np.minimum(end, capped), end)
+
+
+def _year_end(dates: np.ndarray) -> np.ndarray:
+    """The 31 March that ends each date's financial year."""
+    year = financial_year(np.where(np.isnat(dates), np.datetime64("2000-04-01"), dates))
+    march = (year + 1 - 1970).astype("datetime64[Y]").astype("datetime64[M]") + np.timedelta64(
+        2, "M"
+    )
+    return march.astype("datetime64[D]") + np.timedelta64(30, "D")
 
 
 def _latest(*dates: np.ndarray) -> np.ndarray:
@@ -251,6 +271,38 @@ def _plan_days(rng: np.random.Generator, m: int) -> np.ndarray:
     short = rng.uniform(20, 92, m)
     usual = rng.lognormal(np.log(270), 0.6, m)
     return np.where(rng.random(m) < 0.1, short, usual)
+
+
+# CIN census reasons for closure: RC8 closed after assessment with no further action, RC9
+# closed after assessment and referred to early help, RC7 services ceased (no longer in need),
+# RC5 transferred to another authority; about a fifth of closures step down to early help
+CLOSED_AFTER_PLAN = {"RC7": 80, "RC9": 15, "RC5": 5}
+CLOSED_AFTER_ASSESSMENT = {"RC8": 56, "RC9": 22, "RC7": 19, "RC5": 3}
+
+
+def closure_reasons(rng: np.random.Generator, g: dict, closure: np.ndarray) -> np.ndarray:
+    """ReasonForClosure for each closed episode (blank while open)."""
+    n = len(closure)
+    assessed = ~np.isnat(g["ia_start"]) | ~np.isnat(g["sa_start"])
+    reason = np.where(
+        ~np.isnat(g["plan_start"]),
+        choose(rng, CLOSED_AFTER_PLAN, n),
+        np.where(assessed, choose(rng, CLOSED_AFTER_ASSESSMENT, n), "RC8"),
+    ).astype(object)
+    reason[g["nfa"]] = "RC8"
+    reason[np.isnat(closure)] = None
+    return reason
+
+
+# the share of plans whose category changes at a review, and what it changes to
+CATEGORY_CHANGES = 0.12
+CHANGED_TO = {"NEG": 35, "EMO": 35, "PHY": 10, "SAB": 5, "MUL": 15}
+
+
+def latest_category(rng: np.random.Generator, initial: np.ndarray) -> np.ndarray:
+    """LatestCategoryOfAbuse: the initial category, changed at a review for a few plans."""
+    changed = rng.random(len(initial)) < CATEGORY_CHANGES
+    return np.where(changed, choose(rng, CHANGED_TO, len(initial)), initial).astype(object)
 
 
 def tables(
@@ -281,9 +333,11 @@ def tables(
 
     child_ids = make_ids(code, "C", len(kids), first_child)
     cid = child_ids[g["child"]]
+    closure = future(g["closure"])
     referrals = pd.DataFrame({
         "child_id": cid, "referral_id": ref_id, "referral_date": g["date"],
-        "referral_source": g["source"], "nfa": g["nfa"], "closure_date": future(g["closure"]),
+        "referral_source": g["source"], "nfa": g["nfa"], "closure_date": closure,
+        "closure_reason": closure_reasons(rng, g, closure),
     })  # fmt: skip
     parts = []
     for kind, s, e in (("initial", "ia_start", "ia_end"), ("core", "core_start", "core_end"),
@@ -312,6 +366,7 @@ def tables(
     cp_plans = pd.DataFrame({
         "child_id": cid[has], "plan_id": plan_ids, "start_date": g["plan_start"][has],
         "end_date": plan_end, "initial_category": g["category"][has],
+        "latest_category": latest_category(rng, g["category"][has]),
         "previous_plans": g["previous_plans"][has],
     })  # fmt: skip
     start = g["plan_start"][has]
@@ -325,6 +380,7 @@ def tables(
     children_frame = pd.DataFrame({
         "child_id": child_ids[used], "dob": kids["dob"].to_numpy()[used],
         "sex": kids["sex"].to_numpy()[used],
+        "ethnicity": draw_ethnicity(rng, auth, "cin", len(used)),
     })  # fmt: skip
     out = {
         "children": children_frame,

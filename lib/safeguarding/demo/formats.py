@@ -44,7 +44,7 @@ PLACE_CHANGE = {"CARPL": 30, "LAREQ": 20, "CHILD": 15, "PLACE": 8, "STAND": 5, "
 SSDA903_COLUMNS = {
     "header": ["CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"],
     "episodes": ["CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC",
-                 "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN"],
+                 "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN", "PL_DISTANCE"],
     "reviews": ["CHILD", "DOB", "REVIEW", "REVIEW_CODE"],
     "oc3": ["CHILD", "DOB", "IN_TOUCH", "ACTIV", "ACCOM"],
     "uasc": ["CHILD", "SEX", "DOB", "DUC"],
@@ -343,6 +343,12 @@ def _ddmmyyyy(values: pd.Series) -> pd.Series:
     return values.dt.strftime("%d/%m/%Y")
 
 
+def _miles(values: pd.Series) -> pd.Series:
+    """PL_DISTANCE as the return writes it: miles to one decimal, blank where not recorded."""
+    miles = pd.to_numeric(values, errors="coerce")
+    return miles.map(lambda v: "" if pd.isna(v) else f"{v:.1f}")
+
+
 def ssda903_tables(data: DataSet, authority: str, year: Period) -> dict[str, pd.DataFrame]:
     """The SSDA903 tables of one year's return: header, episodes, reviews, OC3, and the social
     worker episodes (2023-24 on) and DoLOs (2026-27 on) where the data hold them."""
@@ -369,6 +375,7 @@ def ssda903_tables(data: DataSet, authority: str, year: Period) -> dict[str, pd.
                                          index=eps.index).where(moved),
         "HOME_POST": eps["home_postcode"].fillna(""),
         "PL_POST": eps["placement_postcode"].fillna(""), "URN": eps["urn"].fillna(""),
+        "PL_DISTANCE": _miles(eps["placement_distance_miles"]),
     })  # fmt: skip
     leavers = d.table("care_leavers")
     leavers = leavers[leavers["collection_year"] == year.fy_label]

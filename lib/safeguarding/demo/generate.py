@@ -17,7 +17,7 @@ from ..schema import TABLES
 from . import cin, looked_after, realism
 from .authorities import DemoAuthority, make_authorities
 from .dates import NAT, add_years, day
-from .rates import children
+from .rates import children, population_by_ethnicity
 
 DEFAULT_YEARS: tuple[str, str] = ("2008-09", "2024-25")
 DEFAULT_SEED = 20241
@@ -117,6 +117,7 @@ def authority_tables(
     tables["children"] = child_table
     _realism(tables, auth, pd.Timestamp(extract))
     tables["population"] = population(rng, auth, first.year - 1, last.year + 1)
+    tables["population_ethnicity"] = population_by_ethnicity(auth, tables["population"])
     tables["teams"] = teams(rng, auth, tables, extract)
     return tables
 
@@ -126,13 +127,13 @@ def _realism(tables: dict[str, pd.DataFrame], auth: DemoAuthority, extract: pd.T
     (:mod:`.realism`; no random draws, so the simulation's streams are unchanged)."""
     dob = tables["children"].set_index("child_id")["dob"]
     dob = dob[~dob.index.duplicated()]
-    eps = realism.tidy_episodes(tables["la_episodes"], area=auth.index, dob=dob)
+    eps = realism.tidy_episodes(tables["la_episodes"], area=auth.index, dob=dob, extract=extract)
     tables["la_episodes"] = eps
     tables["cin_plans"] = realism.cin_plans(
         tables["referrals"], tables["assessments"], tables["cp_plans"], tables["section47"]
     )
     tables["sw_episodes"] = realism.sw_episodes(eps, extract)
-    tables["dolo"] = realism.dolo(eps, dob)
+    tables["dolo"] = realism.dolo(eps, dob, extract)
     tables["pre_proceedings"] = realism.pre_proceedings(
         tables["cp_plans"], tables["referrals"], extract
     )

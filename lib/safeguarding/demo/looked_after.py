@@ -22,7 +22,7 @@ from .dates import (
     plus_days,
     review_dates,
 )
-from .rates import children, choose, draw_ages, make_ids, per_child, share
+from .rates import children, choose, draw_ages, draw_ethnicity, make_ids, per_child, share
 
 ENTRY_AGES = ((0.0, 1, 20), (1, 5, 14), (5, 10, 18), (10, 16, 36), (16, 17.8, 12))
 # entries per year for each child looked after at a year end (keeps the stock near the rate)
@@ -30,7 +30,7 @@ ENTRIES_PER_STOCK = 0.33
 FIRST_STATUS = {"C2": 33, "V2": 32, "C1": 27, "L1": 2, "L2": 2, "J1": 1, "J2": 1, "D1": 2}
 NEXT_STATUS = {"C1": "C2", "V2": "C2", "C2": "E1", "L1": "V2", "L2": "V2", "J1": "V2",
                "J2": "V2", "D1": "C2"}  # fmt: skip
-ENDS = {"E4A": 45, "E13": 10, "E45": 8, "E46": 6, "E41": 3, "E47": 2, "E48": 3, "E3": 3,
+ENDS = {"E4A": 45, "E13": 10, "E45": 10, "E46": 7, "E41": 6, "E47": 2, "E48": 3, "E3": 3,
         "E4B": 5, "E8": 6, "E9": 3, "E16": 1, "E2": 1, "E14": 3}  # fmt: skip
 ENDS_AT_18 = {"E17": 30, "E6": 40, "E5": 15, "E8": 15}
 REVIEW_CODES = {"PN1": 45, "PN2": 15, "PN3": 12, "PN4": 10, "PN5": 8, "PN6": 5, "PN7": 5}
@@ -142,24 +142,42 @@ def episodes(
     placement = _placements(rng, age, kind[spell])
     placement[rne == "A"] = np.where(rng.random((rne == "A").sum()) < 0.7, "A5", "A6")
     rne[rne == "A"] = "P"
+    distance = _distances(rng, placement)
     # a legal-status change keeps the placement: carry the previous episode's forward
     for _ in range(2):
         same = (rne == "L") & np.r_[False, spell[1:] == spell[:-1]]
-        placement[same] = np.r_[placement[:1], placement[:-1]][same]
+        for column in (placement, distance):
+            column[same] = np.r_[column[:1], column[:-1]][same]
     reason = np.where(last, spells["reason"].to_numpy()[spell], "X1").astype(object)
     open_now = episode_end > extract
     return pd.DataFrame({
         "spell": spell, "episode_start": date,
         "episode_end": np.where(open_now, NAT, episode_end), "rne": rne, "legal_status": legal,
         "placement": placement, "reason_end": np.where(open_now, None, reason),
+        "placement_distance_miles": distance,
     })  # fmt: skip
+
+
+# Miles from home: log-normal around a median by placement type (children's homes and
+# secure units further away), so that about a fifth of children are placed more than 20
+# miles away, as in England; placed with parents: at home. A few are not recorded.
+DISTANCE_MEDIAN = {"K2": 16.0, "K1": 25.0, "S1": 10.0, "H5": 9.0, "R1": 8.0}
+DISTANCE_NOT_RECORDED = 0.03
+
+
+def _distances(rng: np.random.Generator, placement: np.ndarray) -> np.ndarray:
+    median = np.array([DISTANCE_MEDIAN.get(p, 8.0) for p in placement], dtype="float64")
+    miles = np.round(median * np.exp(rng.normal(0, 1.2, len(placement))), 1)
+    miles = np.where(placement == "P1", np.round(rng.uniform(0, 1.5, len(placement)), 1), miles)
+    return np.where(rng.random(len(placement)) < DISTANCE_NOT_RECORDED, np.nan, miles)
 
 
 def _placements(rng: np.random.Generator, age: np.ndarray, kind: np.ndarray) -> np.ndarray:
     """Placement types by age: mostly foster care, children's homes for some teenagers,
     semi-independent living at 16-17, short breaks in children's homes."""
     n = len(age)
-    foster = choose(rng, {"U1": 6, "U2": 3, "U3": 8, "U4": 45, "U5": 12, "U6": 26}, n)
+    # kinship foster care (U1-U3) about a sixth of children looked after, as in England
+    foster = choose(rng, {"U1": 9, "U2": 2, "U3": 10, "U4": 42, "U5": 11, "U6": 26}, n)
     teen = choose(rng, {"K2": 45, "R1": 8, "P1": 20, "Z1": 5, "K1": 4, "R5": 3, "S1": 15}, n)
     older = choose(rng, {"H5": 60, "P2": 20, "K2": 20}, n)
     out = np.where(age >= 16, np.where(rng.random(n) < 0.45, older, foster),
@@ -247,8 +265,44 @@ def tables(
     eps = episodes(rng, spells, extract)
     revs = reviews(rng, auth, spells, extract)
     leavers = care_leavers(rng, auth, spells, years, extract)
-    for frame in (eps, revs, leavers):
+    # social worker episodes and DoLOs: realism.sw_episodes and realism.dolo, after tidying
+    missing = missing_episodes(rng, spells, extract)
+    for frame in (eps, revs, leavers, missing):
         frame.insert(0, "child_id", child_ids[frame.pop("spell").to_numpy()])
-    kids = pd.DataFrame({"child_id": child_ids, "dob": spells["dob"], "sex": spells["sex"]})
+    kids = pd.DataFrame({"child_id": child_ids, "dob": spells["dob"], "sex": spells["sex"],
+                         "ethnicity": draw_ethnicity(rng, auth, "cla", len(spells))})  # fmt: skip
     leavers.insert(1, "dob", kids.set_index("child_id").loc[leavers["child_id"], "dob"].to_numpy())
-    return {"children": kids, "la_episodes": eps, "la_reviews": revs, "care_leavers": leavers}
+    return {"children": kids, "la_episodes": eps, "la_reviews": revs, "care_leavers": leavers,
+            "missing_episodes": missing}  # fmt: skip
+
+
+# Going missing: some children in care at 11 or older go missing again and again; about one
+# child looked after in nine goes missing in a year, as in England (DfE, 2023-24: 11%)
+MISSING_MIN_AGE = 11
+MISSING_PRONE = 0.3  # share of those children who go missing at all
+MISSING_PER_YEAR = 2.5  # episodes a year for them
+AWAY_SHARE = 0.25  # of episodes: away from placement without authorisation (A), not missing
+
+
+def missing_episodes(
+    rng: np.random.Generator, spells: pd.DataFrame, extract: np.datetime64
+) -> pd.DataFrame:
+    """SSDA903 missing and away episodes, a day or a few days long, while in care from 11."""
+    care = spells["kind"].isin(["care", "adoption"]).to_numpy()
+    start = spells["start"].to_numpy("datetime64[D]")
+    end = np.minimum(spells["end"].to_numpy("datetime64[D]"), extract)
+    from_age = np.maximum(
+        start, add_years(spells["dob"].to_numpy("datetime64[D]"), MISSING_MIN_AGE)
+    )
+    span = (end - from_age).astype("float64")
+    prone = care & (span > 0) & (rng.random(len(spells)) < MISSING_PRONE)
+    k = rng.poisson(MISSING_PER_YEAR * np.where(prone, span, 0) / 365.25)
+    which = np.repeat(np.arange(len(spells)), k)
+    begin = plus_days(from_age[which], rng.random(len(which)) * span[which])
+    finish = plus_days(begin, rng.exponential(1.5, len(which)).round())
+    frame = pd.DataFrame({
+        "spell": which, "start_date": begin,
+        "end_date": np.where(finish > extract, NAT, finish),
+        "missing_type": np.where(rng.random(len(which)) < AWAY_SHARE, "A", "M"),
+    })  # fmt: skip
+    return frame.drop_duplicates(["spell", "start_date"]).reset_index(drop=True)

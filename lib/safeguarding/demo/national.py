@@ -268,7 +268,28 @@ _SERIES: dict[str, tuple[float, ...]] = {
         70.0,
         69.0,
     ),
-}
+    # the National Framework measures (indicators/framework.py; workforce: DfE's census).
+    # Children in need, NFA and the workforce follow DfE's published England figures from
+    # 2012-13 (2016-17 for the workforce); the rest are flat at England's recent level.
+    "CIN_AT_END_RATE": (325.0, 330.0, 335.0, 328.0, 331.5, 344.7, 338.2, 339.8, 333.3, 345.4,
+                        339.8, 330.1, 329.6, 343.7, 338.7, 331.2, 330.3),
+    "REFERRAL_NFA": (7.2,) * 11 + (6.3, 6.0, 7.6, 7.1, 6.3, 6.5),
+    "KINSHIP_AT_END": (17.0,),
+    "LEFT_CARE_SGO": (12.0,),
+    "LEFT_CARE_CAO": (3.5,),
+    "CPP_CAT_NEGLECT": (48.0,),
+    "CPP_CAT_EMOTIONAL": (37.0,),
+    "CPP_CAT_PHYSICAL": (7.0,),
+    "CPP_CAT_SEXUAL": (4.0,),
+    "CPP_CAT_MULTIPLE": (4.0,),
+    "PLACED_20_MILES": (20.0,),
+    "SW_CHANGE_12M": (35.0,),
+    # (the workforce census is at 30 September: 2017-18 is September 2017)
+    "SW_TURNOVER": (13.4,) * 10 + (15.1, 15.0, 13.5, 15.4, 17.2, 15.9, 13.9, 11.8),
+    "SW_AGENCY": (15.8,) * 10 + (15.4, 15.8, 15.4, 15.5, 17.6, 17.9, 16.2, 13.0),
+    "SW_VACANCY": (17.0,) * 10 + (16.5, 16.4, 16.1, 16.7, 20.0, 18.9, 17.3, 14.2),
+    "SW_CASELOAD": (17.7,) * 10 + (17.4, 16.9, 16.3, 16.3, 16.6, 16.0, 15.4, 15.2),
+}  # fmt: skip
 # England's children aged 0-17, for counts from rates (the trend matters, not the level)
 ENGLAND_CHILDREN_2008 = 11_000_000
 CHILDREN_GROWTH = 0.006  # per year
@@ -278,6 +299,7 @@ COUNT_OF_RATE = {
     "REFERRALS": "REFERRALS_RATE",
     "CPP_AT_END": "CPP_AT_END_RATE",
     "CLA_AT_END": "CLA_AT_END_RATE",
+    "CIN_AT_END": "CIN_AT_END_RATE",
 }
 
 # The nine English regions with how many authorities each has (152 in all).

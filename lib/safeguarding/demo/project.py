@@ -28,7 +28,7 @@ COMMITTEES = (
     ("lscp", "Local Safeguarding Children Partnership", 63),
 )
 AUDIENCE = {"quarterly_scorecard": "public", "child_protection": "restricted",
-            "looked_after": "public"}  # fmt: skip
+            "looked_after": "public", "national_framework": "public"}  # fmt: skip
 
 
 def write_project(

@@ -4,6 +4,7 @@ and the small drawing helpers every table's generator shares."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from .authorities import DemoAuthority
 from .national import national_rate
@@ -50,3 +51,62 @@ def make_ids(code: str, kind: str, n: int, first: int = 0) -> np.ndarray:
     raw = np.hstack([np.broadcast_to(prefix, (n, len(prefix))), digits])
     # fixed-width bytes decoded in one go: far faster than string formatting per id
     return np.ascontiguousarray(raw).view(f"S{raw.shape[1]}").ravel().astype("U")
+
+
+# --- ethnicity ------------------------------------------------------------------------------
+# Children aged 0-17 in England by ONS's Census 2021 high-level groups (shares, rounded)
+ENGLAND_ETHNICITY = {"Asian": 0.118, "Black": 0.058, "Mixed": 0.068, "White": 0.731,
+                     "Other": 0.025}  # fmt: skip
+# England's relative rates against White children, roughly as DfE's 2024 releases show them
+# (children in need and on plans alike; looked after: Mixed and Other higher, Asian lower)
+ETHNIC_RRI = {
+    "cin": {"Asian": 0.7, "Black": 1.7, "Mixed": 1.6, "White": 1.0, "Other": 1.4},
+    "cla": {"Asian": 0.45, "Black": 1.5, "Mixed": 1.9, "White": 1.0, "Other": 2.0},
+}
+NOT_KNOWN_SHARE = 0.03
+ETHNIC_CODES = {
+    "White": {"WBRI": 85, "WOTH": 10, "WIRI": 1, "WIRT": 1.5, "WROM": 2.5},
+    "Mixed": {"MWBC": 35, "MWBA": 12, "MWAS": 23, "MOTH": 30},
+    "Asian": {"APKN": 40, "AIND": 25, "ABAN": 15, "AOTH": 15, "CHNE": 5},
+    "Black": {"BAFR": 65, "BCRB": 15, "BOTH": 20},
+    "Other": {"OOTH": 1},
+    "Not known": {"REFU": 30, "NOBT": 70},
+}
+
+
+def ethnic_shares(auth: DemoAuthority) -> dict[str, float]:
+    """The authority's children by group: England's mix with the non-White groups scaled by
+    a diversity factor fixed by its code (London's are the most diverse)."""
+    spread = (int(auth.code) * 7919 % 100) / 100
+    factor = 1.6 + 1.2 * spread if auth.region == "London" else 0.35 + 1.0 * spread
+    shares = {g: s * factor for g, s in ENGLAND_ETHNICITY.items() if g != "White"}
+    shares["White"] = 1 - sum(shares.values())
+    return shares
+
+
+def draw_ethnicity(
+    rng: np.random.Generator, auth: DemoAuthority, cohort: str, size: int
+) -> np.ndarray:
+    """Ethnicity codes for ``size`` children of a cohort (``cin`` or ``cla``): the authority's
+    population mix weighted by England's relative rates, plus a few not known."""
+    weights = {g: s * ETHNIC_RRI[cohort][g] for g, s in ethnic_shares(auth).items()}
+    total = sum(weights.values())
+    groups = {g: w / total * (1 - NOT_KNOWN_SHARE) for g, w in weights.items()}
+    groups["Not known"] = NOT_KNOWN_SHARE
+    group = choose(rng, groups, size)
+    out = np.empty(size, dtype=object)
+    for name, codes in ETHNIC_CODES.items():
+        mask = group == name
+        out[mask] = choose(rng, codes, int(mask.sum()))
+    return out
+
+
+def population_by_ethnicity(auth: DemoAuthority, population: pd.DataFrame) -> pd.DataFrame:
+    """``year, ethnicity, population``: each year's children split by the authority's mix."""
+    shares = ethnic_shares(auth)
+    rows = [
+        (int(y), group, int(round(p * share)))
+        for y, p in zip(population["year"], population["population"], strict=True)
+        for group, share in shares.items()
+    ]
+    return pd.DataFrame(rows, columns=["year", "ethnicity", "population"])

@@ -36,6 +36,9 @@ AFTER_SHORT = "V2"
 FOSTER = ("U1", "U2", "U3", "U4", "U5", "U6")
 SW_REASONS = {"MANAGE": 20, "LEFTRL": 35, "ORGRST": 15, "ABSENC": 8, "CHCHAN": 7, "PCCHAN": 10,
               "OTHERS": 5}  # fmt: skip
+# DoLOs: children's homes, secure and other residential placements, from the age of 11
+DOLO_PLACEMENTS = ("K1", "K2", "S1", "Z1", "R1")
+DOLO_MIN_AGE = 11
 PP_OUTCOMES = {"A": 45, "B": 30, "C": 25}  # stepped down, care proceedings issued, other
 # well-formed postcodes in areas that do not exist, so that none is anybody's address
 _AREAS = np.array(["EG", "TT", "HB", "GR", "FF", "KK", "UU", "YY", "OO", "AA"])  # none real
@@ -59,11 +62,17 @@ def postcodes(keys: pd.Series | np.ndarray, salt: str, area: int) -> np.ndarray:
     return np.char.add(np.char.add(outward, " "), inward).astype(object)
 
 
-def tidy_episodes(eps: pd.DataFrame, area: int = 0, dob: pd.Series | None = None) -> pd.DataFrame:
+def tidy_episodes(
+    eps: pd.DataFrame,
+    area: int = 0,
+    dob: pd.Series | None = None,
+    extract: pd.Timestamp | None = None,
+) -> pd.DataFrame:
     """``la_episodes`` made to keep the SSDA903 rules (see the module docstring); ``dob``
-    (by child) keeps youth-justice statuses for children of 10 and over."""
+    (by child) keeps youth-justice statuses for children of 10 and over; an episode open at
+    ``extract`` whose short status has not yet run out is left open."""
     eps = eps.sort_values(["child_id", "episode_start"], kind="stable").reset_index(drop=True)
-    eps = _short_statuses(eps)
+    eps = _short_statuses(eps, extract)
     ls = eps["legal_status"].astype(object)
     ls = ls.where(ls != "D1", "E1")
     if dob is not None:
@@ -84,8 +93,10 @@ def tidy_episodes(eps: pd.DataFrame, area: int = 0, dob: pd.Series | None = None
         # nobody is placed with parents (P1) under section 20: foster care instead
         at_parents = eps["legal_status"].eq("V2") & eps["placement"].eq("P1")
         eps.loc[at_parents, "placement"] = "U4"
-        # a legal-status change keeps the placement (a chain of L episodes too)
-        eps["placement"] = eps["placement"].where(~legal_only, eps["placement"].shift())
+        # a legal-status change keeps the placement (a chain of L episodes too), and its distance
+        for column in ("placement", "placement_distance_miles"):
+            if column in eps:
+                eps[column] = eps[column].where(~legal_only, eps[column].shift())
     # still with parents under section 20 (an L change while at home): a care order instead
     at_parents = eps["legal_status"].eq("V2") & eps["placement"].eq("P1")
     eps.loc[at_parents, "legal_status"] = "C2"
@@ -109,12 +120,14 @@ def tidy_episodes(eps: pd.DataFrame, area: int = 0, dob: pd.Series | None = None
     return eps
 
 
-def _short_statuses(eps: pd.DataFrame) -> pd.DataFrame:
+def _short_statuses(eps: pd.DataFrame, extract: pd.Timestamp | None = None) -> pd.DataFrame:
     """Split an episode that outlasts its short legal status; later episodes of the same
     period under that status take the status that follows."""
     limit = eps["legal_status"].map(LIMITS)
     cut = eps["episode_start"] + pd.to_timedelta(limit.fillna(0) - 1, unit="D")
     too_long = limit.notna() & (eps["episode_end"].isna() | (eps["episode_end"] > cut))
+    if extract is not None:  # still within its limit at the extract: nothing to split yet
+        too_long &= ~(eps["episode_end"].isna() & (cut >= extract))
     if not too_long.any():
         return eps
     head = eps[too_long].copy()
@@ -191,7 +204,7 @@ def _plan_referrals(referrals: pd.DataFrame, plans: pd.DataFrame) -> set[str]:
 
 def sw_episodes(eps: pd.DataFrame, extract: pd.Timestamp) -> pd.DataFrame:
     """Social worker episodes of looked-after children: a worker from the start of each period
-    of care, changing every 8 to 20 months, each with the reason it began (SW_REASON)."""
+    of care, changing every 18 to 34 months, each with the reason it began (SW_REASON)."""
     periods = _periods(eps)
     rows = []
     for child, start, end in periods.itertuples(index=False):
@@ -199,7 +212,9 @@ def sw_episodes(eps: pd.DataFrame, extract: pd.Timestamp) -> pd.DataFrame:
         k = 0
         when = start
         while when <= stop:
-            months = 8 + int(_hash(np.array([f"{child}{k}"]), "sw")[0] % 13)
+            # every 18 to 34 months: about a third of children looked after have had a change
+            # in the last 12 months (an assumption: DfE publishes no England figure yet)
+            months = 18 + int(_hash(np.array([f"{child}{k}"]), "sw")[0] % 17)
             nxt = when + pd.DateOffset(months=months)
             closes = nxt if nxt <= stop else (end if pd.notna(end) else pd.NaT)
             if pd.notna(closes) and closes.month == 3 and closes.day >= 26 and closes == end:
@@ -214,13 +229,15 @@ def sw_episodes(eps: pd.DataFrame, extract: pd.Timestamp) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["child_id", "sw_id", "start_date", "end_date", "reason"])
 
 
-def dolo(eps: pd.DataFrame, dob: pd.Series) -> pd.DataFrame:
-    """Deprivation of Liberty Orders: about one in ten children in a children's home
-    (K2) at 13 or over, for three to nine months of the placement."""
-    home = eps[eps["placement"].eq("K2")].copy()
+def dolo(eps: pd.DataFrame, dob: pd.Series, extract: pd.Timestamp | None = None) -> pd.DataFrame:
+    """Deprivation of Liberty Orders: for four in ten placements of children of 11 or over in
+    children's homes, secure units and the like (about one child looked after in a hundred at
+    any time), for three to nine months of the placement (none made after
+    ``extract``; one ending after it still open)."""
+    home = eps[eps["placement"].isin(DOLO_PLACEMENTS)].copy()
     born = home["child_id"].map(dob)
-    home = home[(home["episode_start"] - born) >= pd.Timedelta(days=int(13 * 365.25))]
-    chosen = _hash(home["child_id"] + home["episode_start"].astype(str), "dolo") % 10 == 0
+    home = home[(home["episode_start"] - born) >= pd.Timedelta(days=int(DOLO_MIN_AGE * 365.25))]
+    chosen = _hash(home["child_id"] + home["episode_start"].astype(str), "dolo") % 10 < 4
     home = home[chosen]
     months = 3 + (_hash(home["child_id"], "dolo-m") % 7).astype(int)
     start = home["episode_start"] + pd.Timedelta(days=14)
@@ -228,7 +245,11 @@ def dolo(eps: pd.DataFrame, dob: pd.Series) -> pd.DataFrame:
                      strict=True)], index=home.index, dtype="datetime64[ns]")  # fmt: skip
     end = end.where(home["episode_end"].isna() | (end <= home["episode_end"]),
                     home["episode_end"])  # fmt: skip
-    return pd.DataFrame({"child_id": home["child_id"], "start_date": start, "end_date": end})
+    out = pd.DataFrame({"child_id": home["child_id"], "start_date": start, "end_date": end})
+    if extract is not None:
+        out = out[out["start_date"] <= extract]
+        out = out.assign(end_date=out["end_date"].where(out["end_date"] <= extract))
+    return out
 
 
 def pre_proceedings(plans: pd.DataFrame, referrals: pd.DataFrame,

@@ -141,6 +141,8 @@ def _column_text(values: pd.Series, kind: str) -> list[str]:
         text = np.where(values.fillna(False).to_numpy(bool), "1", "0")
     elif kind == "int":
         text = values.fillna(0).to_numpy("int64").astype(str)
+    elif kind == "float":  # as to_csv writes them: the shortest repr (12.5, 20.0)
+        text = values.astype("float64").fillna(0).astype(str).to_numpy()
     else:
         return values.to_numpy(dtype=object, na_value="").tolist()
     return np.where(missing, "", text).tolist()

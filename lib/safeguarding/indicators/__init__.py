@@ -2,12 +2,16 @@
 denominator`` for any authorities, indicators and periods.
 
 ``compute`` is the batch entry point; ``compute_one`` gives a single figure; the rules
-themselves (one small vectorised function per catalogue ``rule:``) live in ``rules``.
+themselves (one small vectorised function per catalogue ``rule:``) live in ``rules`` and,
+for the National Framework measures, ``framework``.
 """
 
 from __future__ import annotations
 
-from . import in_year_rules  # noqa: F401  (registers its rules)
+from . import (
+    framework,  # noqa: F401  (registers the National Framework rules)
+    in_year_rules,  # noqa: F401  (registers its rules)
+)
 from .engine import (
     COLUMNS,
     NotComputable,

@@ -203,6 +203,7 @@ def layout_markdown() -> str:
         "str": "text",
         "date": "date (YYYY-MM-DD)",
         "int": "whole number",
+        "float": "number",
         "bool": "1/0 (or true/false)",
     }
     out = []

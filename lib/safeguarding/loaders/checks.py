@@ -267,6 +267,11 @@ def validate_table(raw: RawTable, log: IssueLog) -> pd.DataFrame | None:
             typed[col.name] = parsed.where(~odd).astype("datetime64[ns]")
         elif col.dtype == "int":
             typed[col.name] = _whole_numbers(raw, typed, s, col, log)
+        elif col.dtype == "float":
+            number = pd.to_numeric(s, errors="coerce")
+            bad = s.notna() & (number.isna() | (number < 0))
+            emit(log, raw, typed, bad, col.name, "invalid_number", "not a number of 0 or more")
+            typed[col.name] = number.where(~bad).astype("float64")
         elif col.dtype == "bool":
             mapped = s.str.lower().map(_BOOLS)
             bad = s.notna() & mapped.isna()

@@ -64,6 +64,7 @@ CSV_TABLES: dict[str, tuple[str, bool, dict[str, str]]] = {
             "legal_status": "LS",
             "placement": "PLACE",
             "reason_end": "REC",
+            "placement_distance_miles": "PL_DISTANCE",
             "home_postcode": "HOME_POST",
             "placement_postcode": "PL_POST",
         },
@@ -122,6 +123,7 @@ XML_COLUMNS: dict[str, dict[str, str | None]] = {
         "reason_end": "REC",
         "home_postcode": "HOME_POST",
         "placement_postcode": "PL_POST",
+        # no PL_DISTANCE: the XML exports do not carry it (absent, so not read as blank)
     },
     "la_reviews": {"child_id": "../CHILDID", "review_date": "REVIEW", "review_code": "REVIEW_CODE"},
     "care_leavers": {

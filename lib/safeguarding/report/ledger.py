@@ -52,6 +52,7 @@ REPORT_VIEWS: dict[str, ReportViews] = {
     "quarterly_scorecard": ReportViews(caseloads=(None,)),
     "child_protection": ReportViews(caseloads=(("child protection plan",),)),
     "looked_after": ReportViews(caseloads=(("looked after",),)),
+    "national_framework": ReportViews(caseloads=(None,)),
 }
 
 # Counts a report publishes twice under different names: a case type's children at the
@@ -371,6 +372,9 @@ def report_ledger(
         for event, counts in records.events.items():
             ledger.add_events(event, counts)
         ledger.add_records(records.warnings)
+        from .framework import add_to_ledger  # the National Framework report's tables
+
+        add_to_ledger(ledger, records, period)
     ledger.link_records_to_figures(period)
     return ledger
 

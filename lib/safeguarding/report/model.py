@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from .. import charts, disclosure
-from ..catalogue import Catalogue, Indicator
+from ..catalogue import THEMES, Catalogue, Indicator
 from ..catalogue import catalogue as builtin_catalogue
 from ..markup import Fragment, esc, sup
 from ..periods import Period, parse_period
@@ -35,6 +35,7 @@ THEME_ORDER = (
 REPORT_THEMES = {
     "child_protection": ("child_protection",),
     "looked_after": ("looked_after", "care_leavers"),
+    "national_framework": tuple(t for t in THEMES if t != "local"),  # every measure, regrouped
 }
 
 
