@@ -477,3 +477,65 @@ def test_indicators_command_reads_annex_a(workbook: Path, capsys) -> None:
         "2026-10-01 to 2026-12-31 but the contacts records cover only Ofsted Annex A of " \
         "05 October 2026 2025-10-06 to 2026-10-05" in captured.err
     assert "Annex A list 7 holds only each plan's latest review conference" in captured.err
+
+
+def plan(cid: str, start: str, visit=None, review=None, end=None) -> dict:
+    """A list 7 row: a neglect plan with its last statutory visit and latest review."""
+    return {**child(cid), "Child Protection Plan Start Date": d(start),
+            "Initial Category of Abuse": "Neglect",
+            "Date of the Last Statutory Visit": visit and d(visit),
+            "Date of latest review conference": review and d(review),
+            "Child Protection Plan End Date": end and d(end),
+            "Number of Previous Child Protection Plans": 0}  # fmt: skip
+
+
+# The snapshot is Wednesday 30 September 2026, the extract's own date. Ten working days
+# before it (the visit's day is day 0) is Wednesday 16 September; the first review is due 3
+# calendar months after the start, later ones 6 months after the one before.
+VISITS = {
+    "List 7": [
+        plan("V1", "2026-01-10", "2026-09-16", "2026-04-10"),  # seen on the 10th day; reviewed
+        plan("V2", "2026-01-10", "2026-09-15", "2026-03-30"),  # 11th day: late; review due today
+        plan("V3", "2026-09-16"),  # began 10 working days ago: no visit due yet
+        plan("V4", "2026-09-15"),  # began 11 working days ago, never seen: late
+        plan("V5", "2026-01-10", "2026-08-01", None, "2026-09-30"),  # ended on the snapshot
+        plan("V6", "2026-01-10", "2026-09-25", "2026-03-29"),  # review due yesterday: overdue
+        plan("V7", "2026-06-30", "2026-09-25"),  # first review due today: not overdue
+        plan("V8", "2026-06-29", "2026-09-25"),  # first review due yesterday, none held
+    ]
+}
+
+
+def test_cp_visits_and_reviews_in_timescale_on_the_extracts_date(tmp_path: Path) -> None:
+    path = write_workbook(tmp_path / "visits.xlsx", VISITS)
+    ids = ["CP_VISITS_IN_TIME", "CP_REVIEWS_UP_TO_DATE", "NI67"]
+    got, out = figures(path, ["2026-27 Q2"], ids, extract="2026-09-30")
+    rows = out.set_index("indicator")
+    # visits: due for V1, V2, V4, V6, V7, V8 (V3 not yet, V5 ended); in time V1, V6, V7, V8
+    assert got[("CP_VISITS_IN_TIME", "2026-27 Q2")] == 66.7
+    assert tuple(rows.loc["CP_VISITS_IN_TIME", ["numerator", "denominator"]]) == (4, 6)
+    # reviews: a review fallen due for V1, V2, V6, V7, V8; not overdue V1, V2, V7
+    assert got[("CP_REVIEWS_UP_TO_DATE", "2026-27 Q2")] == 60.0
+    assert tuple(rows.loc["CP_REVIEWS_UP_TO_DATE", ["numerator", "denominator"]]) == (3, 5)
+    assert got[("NI67", "2026-27 Q2")] is None  # every review of the year: not in the lists
+
+
+def test_cp_visits_and_reviews_on_another_day_are_not_computable(tmp_path: Path) -> None:
+    path = write_workbook(tmp_path / "visits.xlsx", VISITS)
+    data = load_annex_a(path, LA, "2026-10-05")  # five days after the quarter's snapshot
+    notes: list = []
+    out = compute(data, ["2026-27 Q2"], ["CP_VISITS_IN_TIME", "CP_REVIEWS_UP_TO_DATE"],
+                  notes=notes)  # fmt: skip
+    assert out["value"].isna().all() and out["numerator"].isna().all()  # empty, not 0
+    reasons = {n.indicator: n.reason for n in notes}
+    assert "Ofsted Annex A of 05 October 2026 gives each plan's last statutory visit only " \
+        "as at its own date, so a snapshot on 30 September 2026" in reasons["CP_VISITS_IN_TIME"]
+    assert "latest review conference" in reasons["CP_REVIEWS_UP_TO_DATE"]
+    # without an extract's date (records in the project's layout) the visits have no date to
+    # be read at; the reviews are then the whole record, as the returns give them
+    data.coverage = []
+    notes = []
+    got = compute(data, ["2026-27 Q2"], ["CP_VISITS_IN_TIME", "CP_REVIEWS_UP_TO_DATE"],
+                  notes=notes).set_index("indicator")["value"]  # fmt: skip
+    assert got.isna()["CP_VISITS_IN_TIME"] and got["CP_REVIEWS_UP_TO_DATE"] == 60.0
+    assert [n.indicator for n in notes] == ["CP_VISITS_IN_TIME"]

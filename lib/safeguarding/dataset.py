@@ -57,6 +57,10 @@ class Coverage:
     # rules the source cannot feed even inside its window, with the reason (an in-year
     # extract such as Ofsted's Annex A holds only each plan's latest review, for instance)
     unsupported: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)
+    # "table.column"s the source holds only as they stood on ``end`` (Annex A list 7's last
+    # statutory visit and latest review conference), not as a history
+    # (what it is, in words, for the reason a report gives)
+    as_at: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)
 
 
 @dataclass
@@ -110,6 +114,36 @@ class DataSet:
         return (
             f"the figure reads {start.isoformat()} to {end.isoformat()} but the {table} "
             f"records cover only {held}" + (f" ({unable[0]})" if unable else "")
+        )
+
+    def as_at(
+        self, authority: str, table: str, column: str, when: dt.date, only: bool = False
+    ) -> str | None:
+        """None when ``table.column`` can be read as it stood on ``when``, else the reason.
+
+        A source that holds the column only as at its own date (``Coverage.as_at``) gives it
+        for that date alone; a source holding its history (a statutory return) for any date
+        in its window, and so does an input that declares no window, unless ``only`` (the
+        column exists in no source but those dated ones)."""
+        key = f"{table}.{column}"
+        mine = [c for c in self.coverage if c.authority in (None, authority) and table in c.tables]
+        dated = [c for c in mine if key in c.as_at]
+        if any(c.end == when for c in dated):
+            return None
+        if not only:
+            if not mine:
+                return None
+            if any(key not in c.as_at and c.start <= when <= c.end for c in mine):
+                return None
+        if dated:
+            held = ", ".join(c.label or f"{c.file} of {c.end:%d %B %Y}" for c in dated)
+            return (
+                f"{held} gives {dated[0].as_at[key]} only as at its own date, so a snapshot on "
+                f"{when:%d %B %Y} cannot be read from it (an extract made on that day can)"
+            )
+        return (
+            f"the {table} records' {column!r} comes only from an in-year extract (Ofsted "
+            f"Annex A), as at its date, and no extract supplied is dated {when:%d %B %Y}"
         )
 
     def has(self, name: str) -> bool:

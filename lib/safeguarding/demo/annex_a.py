@@ -117,7 +117,10 @@ def annex_a_lists(
     reviews = d.table("cp_reviews")
     latest = reviews[reviews["review_date"] <= end].groupby("plan_id")["review_date"].max()
     last_day = plans["end_date"].fillna(end)
-    visit = last_day - pd.to_timedelta(_hash(plans["plan_id"], "visit") % 12, unit="D")
+    # most children seen in the last 12 days; about one in eight not for 15 to 30 days
+    spread = _hash(plans["plan_id"], "visit")
+    gap = np.where(spread % 100 < 88, spread % 13, 15 + spread % 16)
+    visit = last_day - pd.to_timedelta(gap, unit="D")
     lists["List 7"] = pd.DataFrame({
         **person(plans["child_id"]),
         "Child Protection Plan Start Date": plans["start_date"].to_numpy(),

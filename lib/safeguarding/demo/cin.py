@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..periods import bank_holidays
 from .authorities import DemoAuthority
 from .dates import (
     NAT,
@@ -99,7 +100,7 @@ def simulate(
     child, date = np.arange(n), first
     while len(child):
         gen = _pathway(rng, auth, start, child, date, dob[child], eighteen[child], plans,
-                       hidden, has_hidden)  # fmt: skip
+                       hidden, has_hidden, extract)  # fmt: skip
         generations.append(gen)
         has_plan = ~np.isnat(gen.plan_start)
         np.add.at(plans, child[has_plan], 1)
@@ -129,12 +130,14 @@ def _pathway(
     plans: np.ndarray,
     hidden: np.ndarray,
     has_hidden: np.ndarray,
+    extract: np.datetime64,
 ) -> Referrals:
     """What happened after each referral: assessments, enquiry, conference, plan, closure."""
     m = len(child)
+    nfa = rng.random(m) < NFA_SHARE
+    date = _nfa_on_working_day(date, nfa, extract)
     fy = financial_year(date)
     legacy = date < SINGLE_ASSESSMENT_FROM
-    nfa = rng.random(m) < NFA_SHARE
     p_ia = np.clip(share(auth, "NI68", fy) / (1 - NFA_SHARE), 0.3, 0.98)
     assessed = ~nfa & (rng.random(m) < np.where(legacy, p_ia, 0.95))
     # enquiries grew from about 19 to 34 per 100 referrals between 2008 and 2024, and fewer
@@ -229,6 +232,18 @@ def _pathway(
         category=choose(rng, CATEGORIES, m),
         previous_plans=previous,
     )
+
+
+def _nfa_on_working_day(date: np.ndarray, nfa: np.ndarray, extract: np.datetime64) -> np.ndarray:
+    """A referral closed with no further action is dated the working day the front door
+    logs it (one received at a weekend or on a bank holiday, the next working day; never
+    after the extract). DfE query 8569Q counts a census year from its first working day (its
+    check rolls 1 April forward to a working day), so an NFA referral received over the first
+    weekend of April would be queried as one from before the year."""
+    days = np.asarray(date, dtype="datetime64[D]")
+    logged = np.busday_offset(days, 0, roll="forward", holidays=bank_holidays())
+    logged = np.minimum(logged, np.datetime64(extract, "D"))
+    return np.where(nfa, logged, days)
 
 
 def _by_year_end(start: np.ndarray, end: np.ndarray, days: int) -> np.ndarray:

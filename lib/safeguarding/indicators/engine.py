@@ -132,12 +132,23 @@ class _Engine:
         """Per authority: the reason its figure cannot be computed (None: it can), from
         absent columns and the windows the returns cover."""
         reasons: list[str | None] = [None] * len(self.authorities)
-        if not self.data.absent and not self.data.coverage:
+        if not self.data.absent and not self.data.coverage and not rule.as_at_only:
             return reasons
         tables = sorted(set(ind.tables) | set(rule.tables(params)))
         start, end = period.window(window or ind.window)
         first, last = rule.span(pd.Timestamp(start), pd.Timestamp(end), params)
         for i, code in enumerate(self.authorities):
+            reasons[i] = next(
+                (
+                    why
+                    for table, columns in rule.as_at.items()
+                    for column in columns
+                    if (why := self.data.as_at(code, table, column, last.date(), rule.as_at_only))
+                ),
+                None,
+            )
+            if reasons[i]:
+                continue
             for table in tables:
                 gone = [c for c in rule.reads.get(table, ()) if self.data.lacks(code, table, c)]
                 if gone:

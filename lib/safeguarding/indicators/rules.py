@@ -211,13 +211,17 @@ def _window(start: pd.Timestamp, end: pd.Timestamp, params: Mapping[str, Any]):
 class Rule:
     """A registered rule: what it reads (tables; columns whose absence makes it not
     computable) and the dates its figure depends on (``span``: the window, or further back
-    for a rule that looks back from a snapshot)."""
+    for a rule that looks back from a snapshot). ``as_at``: per table, the columns read as
+    they stood on the snapshot date, which an in-year extract gives only as at its own date
+    (``DataSet.as_at``); ``as_at_only``: those columns exist in no other input."""
 
     name: str
     func: RuleFn
     tables: Callable[[Mapping[str, Any]], tuple[str, ...]]  # tables read, given the params
     reads: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     span: Span = _window
+    as_at: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    as_at_only: bool = False
 
 
 RULES: dict[str, Rule] = {}
@@ -228,14 +232,18 @@ def rule(
     tables: tuple[str, ...] | Callable[[Mapping[str, Any]], tuple[str, ...]],
     reads: Mapping[str, tuple[str, ...]] | None = None,
     span: Span | None = None,
+    as_at: Mapping[str, tuple[str, ...]] | None = None,
+    as_at_only: bool = False,
 ):
     """Register a rule under the name the catalogue uses. ``reads``: per table, the
     optional columns the rule reads (an input without one of them makes the figure not
-    computable rather than read as blank); ``span``: see :class:`Rule`."""
+    computable rather than read as blank); ``span``, ``as_at``: see :class:`Rule`."""
 
     def register(func: RuleFn) -> RuleFn:
         needs = tables if callable(tables) else (lambda _params, t=tuple(tables): t)
-        RULES[name] = Rule(name, func, needs, dict(reads or {}), span or _window)
+        RULES[name] = Rule(
+            name, func, needs, dict(reads or {}), span or _window, dict(as_at or {}), as_at_only
+        )
         return func
 
     return register

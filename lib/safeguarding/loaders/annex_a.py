@@ -221,6 +221,12 @@ UNSUPPORTED: dict[str, str] = {
     "long_term_stability": "Annex A list 8 holds only each child's current placement",
     "referral_conversion": "Annex A has no initial assessments (they ended in 2013-14)",
 }
+# What list 7 holds only as it stood on the extract's date: each plan's last statutory visit
+# and latest review conference (CP visits and reviews in timescale at that date alone).
+AS_AT = {
+    "cp_plans.last_visit_date": "each plan's last statutory visit",
+    "cp_reviews.review_date": "each plan's latest review conference",
+}
 # The tables whose dates the window restricts (every table the lists feed).
 WINDOWED = frozenset({s.table for s in LISTS.values() if s.table} | {"cp_reviews", "children"})
 CATEGORIES = {
@@ -348,6 +354,7 @@ def load_annex_a(
             file,
             f"Ofsted Annex A of {extract:%d %B %Y}",
             dict(UNSUPPORTED),
+            dict(AS_AT),
         )
     )
     if "care_leavers" in data.tables:
