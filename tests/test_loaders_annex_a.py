@@ -539,3 +539,20 @@ def test_cp_visits_and_reviews_on_another_day_are_not_computable(tmp_path: Path)
                   notes=notes).set_index("indicator")["value"]  # fmt: skip
     assert got.isna()["CP_VISITS_IN_TIME"] and got["CP_REVIEWS_UP_TO_DATE"] == 60.0
     assert [n.indicator for n in notes] == ["CP_VISITS_IN_TIME"]
+
+
+def test_a_mean_of_days_is_an_outturn_whose_numerator_is_a_sum(tmp_path: Path) -> None:
+    """ADOPT_A10's numerator sums days over the children adopted (273 for one child): the
+    outturns check that a numerator is at most its denominator holds for shares, not means;
+    a share's numerator above its denominator is still refused."""
+    from safeguarding.outturns import validate_outturns
+
+    data = load_annex_a(write_workbook(tmp_path / "a.xlsx", CASES), LA, EXTRACT)
+    figures_ = compute(data, ["2026-27 Q2"], ["ADOPT_A10"])
+    assert figures_.iloc[0]["numerator"] > figures_.iloc[0]["denominator"]
+    assert validate_outturns(figures_.astype({"numerator": float, "denominator": float}))[
+        "value"
+    ].tolist() == [273.0]
+    share = figures_.assign(indicator="ASSESS_45WD")
+    with pytest.raises(InputError, match="numerator exceeds the denominator"):
+        validate_outturns(share.astype({"numerator": float, "denominator": float}))
