@@ -12,6 +12,7 @@ import pytest
 from _indicator_builders import dataset
 from safeguarding.catalogue import catalogue
 from safeguarding.cli import main
+from safeguarding.commands import demo_data  # noqa: F401  (imported before the loaders are faked)
 from safeguarding.dataset import DataSet, write_canonical
 from safeguarding.validation import InputError, Issue
 
@@ -104,9 +105,10 @@ def test_writes_a_file_with_every_indicator(fake_loaders, tmp_path: Path, capsys
                  "--authority", "901", "--out", str(target)])  # fmt: skip
     assert code == 0 and capsys.readouterr().out == ""
     out = _csv(target.read_text())
-    # every built-in indicator with a rule, one authority, one period: the 24 of main's
-    # catalogue (CONTACTS and the adoption scorecard's among them) and the National Framework's
-    assert len(out) == len([i for i in catalogue() if i.computable]) == 43
+    # every built-in indicator with a rule, one authority, one period: the 26 of main's
+    # catalogue (CONTACTS, the adoption scorecard's and the CP visits and reviews from Annex A
+    # among them) and the National Framework's
+    assert len(out) == len([i for i in catalogue() if i.computable]) == 45
     rate = out[out["indicator"] == "CPP_AT_END_RATE"].iloc[0]
     assert (rate["value"], rate["numerator"], rate["denominator"]) == ("2.0", "2", "10000")
     assert fake_loaders["data"] == [(tmp_path, ["901"])]

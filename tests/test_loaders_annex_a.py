@@ -475,7 +475,7 @@ def test_indicators_command_reads_annex_a(workbook: Path, capsys) -> None:
     ]
     assert "CONTACTS for 2026-27 Q3 (authority 901): not computable: the figure reads " \
         "2026-10-01 to 2026-12-31 but the contacts records cover only Ofsted Annex A of " \
-        "05 October 2026 2025-10-06 to 2026-10-05" in captured.err
+        "05 October 2026 (6 October 2025 to 5 October 2026)" in captured.err
     assert "Annex A list 7 holds only each plan's latest review conference" in captured.err
 
 
@@ -529,7 +529,7 @@ def test_cp_visits_and_reviews_on_another_day_are_not_computable(tmp_path: Path)
     assert out["value"].isna().all() and out["numerator"].isna().all()  # empty, not 0
     reasons = {n.indicator: n.reason for n in notes}
     assert "Ofsted Annex A of 05 October 2026 gives each plan's last statutory visit only " \
-        "as at its own date, so a snapshot on 30 September 2026" in reasons["CP_VISITS_IN_TIME"]
+        "as at its own date, so a figure at any other date" in reasons["CP_VISITS_IN_TIME"]
     assert "latest review conference" in reasons["CP_REVIEWS_UP_TO_DATE"]
     # without an extract's date (records in the project's layout) the visits have no date to
     # be read at; the reviews are then the whole record, as the returns give them

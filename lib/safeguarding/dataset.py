@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,6 +64,21 @@ class Coverage:
     as_at: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)
 
 
+# How a coverage reason names the dates the figure reads (``without_window`` drops it, for a
+# note that lists the periods under one reason).
+WINDOW_CLAUSE = "the figure reads {} to {} but "
+_WINDOW = re.compile(r"^the figure reads \S+ to \S+ but ")
+
+
+def without_window(reason: str) -> str:
+    """A not-computable reason without the figure's own dates (the same for every period)."""
+    return _WINDOW.sub("", reason)
+
+
+def _day(value: dt.date) -> str:
+    return f"{value.day} {value:%B %Y}"
+
+
 @dataclass
 class DataSet:
     """Canonical tables keyed by table name; tables not supplied are simply absent.
@@ -107,12 +123,12 @@ class DataSet:
             return None
         held = "; ".join(
             f"{', '.join(dict.fromkeys(x for x in labels if x)) or 'records'} "
-            f"{b.isoformat()} to {f.isoformat()}"
+            + (f"(up to {_day(f)})" if b.year < 1950 else f"({_day(b)} to {_day(f)})")
             for b, f, labels in merged
         )
         unable = [c.unsupported[rule] for c in relevant if rule in c.unsupported]
         return (
-            f"the figure reads {start.isoformat()} to {end.isoformat()} but the {table} "
+            f"{WINDOW_CLAUSE.format(start.isoformat(), end.isoformat())}the {table} "
             f"records cover only {held}" + (f" ({unable[0]})" if unable else "")
         )
 
@@ -135,15 +151,17 @@ class DataSet:
                 return None
             if any(key not in c.as_at and c.start <= when <= c.end for c in mine):
                 return None
+        # the same words for every period, so that the data-quality note lists the periods
+        # once under one reason
         if dated:
-            held = ", ".join(c.label or f"{c.file} of {c.end:%d %B %Y}" for c in dated)
+            held = ", ".join(c.label or f"{c.file} of {_day(c.end)}" for c in dated)
             return (
-                f"{held} gives {dated[0].as_at[key]} only as at its own date, so a snapshot on "
-                f"{when:%d %B %Y} cannot be read from it (an extract made on that day can)"
+                f"{held} gives {dated[0].as_at[key]} only as at its own date, so a figure at "
+                "any other date cannot be read from it (an extract made on that day can)"
             )
         return (
             f"the {table} records' {column!r} comes only from an in-year extract (Ofsted "
-            f"Annex A), as at its date, and no extract supplied is dated {when:%d %B %Y}"
+            "Annex A), as at its date, and no extract supplied is dated at the period's end"
         )
 
     def has(self, name: str) -> bool:

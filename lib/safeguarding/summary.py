@@ -256,7 +256,7 @@ def summarise(
             summary.outturns = _own(outturns, code)
             summary.monthly = _own(monthly, code)
             summary.not_computable = explain(
-                [n for n in notes if n.authority == code], with_authority=False
+                [n for n in notes if n.authority == code], with_authority=False, with_dates=False
             )
             summaries[code] = summary
     return summaries

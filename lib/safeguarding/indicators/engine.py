@@ -32,7 +32,7 @@ import pandas as pd
 
 from ..catalogue import Catalogue, Indicator
 from ..catalogue import catalogue as builtin_catalogue
-from ..dataset import DataSet
+from ..dataset import DataSet, without_window
 from ..exceptions import ParameterError, UnknownName
 from ..periods import WINDOWS, Period, parse_period
 from ..validation import InputError, Issue
@@ -52,11 +52,16 @@ class NotComputable:
     reason: str
 
 
-def explain(notes: Iterable[NotComputable], with_authority: bool = True) -> list[str]:
-    """One line per indicator and reason, naming the periods (and the authorities)."""
+def explain(
+    notes: Iterable[NotComputable], with_authority: bool = True, with_dates: bool = True
+) -> list[str]:
+    """One line per indicator and reason, naming the periods (and the authorities);
+    ``with_dates=False`` leaves out the dates each figure reads, so that one reason covers
+    every period it holds for (the report's data-quality note)."""
     grouped: dict[tuple[str, str], tuple[dict, dict]] = {}
     for n in notes:
-        periods, authorities = grouped.setdefault((n.indicator, n.reason), ({}, {}))
+        reason = n.reason if with_dates else without_window(n.reason)
+        periods, authorities = grouped.setdefault((n.indicator, reason), ({}, {}))
         periods[n.period] = None
         authorities[n.authority] = None
     lines = []
