@@ -556,3 +556,22 @@ def test_a_mean_of_days_is_an_outturn_whose_numerator_is_a_sum(tmp_path: Path) -
     share = figures_.assign(indicator="ASSESS_45WD")
     with pytest.raises(InputError, match="numerator exceeds the denominator"):
         validate_outturns(share.astype({"numerator": float, "denominator": float}))
+
+
+def test_rereferrals_from_annex_a_carry_a_note_beside_the_figure(workbook: Path) -> None:
+    """Annex A's own count of earlier referrals feeds the figure: its section says so where
+    the figure is shown, with the extract's date, not only in the data-quality note."""
+    from fixtures import report_fixture as fx
+    from safeguarding import report
+    from safeguarding.report.sections import section_intro
+    from safeguarding.summary import records_summary
+
+    data = load_annex_a(workbook, fx.AUTHORITY, EXTRACT)
+    frame = compute(data, ["2026-27 Q2"], ["REREFERRAL_12M", "CONTACTS"])
+    summary = records_summary(data, fx.AUTHORITY, "2026-27 Q2")
+    inputs = report.ReportInputs(frame, fx.targets(), fx.comparators(), data=summary)
+    r = report.QuarterlyReport(fx.meta("restricted"), inputs)
+    text = section_intro(r, r.catalogue["REREFERRAL_12M"]).markdown
+    assert "*Note: a referral counts as a re-referral within 12 months when Annex A's own " \
+        "'Number of Referrals in Last 12 Months' (list 3, extract of 05 October 2026)" in text
+    assert "Note:" not in section_intro(r, r.catalogue["CONTACTS"]).markdown

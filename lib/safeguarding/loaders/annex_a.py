@@ -221,6 +221,9 @@ UNSUPPORTED: dict[str, str] = {
     "long_term_stability": "Annex A list 8 holds only each child's current placement",
     "referral_conversion": "Annex A has no initial assessments (they ended in 2013-14)",
 }
+# The warnings this loader writes that an indicator's section repeats as a note beside the
+# figure (a figure read partly from Annex A's own counts says so where it is shown).
+FIGURE_NOTES: dict[str, tuple[str, ...]] = {"REREFERRAL_12M": ("annex_a_rereferrals",)}
 # What list 7 holds only as it stood on the extract's date: each plan's last statutory visit
 # and latest review conference (CP visits and reviews in timescale at that date alone).
 AS_AT = {
@@ -339,8 +342,10 @@ def load_annex_a(
         log.warning(
             file,
             "annex_a_rereferrals",
-            "re-referrals within 12 months use Annex A's own 'Number of Referrals in Last 12 "
-            "Months' as well as the referrals the lists hold, which reach back less than a year",
+            "a referral counts as a re-referral within 12 months when Annex A's own 'Number of "
+            f"Referrals in Last 12 Months' (list 3, extract of {extract:%d %B %Y}) is 1 or more, "
+            "as well as when the lists hold an earlier referral: the lists themselves reach "
+            "back less than a year",
             authority=authority,
         )
     data = build_dataset(raws, log, [])

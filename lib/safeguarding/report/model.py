@@ -219,6 +219,15 @@ class QuarterlyReport:
                 return reason
         return NO_FIGURE if fig is None else NO_RECORDS
 
+    def source_notes(self, ind: Indicator) -> list[str]:
+        """What the loaders said about where ``ind``'s figures come from (Annex A's own count
+        of earlier referrals, for instance), for a note beside the figure."""
+        from ..loaders.annex_a import FIGURE_NOTES
+
+        wanted = FIGURE_NOTES.get(ind.id, ())
+        warnings = getattr(self.records, "warnings", None) or []
+        return [message for rule, _, message in warnings if rule in wanted]
+
     def assessed(self, indicator: str) -> dict[str, Any] | None:
         hit = self.assessment[self.assessment["indicator"] == indicator]
         return None if hit.empty else hit.iloc[0].to_dict()

@@ -74,6 +74,8 @@ def section_intro(r: QuarterlyReport, ind: Indicator) -> Fragment:
         blocks.append(Para(f"**Why it matters.** {esc(ind.why)}"))
     blocks.append(Para(f"*{esc(ind.polarity_sentence())}*", ("polarity",)))
     blocks.append(Para(key_figures(r, ind), ("key-figures",)))
+    for note in r.source_notes(ind):
+        blocks.append(Para(f"*Note: {esc(note)}.*", ("source-note",)))
     return Fragment(blocks)
 
 
