@@ -339,7 +339,8 @@ def test_extract_date_and_window_in_provenance_and_quality_note(workbook: Path) 
     (cover,) = data.coverage
     assert (cover.start, cover.end) == (dt.date(2025, 10, 6), dt.date(2026, 10, 5))
     rules = {w.rule: w.message for w in data.warnings}
-    assert "05 October 2026" in rules["annex_a_window"]
+    assert "extract of 5 October 2026 covers 6 October 2025 to 5 October 2026" in \
+        rules["annex_a_window"]
     assert "latest review conference" in rules["annex_a_not_computable"]
     assert "annex_a_rereferrals" in rules
 
@@ -475,7 +476,7 @@ def test_indicators_command_reads_annex_a(workbook: Path, capsys) -> None:
     ]
     assert "CONTACTS for 2026-27 Q3 (authority 901): not computable: the figure reads " \
         "2026-10-01 to 2026-12-31 but the contacts records cover only Ofsted Annex A of " \
-        "05 October 2026 (6 October 2025 to 5 October 2026)" in captured.err
+        "5 October 2026 (6 October 2025 to 5 October 2026)" in captured.err
     assert "Annex A list 7 holds only each plan's latest review conference" in captured.err
 
 
@@ -528,7 +529,7 @@ def test_cp_visits_and_reviews_on_another_day_are_not_computable(tmp_path: Path)
                   notes=notes)  # fmt: skip
     assert out["value"].isna().all() and out["numerator"].isna().all()  # empty, not 0
     reasons = {n.indicator: n.reason for n in notes}
-    assert "Ofsted Annex A of 05 October 2026 gives each plan's last statutory visit only " \
+    assert "Ofsted Annex A of 5 October 2026 gives each plan's last statutory visit only " \
         "as at its own date, so a figure at any other date" in reasons["CP_VISITS_IN_TIME"]
     assert "latest review conference" in reasons["CP_REVIEWS_UP_TO_DATE"]
     # without an extract's date (records in the project's layout) the visits have no date to
@@ -573,5 +574,5 @@ def test_rereferrals_from_annex_a_carry_a_note_beside_the_figure(workbook: Path)
     r = report.QuarterlyReport(fx.meta("restricted"), inputs)
     text = section_intro(r, r.catalogue["REREFERRAL_12M"]).markdown
     assert "*Note: a referral counts as a re-referral within 12 months when Annex A's own " \
-        "'Number of Referrals in Last 12 Months' (list 3, extract of 05 October 2026)" in text
+        "'Number of Referrals in Last 12 Months' (list 3, extract of 5 October 2026)" in text
     assert "Note:" not in section_intro(r, r.catalogue["CONTACTS"]).markdown

@@ -343,7 +343,7 @@ def load_annex_a(
             file,
             "annex_a_rereferrals",
             "a referral counts as a re-referral within 12 months when Annex A's own 'Number of "
-            f"Referrals in Last 12 Months' (list 3, extract of {extract:%d %B %Y}) is 1 or more, "
+            f"Referrals in Last 12 Months' (list 3, extract of {_words(extract)}) is 1 or more, "
             "as well as when the lists hold an earlier referral: the lists themselves reach "
             "back less than a year",
             authority=authority,
@@ -357,7 +357,7 @@ def load_annex_a(
             pd.Timestamp(start).date(),
             extract,
             file,
-            f"Ofsted Annex A of {extract:%d %B %Y}",
+            f"Ofsted Annex A of {_words(extract)}",
             dict(UNSUPPORTED),
             dict(AS_AT),
         )
@@ -376,8 +376,8 @@ def _note_window(
     log.warning(
         file,
         "annex_a_window",
-        f"Ofsted Annex A extract of {extract:%d %B %Y} covers {start:%d %B %Y} to "
-        f"{extract:%d %B %Y}: figures for periods outside it are not computable from it",
+        f"Ofsted Annex A extract of {_words(extract)} covers {_words(start)} to "
+        f"{_words(extract)}: figures for periods outside it are not computable from it",
         authority=authority,
     )
     reasons = "; ".join(f"{rule.replace('_', ' ')}: {why}" for rule, why in UNSUPPORTED.items())
@@ -387,6 +387,11 @@ def _note_window(
         f"not computable from Annex A - {reasons}",
         authority=authority,
     )
+
+
+def _words(day: dt.date) -> str:
+    """``5 October 2026``."""
+    return f"{day.day} {day:%B %Y}"
 
 
 def _rows(ws: Any) -> list[tuple[int, tuple]]:
