@@ -453,6 +453,10 @@ def test_the_real_sample_workbook_loads(shared_data: Path) -> None:
     assert "extract_date_inferred" in {w.rule for w in data.warnings}
     plans = data.table("cp_plans")
     assert set(plans["initial_category"].dropna()) <= {"PHY", "EMO", "SAB", "NEG", "MUL"}
+    # list 7's last statutory visit is read, and held as at the extract's date alone
+    assert plans["last_visit_date"].notna().all()
+    (cover,) = data.coverage
+    assert set(cover.as_at) == {"cp_plans.last_visit_date", "cp_reviews.review_date"}
 
 
 def test_the_headings_here_are_ofsteds(shared_data: Path) -> None:

@@ -115,7 +115,7 @@ def test_a_conflict_is_one_warning_and_the_later_extract_wins(annex_a) -> None:
     assert len(conflicts) == 1
     (conflict,) = conflicts
     assert conflict.column == "referral_source" and conflict.authority == LA
-    assert "referrals" in conflict.message and "later extract" in conflict.message
+    assert "referrals" in conflict.message and "the later source" in conflict.message
     referrals = data.table("referrals").set_index("child_id")
     assert referrals.loc["B1", "referral_source"] == "2A"
     assert (data.table("referrals")["child_id"] == "B1").sum() == 1
@@ -170,3 +170,39 @@ def test_a_years_recoding_is_no_conflict(annex_a) -> None:
     history.tables["children"]["sex"] = "2"
     data = merge_in_year(history, [annex_a])
     assert not [i for i in data.issues if i.rule == "source_conflict" and "sex" in i.message]
+
+
+def test_an_extract_older_than_the_returns_loses_to_them(tmp_path: Path) -> None:
+    """Last year's Q2 workbook left in the settings once that year's returns are in: the
+    returns are the later source. A period of care they closed stays closed, their values
+    win with one warning naming them as the later source, and a child only the old extract
+    holds is still added."""
+    history = returns()
+    history.tables["la_episodes"].loc[1, "episode_end"] = dt.datetime(2026, 2, 1)
+    history.tables["la_episodes"].loc[1, "reason_end"] = "E13"
+    path = write_workbook(
+        tmp_path / "old.xlsx",
+        {
+            "List 3": [{**child("B1"), "Date of Referral": d("2026-03-02"),
+                        "Referral Source": "e) 2A: Health visitor", "Referral NFA?": "No"}],
+            "List 8": [
+                # still looked after on the old extract's day, as the returns had it then
+                {**child("L1"), "Date Started to be Looked After": d("2019-05-01"),
+                 "Child's Legal Status": "C2: FCO", "Placement Type": "U4: Foster"},
+                {**child("L9"), "Date Started to be Looked After": d("2025-06-01"),
+                 "Child's Legal Status": "V2: Section 20", "Placement Type": "U1: Foster"},
+            ],
+        },
+    )  # fmt: skip
+    old = load_annex_a(path, LA, "2025-12-31")
+    data = merge_in_year(history, [old])
+    episodes = data.table("la_episodes").sort_values(["child_id", "episode_start"])
+    l1 = episodes[episodes["child_id"] == "L1"]
+    assert l1["episode_end"].notna().all()  # not re-opened by the older extract
+    assert list(episodes["child_id"]) == ["L1", "L1", "L9"]
+    (conflict,) = [i for i in data.issues if i.rule == "source_conflict"]
+    assert conflict.column == "referral_source"
+    assert "and the returns, the later source" in conflict.message
+    assert data.table("referrals").set_index("child_id").loc["B1", "referral_source"] == "1B"
+    out = compute(data, ["2025-26"], ["CLA_AT_END"])
+    assert value(out, "CLA_AT_END", "2025-26") == 1  # L9 alone: L1 left care in February

@@ -90,7 +90,10 @@ def merge_in_year(history: DataSet, extracts: Iterable[DataSet]) -> DataSet:
         if end is not None and not any(c.authority == code for c in history.coverage):
             tables = tuple(n for n in history.tables if n != "population")
             coverage.append(Coverage(code, tables, EARLIEST, end, "the returns", "the returns"))
-    parts = [history, *extracts]
+    # an extract older than the returns it joins (last year's Q2 workbook left in the settings
+    # once that year's returns are in) ranks below them: the later source wins either way
+    older = [e for e in extracts if _older_than_returns(e, history)]
+    parts = [*older, history, *[e for e in extracts if not any(e is o for o in older)]]
     issues: list[Issue] = []
     tables: dict[str, pd.DataFrame] = {}
     names = sorted({n for p in parts for n in p.tables})
@@ -99,8 +102,8 @@ def merge_in_year(history: DataSet, extracts: Iterable[DataSet]) -> DataSet:
         for rank, part in enumerate(parts):
             if name in part.tables:
                 frame = part.tables[name].copy()
-                frame["_rank"] = rank
-                frame["_file"] = _label(part, rank)
+                frame["_rank"] = rank - len(older)  # the returns are rank 0
+                frame["_file"] = _label(part, part is history)
                 frames.append(frame)
         tables[name] = pd.concat(frames, ignore_index=True)
     remaps: dict[str, dict[tuple[str, str], str]] = {}
@@ -132,11 +135,20 @@ def _extract_date(data: DataSet) -> str:
     return max(dates) if dates else ""
 
 
-def _label(part: DataSet, rank: int) -> str:
-    if rank == 0:
+def _older_than_returns(extract: DataSet, history: DataSet) -> bool:
+    """True when the extract's date falls before the end of the last financial year the
+    returns reach for its authority."""
+    made = _extract_date(extract)
+    codes = {s.authority for s in extract.sources if s.kind == "annex_a"}
+    ends = [returns_end(history, code) for code in codes if code]
+    return bool(made) and any(end is not None and dt.date.fromisoformat(made) < end for end in ends)
+
+
+def _label(part: DataSet, returns: bool) -> str:
+    if returns:
         return "the returns"
     files = [s.path for s in part.sources if s.kind == "annex_a"]
-    return files[0] if files else f"extract {rank}"
+    return files[0] if files else "an in-year extract"
 
 
 def _resolve(
@@ -194,7 +206,7 @@ def _conflict(name: str, kept: pd.Series, other: pd.Series, columns: list[str]) 
         str(kept["_file"]),
         "source_conflict",
         f"the same {name} record (child and date) differs in {', '.join(columns)} between "
-        f"{other['_file']} and this later extract; the later extract's values are kept",
+        f"{other['_file']} and {kept['_file']}, the later source, whose values are kept",
         column=", ".join(columns),
         authority=str(authority),
     )
@@ -204,9 +216,16 @@ def _episodes(frame: pd.DataFrame, issues: list[Issue]) -> pd.DataFrame:
     """Returns' episodes for periods of care they hold; the extract's for the rest."""
     base = frame[frame["_rank"] == 0]
     later = frame[frame["_rank"] > 0].sort_values("_rank", kind="stable")
-    if later.empty or base.empty:
+    earlier = frame[frame["_rank"] < 0]
+    if base.empty:
         return frame
-    base = base.copy()
+    # an extract older than the returns adds only the children the returns do not hold
+    held_children = set(zip(base["authority"], base["child_id"], strict=True))
+    keys = zip(earlier["authority"], earlier["child_id"], strict=True)
+    earlier = earlier[[k not in held_children for k in keys]]
+    if later.empty:
+        return pd.concat([base, earlier], ignore_index=True) if len(earlier) else base
+    base = pd.concat([base, earlier], ignore_index=True) if len(earlier) else base.copy()
     added = []
     for _, row in later.iterrows():
         mine = base[(base["authority"] == row["authority"]) & (base["child_id"] == row["child_id"])]
