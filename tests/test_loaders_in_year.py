@@ -206,3 +206,7 @@ def test_an_extract_older_than_the_returns_loses_to_them(tmp_path: Path) -> None
     assert data.table("referrals").set_index("child_id").loc["B1", "referral_source"] == "1B"
     out = compute(data, ["2025-26"], ["CLA_AT_END"])
     assert value(out, "CLA_AT_END", "2025-26") == 1  # L9 alone: L1 left care in February
+    # the data-quality note says the extract is the older source
+    rules = {w.rule: w.message for w in data.warnings}
+    assert "older than the returns, which reach 2026-03-31" in rules["annex_a_older_than_returns"]
+    assert "annex_a_rereferrals" not in rules  # its own count no longer feeds the figure

@@ -367,7 +367,13 @@ def tables(
 
     has = ~np.isnat(g["s47_start"]) & (g["s47_start"] <= extract)
     icpc = future(g["icpc_date"][has])
-    decided = g["s47_start"][has] + np.timedelta64(21, "D") <= extract
+    # the decision that no conference is needed is on record three weeks into the enquiry,
+    # or when the episode closes before then (DfE rule 8868: a closed episode's enquiry has
+    # its conference date or the not-required flag)
+    closed = g["closure"][has]
+    decided = (g["s47_start"][has] + np.timedelta64(21, "D") <= extract) | (
+        ~np.isnat(closed) & (closed <= extract)
+    )
     section47 = pd.DataFrame({
         "child_id": cid[has], "s47_id": make_ids(code, "S", int(has.sum())),
         "referral_id": ref_id[has],

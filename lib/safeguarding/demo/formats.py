@@ -209,9 +209,11 @@ def cin_census_xml(data: DataSet, authority: str, year: Period) -> str:
     target = pd.Series(
         add_working_days(s47["s47_start_date"].to_numpy("datetime64[D]"), 15), index=s47.index
     ).astype("datetime64[ns]")
-    # the decision that no conference is needed is on record three weeks into the enquiry
+    # the decision that no conference is needed is on record three weeks into the enquiry,
+    # or once its episode has closed
+    closed = s47["referral_id"].map(refs.set_index("referral_id")["closure_date"]) <= ref
     decided = s47["icpc_not_required"].fillna(False).astype(bool) & (
-        s47["s47_start_date"] + pd.Timedelta(days=21) <= ref
+        (s47["s47_start_date"] + pd.Timedelta(days=21) <= ref) | closed
     )
     s47_xml = (
         "        <Section47>\n"

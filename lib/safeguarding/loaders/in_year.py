@@ -121,7 +121,8 @@ def merge_in_year(history: DataSet, extracts: Iterable[DataSet]) -> DataSet:
     if "la_episodes" in tables:
         tables["la_episodes"] = _episodes(tables["la_episodes"], issues)
     out = DataSet(
-        issues=[i for p in parts for i in p.issues] + issues,
+        issues=[i for p in parts for i in _issues(p, history, any(p is o for o in older))]
+        + issues,
         sources=[s for p in parts for s in p.sources],
         coverage=coverage + [c for p in extracts for c in p.coverage],
     )
@@ -133,6 +134,28 @@ def merge_in_year(history: DataSet, extracts: Iterable[DataSet]) -> DataSet:
 def _extract_date(data: DataSet) -> str:
     dates = [s.extract_date for s in data.sources if s.kind == "annex_a" and s.extract_date]
     return max(dates) if dates else ""
+
+
+def _issues(part: DataSet, history: DataSet, older: bool) -> list[Issue]:
+    """A part's issues; an extract older than the returns says so, and no longer claims to
+    feed the re-referrals with its own count (the returns' records are kept)."""
+    if not older:
+        return list(part.issues)
+    kept = [i for i in part.issues if i.rule != "annex_a_rereferrals"]
+    source = next(s for s in part.sources if s.kind == "annex_a")
+    end = returns_end(history, str(source.authority))
+    kept.append(
+        Issue(
+            "warning",
+            source.path,
+            "annex_a_older_than_returns",
+            f"this Annex A extract ({source.extract_date}) is older than the returns, which "
+            f"reach {end.isoformat() if end else 'later'}: where both hold a record the "
+            "returns' is kept; the extract adds only what the returns do not hold",
+            authority=str(source.authority),
+        )
+    )
+    return kept
 
 
 def _older_than_returns(extract: DataSet, history: DataSet) -> bool:
