@@ -580,3 +580,22 @@ def test_rereferrals_from_annex_a_carry_a_note_beside_the_figure(workbook: Path)
     assert "*Note: a referral counts as a re-referral within 12 months when Annex A's own " \
         "'Number of Referrals in Last 12 Months' (list 3, extract of 5 October 2026)" in text
     assert "Note:" not in section_intro(r, r.catalogue["CONTACTS"]).markdown
+
+
+def test_a_mean_of_days_over_few_children_is_not_published() -> None:
+    """ADOPT_A10 over two adopted children: the mean would describe them, so the public
+    report hides it (its denominator counts children; its numerator sums days, no count)."""
+    import pandas as pd
+    from fixtures import report_fixture as fx
+    from safeguarding import report
+
+    def built(adopted: int, audience: str) -> report.QuarterlyReport:
+        frame = pd.DataFrame([(fx.AUTHORITY, "ADOPT_A10", "2026-27 Q2", 390.0, 390 * adopted,
+                               adopted)], columns=["authority", "indicator", "period", "value",
+                                                   "numerator", "denominator"])  # fmt: skip
+        inputs = report.ReportInputs(frame, fx.targets(), fx.comparators())
+        return report.QuarterlyReport(fx.meta(audience), inputs)
+
+    assert built(2, "public").figure("ADOPT_A10", "2026-27 Q2").hidden
+    assert not built(2, "restricted").figure("ADOPT_A10", "2026-27 Q2").hidden
+    assert not built(12, "public").figure("ADOPT_A10", "2026-27 Q2").hidden

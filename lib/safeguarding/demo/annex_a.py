@@ -203,15 +203,27 @@ def _adoptions(d: DataSet, start: pd.Timestamp, end: pd.Timestamp, person) -> pd
     at = placed["episode_start"]
     adopted = placed["episode_end"].where(placed["reason_end"].isin(["E11", "E12"]))
     adopted = adopted.where(adopted <= end)
-    decision = at - pd.Timedelta(days=150)
+    # the steps before the placement, each child's own: moved in 2 to 10 weeks after the
+    # match, matched 2 to 10 months after the placement order (England's A2 averages about
+    # 6 months), the order 1 to 5 months after the decision
+    h = _hash(placed["child_id"], "adoption").astype(np.int64) & 0xFFFFFF
+    days = lambda low, span, salt: pd.to_timedelta(low + (h // salt) % span, unit="D")  # noqa: E731
+    matched = at - days(14, 57, 1)
+    order = matched - days(60, 241, 97)
+    decision = order - days(30, 121, 9973)
+    # never before the child entered care, and each step on or after the one before
+    decision = decision.where(decision >= placed["start"], placed["start"])
+    order = order.where(order >= decision, decision)
+    matched = matched.where(matched >= order, order)
     keep = (decision <= end) & (adopted.isna() | (adopted >= start))
-    placed, at, adopted, decision = placed[keep], at[keep], adopted[keep], decision[keep]
+    placed, at, adopted = placed[keep], at[keep], adopted[keep]
+    decision, order, matched = decision[keep], order[keep], matched[keep]
     return pd.DataFrame({
         **person(placed["child_id"]),
         "Date the Child Entered Care": placed["start"].to_numpy(),
         "Date of Decision that Child Should be Placed for Adoption": decision.to_numpy(),
-        "Date of Placement Order": (at - pd.Timedelta(days=100)).to_numpy(),
-        "Date of Matching Child and Prospective Adopters": (at - pd.Timedelta(days=40)).to_numpy(),
+        "Date of Placement Order": order.to_numpy(),
+        "Date of Matching Child and Prospective Adopters": matched.to_numpy(),
         "Date Placed for Adoption": at.to_numpy(),
         "Date of Adoption Order": adopted.to_numpy(),
     })  # fmt: skip

@@ -173,6 +173,8 @@ class ReportLedger(Ledger):
             parts = {"numerator": num}
             if unit == "percent":
                 parts["denominator"] = den
+            elif unit == "days":  # a mean: the numerator sums days, the denominator children
+                parts = {"denominator": den}
             keys = {}
             period = parse_period(rec["period"])
             for part, count in parts.items():
