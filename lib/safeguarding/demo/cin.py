@@ -367,13 +367,15 @@ def tables(
 
     has = ~np.isnat(g["s47_start"]) & (g["s47_start"] <= extract)
     icpc = future(g["icpc_date"][has])
-    # the decision that no conference is needed is on record three weeks into the enquiry,
-    # or when the episode closes before then (DfE rule 8868: a closed episode's enquiry has
-    # its conference date or the not-required flag)
+    # the decision that no conference is needed is on record three weeks into the enquiry
+    # (or 14 working days, which a holiday can make longer: DfE query 8675Q expects one
+    # after 15), or when the episode closes before then (DfE rule 8868: a closed episode's
+    # enquiry has its conference date or the not-required flag)
     closed = g["closure"][has]
-    decided = (g["s47_start"][has] + np.timedelta64(21, "D") <= extract) | (
-        ~np.isnat(closed) & (closed <= extract)
-    )
+    begun = g["s47_start"][has]
+    decided = (begun + np.timedelta64(21, "D") <= extract) | (
+        add_working_days(begun, 14) <= extract
+    ) | (~np.isnat(closed) & (closed <= extract))
     section47 = pd.DataFrame({
         "child_id": cid[has], "s47_id": make_ids(code, "S", int(has.sum())),
         "referral_id": ref_id[has],

@@ -209,11 +209,14 @@ def cin_census_xml(data: DataSet, authority: str, year: Period) -> str:
     target = pd.Series(
         add_working_days(s47["s47_start_date"].to_numpy("datetime64[D]"), 15), index=s47.index
     ).astype("datetime64[ns]")
-    # the decision that no conference is needed is on record three weeks into the enquiry,
-    # or once its episode has closed
+    # the decision that no conference is needed is on record three weeks (or 14 working
+    # days) into the enquiry, or once its episode has closed (demo.cin: DfE 8675Q and 8868)
     closed = s47["referral_id"].map(refs.set_index("referral_id")["closure_date"]) <= ref
+    fortnight = pd.Series(
+        add_working_days(s47["s47_start_date"].to_numpy("datetime64[D]"), 14), index=s47.index
+    ).astype("datetime64[ns]")
     decided = s47["icpc_not_required"].fillna(False).astype(bool) & (
-        (s47["s47_start_date"] + pd.Timedelta(days=21) <= ref) | closed
+        (s47["s47_start_date"] + pd.Timedelta(days=21) <= ref) | (fortnight <= ref) | closed
     )
     s47_xml = (
         "        <Section47>\n"
