@@ -599,3 +599,13 @@ def test_a_mean_of_days_over_few_children_is_not_published() -> None:
     assert built(2, "public").figure("ADOPT_A10", "2026-27 Q2").hidden
     assert not built(2, "restricted").figure("ADOPT_A10", "2026-27 Q2").hidden
     assert not built(12, "public").figure("ADOPT_A10", "2026-27 Q2").hidden
+
+
+def test_cp_visits_are_available_only_from_an_extract(tmp_path: Path) -> None:
+    from safeguarding.indicators import available_indicators
+
+    data = load_annex_a(write_workbook(tmp_path / "v.xlsx", VISITS), LA, "2026-09-30")
+    assert {"CP_VISITS_IN_TIME", "CP_REVIEWS_UP_TO_DATE"} <= set(available_indicators(data))
+    data.coverage = []  # the same tables with no extract's date: no visit can be dated
+    assert "CP_VISITS_IN_TIME" not in available_indicators(data)
+    assert "CP_REVIEWS_UP_TO_DATE" in available_indicators(data)

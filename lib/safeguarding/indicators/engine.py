@@ -405,15 +405,23 @@ def compute_one(
 
 
 def available_indicators(data: DataSet, catalogue: Catalogue | None = None) -> list[str]:
-    """Ids of the indicators with a rule whose tables are all in ``data``."""
+    """Ids of the indicators with a rule whose tables are all in ``data`` (and, for a rule
+    reading what only an extract gives as at its date, an extract that gives it)."""
     cat = catalogue if catalogue is not None else builtin_catalogue()
     out = []
     for ind in cat:
         if ind.rule is None or ind.rule not in RULES:
             continue
+        rule = RULES[ind.rule]
         needed = set(ind.tables)
         for version in ind.versions:
-            needed |= set(RULES[ind.rule].tables(version.params))
-        if all(data.has(t) for t in needed):
+            needed |= set(rule.tables(version.params))
+        dated = not rule.as_at_only or any(
+            f"{table}.{column}" in c.as_at
+            for table, columns in rule.as_at.items()
+            for column in columns
+            for c in data.coverage
+        )
+        if dated and all(data.has(t) for t in needed):
             out.append(ind.id)
     return out
