@@ -35,12 +35,7 @@ def read_authorities(path: Path, rel: str = "params/authorities.yaml") -> dict[s
         )
         check.raise_if_any()
     out: dict[str, Authority] = {}
-    for n, entry in enumerate(entries):
-        where = f"authorities[{n}]"
-        if not isinstance(entry, dict):
-            check.error(where, "each authority is a mapping", "yaml-mapping")
-            continue
-        unknown_keys(entry, _AUTHORITY_KEYS, check, where)
+    for where, entry in check.mappings(entries, "authorities", "authority", _AUTHORITY_KEYS):
         code = authority_code(entry.get("code"), check, join_field(where, "code"))
         name = check.text(entry, "name", where)
         region = check.text(entry, "region", where)
@@ -84,12 +79,7 @@ def _committees(value: Any, check: Checker, where: str) -> dict[str, Committee]:
         check.error(where, "each authority needs a list of committees", "committees")
         return {}
     out: dict[str, Committee] = {}
-    for n, entry in enumerate(value):
-        at = f"{where}[{n}]"
-        if not isinstance(entry, dict):
-            check.error(at, "each committee is a mapping", "yaml-mapping")
-            continue
-        unknown_keys(entry, _COMMITTEE_KEYS, check, at)
+    for at, entry in check.mappings(value, where, "committee", _COMMITTEE_KEYS):
         cid = check.text(entry, "id", at)
         if cid and not _ID.match(cid):
             check.error(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,20 @@ class Checker:
             self.error(join_field(where, key), f"{key!r} must be text", "text-field", value)
             return ""
         return str(value).strip()
+
+    def mappings(
+        self, entries: list, where: str, what: str, allowed: tuple[str, ...]
+    ) -> Iterator[tuple[str, dict]]:
+        """Each entry of a YAML list that is a mapping, with its field (``where[n]``), its
+        unknown keys reported; an entry of another kind is an error ("each {what} is a
+        mapping")."""
+        for n, entry in enumerate(entries):
+            at = f"{where}[{n}]"
+            if not isinstance(entry, dict):
+                self.error(at, f"each {what} is a mapping", "yaml-mapping")
+                continue
+            unknown_keys(entry, allowed, self, at)
+            yield at, entry
 
     def raise_if_any(self) -> None:
         if self.issues:

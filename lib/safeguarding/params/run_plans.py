@@ -47,12 +47,7 @@ def read_run_plan(
         check.raise_if_any()
     entries: list[RunEntry] = []
     seen: dict[tuple[str, str], str] = {}
-    for n, run in enumerate(runs):
-        where = f"runs[{n}]"
-        if not isinstance(run, dict):
-            check.error(where, "each run is a mapping", "yaml-mapping")
-            continue
-        unknown_keys(run, _RUN_KEYS, check, where)
+    for where, run in check.mappings(runs, "runs", "run", _RUN_KEYS):
         report = check.text(run, "report", where)
         if report and report not in reports:
             check.error(
