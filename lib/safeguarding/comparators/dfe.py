@@ -158,8 +158,12 @@ def fy_label_from_time_period(time_period: pd.Series) -> pd.Series:
     """EES ``time_period`` (2025, or 202425) as our financial-year label (``2024-25``)."""
     text = time_period.astype(str).str.strip()
     end = np.where(text.str.len() == 6, text.str[:4].astype(int) + 1, text.astype(int))
-    start = pd.Series(end - 1, index=time_period.index)
-    return start.astype(str) + "-" + (start + 1).mod(100).astype(str).str.zfill(2)
+    return fy_label_from_start(pd.Series(end - 1, index=time_period.index))
+
+
+def fy_label_from_start(start: pd.Series) -> pd.Series:
+    """The financial year starting in each year of ``start`` (2024) as a label (``2024-25``)."""
+    return start.astype(str) + "-" + ((start + 1) % 100).astype(str).str.zfill(2)
 
 
 def _find(dfe_dir: Path, stem: str) -> Path | None:
@@ -212,7 +216,7 @@ def _population(dfe_dir: Path) -> pd.DataFrame | None:
     geo = _geography(frame)
     # the mid-year estimate for calendar year Y serves the financial year Y to Y+1
     year = frame["time_period"].astype(int)
-    geo["period"] = year.astype(str) + "-" + ((year + 1) % 100).astype(str).str.zfill(2)
+    geo["period"] = fy_label_from_start(year)
     geo["population"] = to_number(frame["population_estimate"])
     return geo[["period", "area", "population"]].drop_duplicates(["period", "area"])
 
@@ -286,19 +290,16 @@ def read_dfe(dfe_dir: str | Path, indicators: list[str] | None = None) -> pd.Dat
                 continue
             pop = population.set_index(["period", "area"])["population"]
             pop = pop[~pop.index.duplicated()]
-            key = pd.MultiIndex.from_frame(part[["period", "area"]])
             # population of the calendar year the financial year starts in
-            prior = part["period"].str[:4].astype(int)
-            prior_label = prior.astype(str) + "-" + ((prior + 1) % 100).astype(str).str.zfill(2)
-            key = pd.MultiIndex.from_arrays([prior_label, part["area"]])
+            prior = fy_label_from_start(part["period"].str[:4].astype(int))
+            key = pd.MultiIndex.from_arrays([prior, part["area"]])
             people = pop.reindex(key).to_numpy()
             part["numerator"] = part["value"]
             part["denominator"] = people
             with np.errstate(divide="ignore", invalid="ignore"):
                 part["value"] = np.round(part["numerator"] / people * 10_000, measure.decimals)
         if measure.september_census:
-            start = part["period"].str[:4].astype(int) + 1
-            part["period"] = start.astype(str) + "-" + ((start + 1) % 100).astype(str).str.zfill(2)
+            part["period"] = fy_label_from_start(part["period"].str[:4].astype(int) + 1)
         part["decimals"] = measure.decimals
         part["authority"] = ""
         part["source"] = path.name
