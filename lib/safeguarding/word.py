@@ -194,17 +194,13 @@ def _fld(kind: str) -> etree._Element:
 
 
 def _instr(text: str) -> etree._Element:
-    run = _el("r")
-    node = _el("instrText")
-    node.text = text
-    node.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
-    run.append(node)
-    return run
+    return _text_run(text, "instrText")
 
 
-def _text_run(text: str) -> etree._Element:
+def _text_run(text: str, tag: str = "t") -> etree._Element:
+    """A run holding ``text`` as it is (spaces kept), as text or a field's instruction."""
     run = _el("r")
-    node = _el("t")
+    node = _el(tag)
     node.text = text
     node.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
     run.append(node)
