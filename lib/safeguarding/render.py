@@ -26,8 +26,10 @@ import json
 import os
 import re
 import shutil
+import struct
 import subprocess
 import tempfile
+import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -97,6 +99,52 @@ def pdf_standards() -> tuple[str, ...]:
         return ("ua-1",)
     except Exception:  # noqa: BLE001 - an older Typst names the standard differently or not at all
         return ()
+
+
+# --- Word's pictures ---------------------------------------------------------------------
+PRINT_DPI = 300  # Word's PNG of a chart: print resolution at the chart's size on the page
+
+
+def write_pngs(svgs: Iterable[Path], dpi: int = PRINT_DPI) -> list[Path]:
+    """Word's copy of each chart: ``figure-NN.png`` beside ``figure-NN.svg``, at ``dpi``
+    and the SVG's own size (older Word and LibreOffice cannot show SVG). Typst draws them,
+    as it draws the same SVGs in the PDF, all in one compile (a page each, sized to its
+    picture); a PNG already there (a notebook that carried one) is kept. Returns the PNGs."""
+    todo = [p for p in svgs if not p.with_suffix(".png").is_file()]
+    if todo:
+        folder = todo[0].parent
+        pages = "\n#pagebreak()\n".join(
+            f"#image({json.dumps(p.relative_to(folder).as_posix())})" for p in todo
+        )
+        source = folder / ".pictures.typ"
+        source.write_text(
+            f"#set page(width: auto, height: auto, margin: 0pt)\n{pages}\n", encoding="utf-8"
+        )
+        try:
+            images = _compiler().compile(
+                input=str(source), root=str(folder), format="png", ppi=float(dpi)
+            )
+        except Exception as exc:  # noqa: BLE001 - typst raises its own error types
+            raise RenderError(f"typst (pictures for Word): {str(exc).strip()[:300]}") from None
+        finally:
+            source.unlink(missing_ok=True)
+        if isinstance(images, bytes):
+            images = [images]
+        for svg, png in zip(todo, images, strict=True):
+            svg.with_suffix(".png").write_bytes(_with_dpi(png, dpi))
+    return [p.with_suffix(".png") for p in svgs]
+
+
+def _with_dpi(png: bytes, dpi: int) -> bytes:
+    """``png`` with a ``pHYs`` chunk saying its resolution (Typst writes none), so that Word
+    and pandoc size it as printed: the chunk goes straight after the header."""
+    per_metre = round(dpi / 0.0254)
+    body = b"pHYs" + struct.pack(">IIB", per_metre, per_metre, 1)
+    chunk = struct.pack(">I", 9) + body + struct.pack(">I", zlib.crc32(body))
+    header_end = 8 + 8 + 13 + 4  # signature, IHDR length and type, its data, its CRC
+    if png[12:16] != b"IHDR" or b"pHYs" in png[:header_end + 64]:
+        return png
+    return png[:header_end] + chunk + png[header_end:]
 
 
 # --- notebook -> Markdown ----------------------------------------------------------------------
@@ -403,6 +451,8 @@ def render_notebook(
             "pdf": tmp / "report.typ",
             "docx": tmp / "report.docx",
         }
+        if "docx" in formats:
+            write_pngs(doc.figures)
         jobs = {
             fmt: _pandoc_args("typst" if fmt == "pdf" else fmt, doc, stamp, targets[fmt])
             for fmt in formats
