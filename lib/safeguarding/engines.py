@@ -19,7 +19,9 @@ parameterisation, error markers and metadata. They differ only in the kernel.
 
 A kernel that died, timed out or failed outside a cell is discarded and the next notebook gets
 a new one. Notebooks must not rely on state outside what is reset (module-level caches that
-depend on earlier notebooks' inputs); the library keeps none.
+depend on earlier notebooks' inputs); the library's caches are keyed by everything their
+values are made from (the comparators by file stamps, charts by their inputs), so a later
+notebook gets from them exactly what it would have computed.
 """
 
 from __future__ import annotations
