@@ -74,3 +74,35 @@ def test_the_notebook_carries_the_svg_and_alt_text_but_no_png():
         assert data["image/svg+xml"] == chart.svg and chart.svg.lstrip().startswith("<svg")
         assert "image/png" not in data
         assert meta["safeguarding"]["alt"] == chart.alt
+
+
+def test_a_chart_rasterised_before_is_copied_from_the_cache_and_a_changed_one_is_not(
+    tmp_path, monkeypatch
+):
+    cache = tmp_path / "cache"
+    trend, spc_ = _chart().svg, _spc_chart().svg
+    first = tmp_path / "first"
+    first.mkdir()
+    (first / "figure-01.svg").write_text(trend, encoding="utf-8")
+    [drawn] = render.write_pngs([first / "figure-01.svg"], cache_dir=cache)
+    assert len(list(cache.rglob("*.png"))) == 1
+    calls = []
+    real = render._draw_pngs
+    monkeypatch.setattr(
+        render, "_draw_pngs", lambda svgs, dpi: calls.append(svgs) or real(svgs, dpi)
+    )
+    second = tmp_path / "second"
+    second.mkdir()
+    (second / "figure-01.svg").write_text(spc_, encoding="utf-8")  # another chart
+    (second / "figure-02.svg").write_text(trend, encoding="utf-8")  # the same chart again
+    out = render.write_pngs(sorted(second.glob("*.svg")), cache_dir=cache)
+    assert [p.name for p in calls[0]] == ["figure-01.svg"]  # only the new chart was drawn
+    assert out[1].read_bytes() == drawn.read_bytes()
+    # the cached copy is the PNG drawn afresh, and another resolution is another picture
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    (fresh / "figure-01.svg").write_text(trend, encoding="utf-8")
+    assert render.write_pngs([fresh / "figure-01.svg"])[0].read_bytes() == drawn.read_bytes()
+    (fresh / "figure-01.png").unlink()
+    render.write_pngs([fresh / "figure-01.svg"], dpi=150, cache_dir=cache)
+    assert len(calls) == 3 and len(list(cache.rglob("*.png"))) == 3

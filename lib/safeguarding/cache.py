@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 CACHE_DIR = Path(".cache")
+CHARTS_DIR = CACHE_DIR / "charts"  # charts' SVGs and Word's PNGs of them, by their inputs
 
 
 def file_stamps(paths: Iterable[Path], base: Path) -> list[tuple[str, int, int]]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import html
 import json
 import os
@@ -105,34 +106,78 @@ def pdf_standards() -> tuple[str, ...]:
 PRINT_DPI = 300  # Word's PNG of a chart: print resolution at the chart's size on the page
 
 
-def write_pngs(svgs: Iterable[Path], dpi: int = PRINT_DPI) -> list[Path]:
+def write_pngs(
+    svgs: Iterable[Path], dpi: int = PRINT_DPI, cache_dir: Path | None = None
+) -> list[Path]:
     """Word's copy of each chart: ``figure-NN.png`` beside ``figure-NN.svg``, at ``dpi``
     and the SVG's own size (older Word and LibreOffice cannot show SVG). Typst draws them,
     as it draws the same SVGs in the PDF, all in one compile (a page each, sized to its
-    picture); a PNG already there (a notebook that carried one) is kept. Returns the PNGs."""
-    todo = [p for p in svgs if not p.with_suffix(".png").is_file()]
+    picture); a PNG already there (a notebook that carried one) is kept. With ``cache_dir``,
+    a PNG drawn before from the same SVG bytes at the same resolution (a rerun, or a
+    thematic report repeating the scorecard's charts) is copied from there. Returns the
+    PNGs."""
+    svgs = list(svgs)
+    todo = []
+    for svg in svgs:
+        png = svg.with_suffix(".png")
+        if png.is_file():
+            continue
+        cached = _picture_cache(cache_dir, svg, dpi)
+        if cached is not None and cached.is_file():
+            shutil.copyfile(cached, png)
+        else:
+            todo.append(svg)
     if todo:
-        folder = todo[0].parent
-        pages = "\n#pagebreak()\n".join(
-            f"#image({json.dumps(p.relative_to(folder).as_posix())})" for p in todo
-        )
-        source = folder / ".pictures.typ"
-        source.write_text(
-            f"#set page(width: auto, height: auto, margin: 0pt)\n{pages}\n", encoding="utf-8"
-        )
-        try:
-            images = _compiler().compile(
-                input=str(source), root=str(folder), format="png", ppi=float(dpi)
-            )
-        except Exception as exc:  # noqa: BLE001 - typst raises its own error types
-            raise RenderError(f"typst (pictures for Word): {str(exc).strip()[:300]}") from None
-        finally:
-            source.unlink(missing_ok=True)
-        if isinstance(images, bytes):
-            images = [images]
-        for svg, png in zip(todo, images, strict=True):
-            svg.with_suffix(".png").write_bytes(_with_dpi(png, dpi))
+        for svg, png in zip(todo, _draw_pngs(todo, dpi), strict=True):
+            svg.with_suffix(".png").write_bytes(png)
+            cached = _picture_cache(cache_dir, svg, dpi)
+            if cached is not None:
+                _store(cached, png)
     return [p.with_suffix(".png") for p in svgs]
+
+
+def _draw_pngs(svgs: list[Path], dpi: int) -> list[bytes]:
+    folder = svgs[0].parent
+    pages = "\n#pagebreak()\n".join(
+        f"#image({json.dumps(p.relative_to(folder).as_posix())})" for p in svgs
+    )
+    source = folder / ".pictures.typ"
+    source.write_text(
+        f"#set page(width: auto, height: auto, margin: 0pt)\n{pages}\n", encoding="utf-8"
+    )
+    try:
+        images = _compiler().compile(
+            input=str(source), root=str(folder), format="png", ppi=float(dpi)
+        )
+    except Exception as exc:  # noqa: BLE001 - typst raises its own error types
+        raise RenderError(f"typst (pictures for Word): {str(exc).strip()[:300]}") from None
+    finally:
+        source.unlink(missing_ok=True)
+    if isinstance(images, bytes):
+        images = [images]
+    return [_with_dpi(png, dpi) for png in images]
+
+
+def _picture_cache(cache_dir: Path | None, svg: Path, dpi: int) -> Path | None:
+    """Where the PNG of ``svg``'s bytes at ``dpi`` is kept (keyed by them and Typst's
+    version, which draws it)."""
+    if cache_dir is None:
+        return None
+    digest = hashlib.sha256(svg.read_bytes())
+    digest.update(f"\0{dpi}\0{getattr(typst, '__version__', '')}".encode())
+    key = digest.hexdigest()
+    return Path(cache_dir) / key[:2] / f"{key}.png"
+
+
+def _store(path: Path, data: bytes) -> None:
+    """Best effort and atomic: a cache that cannot be written is only slower."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("wb", dir=path.parent, suffix=".tmp", delete=False) as f:
+            f.write(data)
+        os.replace(f.name, path)
+    except OSError:
+        pass
 
 
 def _with_dpi(png: bytes, dpi: int) -> bytes:
@@ -426,10 +471,13 @@ def render_notebook(
     out_dir: str | Path,
     formats: Iterable[str] = FORMATS,
     run_time: str | dt.datetime | None = None,
+    picture_cache: str | Path | None = None,
 ) -> dict[str, Path]:
     """Render an executed report notebook; return ``{format: path}`` for what was written.
 
     Outputs are named after the notebook (``<stem>.html`` etc.) in ``out_dir``.
+    ``picture_cache``: a folder keeping Word's PNGs of charts by their SVG (the project's
+    ``.cache/charts``), so that a chart drawn again is not rasterised again.
     """
     source = Path(executed_ipynb)
     formats = tuple(formats)
@@ -452,7 +500,7 @@ def render_notebook(
             "docx": tmp / "report.docx",
         }
         if "docx" in formats:
-            write_pngs(doc.figures)
+            write_pngs(doc.figures, cache_dir=Path(picture_cache) if picture_cache else None)
         jobs = {
             fmt: _pandoc_args("typst" if fmt == "pdf" else fmt, doc, stamp, targets[fmt])
             for fmt in formats

@@ -74,7 +74,7 @@ def build_report(
     period = parse_period(quarter)
     project = params.load_project(project_dir or None)
     # charts drawn once per set of inputs, shared by reruns, previews and the thematic reports
-    charts.use_cache_dir(project.root / cache.CACHE_DIR / "charts")
+    charts.use_cache_dir(project.root / cache.CHARTS_DIR)
     meta = _meta_from_project(project, authority, period, report, committee, audience, run_time)
     folder = Path(data_dir) if data_dir else project.data_dir
     if not folder.is_absolute():
