@@ -160,7 +160,6 @@ def main() -> None:
         name = f"{args.report}.ipynb"
         executed = executed_notebook(project / "notebooks" / name, first_outputs, tmp / name)
         print("executed notebook:", executed.stat().st_size, "bytes")
-        shutil.copyfile(executed, f"/tmp/profile-{args.report}.ipynb")
         for k in range(2):
             with clock.step(f"render #{k + 1} (html+pdf+docx, render_notebook)"):
                 render.render_notebook(executed, tmp / "out", run_time="2024-10-15T09:00:00+00:00")

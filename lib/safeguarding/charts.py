@@ -21,9 +21,7 @@ from __future__ import annotations
 import hashlib
 import io
 import math
-import os
 import re
-import tempfile
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -38,6 +36,7 @@ matplotlib.use("svg")  # no GUI backend, even when a notebook asks for inline fi
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
+from . import cache  # noqa: E402
 from .catalogue import Indicator  # noqa: E402
 
 # Okabe & Ito (2008): distinguishable under the common colour-vision deficiencies.
@@ -174,24 +173,11 @@ def _cached_svg(key: str, draw: Callable[[], str]) -> str:
     if svg is None:
         svg = draw()
         if path is not None:
-            _write_atomic(path, svg)
+            cache.store(path, svg.encode("utf-8"))
     _MEMO[key] = svg
     while len(_MEMO) > MEMO_SIZE:
         _MEMO.popitem(last=False)
     return svg
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    """Best effort: a cache that cannot be written is only slower."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(
-            "w", encoding="utf-8", dir=path.parent, suffix=".tmp", delete=False
-        ) as tmp:
-            tmp.write(text)
-        os.replace(tmp.name, path)
-    except OSError:
-        pass
 
 
 def clear_cache() -> None:

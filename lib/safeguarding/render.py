@@ -39,7 +39,7 @@ from typing import Any
 
 import typst
 
-from . import word
+from . import cache, word
 from .commentary import nodes
 from .exceptions import ParameterError, RenderError
 from .manifest import atomic_write_text
@@ -132,7 +132,7 @@ def write_pngs(
             svg.with_suffix(".png").write_bytes(png)
             cached = _picture_cache(cache_dir, svg, dpi)
             if cached is not None:
-                _store(cached, png)
+                cache.store(cached, png)
     return [p.with_suffix(".png") for p in svgs]
 
 
@@ -167,17 +167,6 @@ def _picture_cache(cache_dir: Path | None, svg: Path, dpi: int) -> Path | None:
     digest.update(f"\0{dpi}\0{getattr(typst, '__version__', '')}".encode())
     key = digest.hexdigest()
     return Path(cache_dir) / key[:2] / f"{key}.png"
-
-
-def _store(path: Path, data: bytes) -> None:
-    """Best effort and atomic: a cache that cannot be written is only slower."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("wb", dir=path.parent, suffix=".tmp", delete=False) as f:
-            f.write(data)
-        os.replace(f.name, path)
-    except OSError:
-        pass
 
 
 def _with_dpi(png: bytes, dpi: int) -> bytes:
