@@ -196,9 +196,12 @@ def _run_locked(
     tasks: list[RunTask] = []
     refused: list[RunResult] = []
     records: dict[str, dict[str, Any]] = {}
+    fingerprints: dict[str, list[str]] = {}  # every run's, run or skipped: the review's keys
     for entry in entries:
         key = run_key(entry.authority, entry.report)
         record = _record(project, entry, quarter, data_dir, hasher, options)
+        if record is not None:
+            fingerprints.setdefault(entry.authority, []).append(record["fingerprint"])
         previous = manifest.published(key)
         if record is None:
             rows[key] = SummaryRow(
@@ -299,8 +302,31 @@ def _run_locked(
     from .review import for_batch  # the analyst's review list, never published
 
     runs = [(e.authority, e.report) for e in entries]
-    summary.review = for_batch(project, data_dir, quarter, runs, summary.log)
+    keys = _review_keys(project, quarter, fingerprints, hasher)
+    summary.review = for_batch(project, data_dir, quarter, runs, summary.log, keys,
+                               layout.logs / REVIEW_CACHE)  # fmt: skip
     return summary
+
+
+REVIEW_CACHE = ".review-cache.json"  # in the quarter's logs: each authority's last review
+
+
+def _review_keys(
+    project: Project, quarter: str, fingerprints: dict[str, list[str]], hasher: FileHasher
+) -> dict[str, str]:
+    """``{authority: digest}`` of what its review reads: its runs' fingerprints (data,
+    params, library) and last quarter's commentary (the stale-commentary check)."""
+    import hashlib
+    import json
+
+    previous = parse_period(quarter).previous
+    keys = {}
+    for code, prints in fingerprints.items():
+        folder = project.commentary_dir(code, previous)
+        earlier = sorted(folder.rglob("*.md")) if folder.is_dir() else []
+        text = json.dumps([sorted(prints), hasher.checksums(earlier, project.root)])
+        keys[code] = hashlib.sha256(text.encode()).hexdigest()
+    return keys
 
 
 def _commentary_problems(project: Project, slug: str) -> dict[str, str]:

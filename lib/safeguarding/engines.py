@@ -30,15 +30,23 @@ import copy
 import json
 import os
 import re
+import sys
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import nbformat
+# nbformat validates with jsonschema, whose format checkers import rfc3987_syntax when it is
+# installed (jupyter-events' extra): it compiles 38 lark grammars at import, about a second
+# of CPU in every process that reads a notebook (the command, the fork server, the preview),
+# for the "iri" formats, which no notebook schema uses. A None entry makes that optional
+# import fail at once, as the library's own fallback expects.
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
-from .exceptions import ParameterError
+import nbformat  # noqa: E402
+
+from .exceptions import ParameterError  # noqa: E402
 
 EngineName = Literal["papermill", "fast"]
 ENGINES: tuple[str, ...] = ("papermill", "fast")
@@ -112,8 +120,6 @@ FALLBACK_KERNEL = "python3"  # ipykernel's native spec: jupyter_client starts sy
 def _this_interpreter(program: str) -> bool:
     """Whether a kernel spec's program is this process's Python (jupyter_client runs a bare
     ``python`` as ``sys.executable``)."""
-    import sys
-
     if program in ("", "python", "python3", f"python{sys.version_info[0]}.{sys.version_info[1]}"):
         return True
     # the folder, not the resolved file: every virtualenv's python links to the same binary
@@ -167,8 +173,6 @@ def execute(
         # so the notebook runs again, in this interpreter's own kernel, rather than failing.
         if not _vanished_kernel(exc) or kwargs["kernel_name"] == FALLBACK_KERNEL:
             raise
-        import sys
-
         print(f"kernel {kwargs['kernel_name']!r} vanished; running {Path(notebook).name} in "
               f"{FALLBACK_KERNEL} ({sys.executable})", file=sys.stderr)  # fmt: skip
         kwargs["kernel_name"] = FALLBACK_KERNEL
