@@ -258,6 +258,28 @@ class ReviewList:
     notes: tuple[str, ...] = ()
 
 
+REVIEW_CACHE = ".review-cache.json"  # in the quarter's logs: each authority's last review
+
+
+def review_keys(
+    project: Any, quarter: str | Period, fingerprints: dict[str, list[str]], hasher: Any
+) -> dict[str, str]:
+    """``{authority: digest}`` of what its review reads: its runs' fingerprints (data,
+    params, library) and last quarter's commentary (the stale-commentary check);
+    ``hasher``: the batch's :class:`~safeguarding.manifest.FileHasher`."""
+    import hashlib
+    import json
+
+    previous = parse_period(quarter).previous
+    keys = {}
+    for code, prints in fingerprints.items():
+        folder = project.commentary_dir(code, previous)
+        earlier = sorted(folder.rglob("*.md")) if folder.is_dir() else []
+        text = json.dumps([sorted(prints), hasher.checksums(earlier, project.root)])
+        keys[code] = hashlib.sha256(text.encode()).hexdigest()
+    return keys
+
+
 def for_batch(
     project: Any,
     data_dir: Path,
