@@ -233,7 +233,8 @@ def test_a_commentary_edit_reaches_the_page_and_a_library_change_restarts_the_ke
         (fake / "preview_side.py").write_text("Y = 2  # changed\n")
         stale = session.build()
         assert not stale.ok and "preview_side.py changed" in stale.reason
-        assert "restart safeguarding preview" in stale.reason
+        assert "restart safeguarding preview" in stale.reason and stale.restart
+        assert not rebuilt.restart
         assert session.good is rebuilt  # the last good page stays
     finally:
         sys.modules.pop("preview_side", None)

@@ -167,6 +167,7 @@ class Build:
     seconds: float = 0.0
     finished: str = ""
     timings: dict[str, float] = field(default_factory=dict)  # the batch's steps, in seconds
+    restart: bool = False  # the library changed under this process: only a new one shows it
 
 
 @dataclass
@@ -268,10 +269,13 @@ class PreviewSession:
                 if stale:
                     reason = (
                         f"the library's {Path(stale[0]).name} changed, and this process runs "
-                        "it: restart safeguarding preview to see its effect"
+                        "it: restart safeguarding preview to see its effect (the command "
+                        "restarts itself)"
                     )
-                    return self._finish(number, folder, batch.RunResult(
-                        "", "", "", "failed", reason), start)  # fmt: skip
+                    failed = batch.RunResult("", "", "", "failed", reason)
+                    outcome = self._finish(number, folder, failed, start)
+                    outcome.restart = True
+                    return outcome
             self.project = load_project(self.project.root)  # settings and params re-read
             self._warm()
             result = batch.run_task(self.task(folder, formats))
