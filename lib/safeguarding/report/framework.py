@@ -47,7 +47,8 @@ from .text import RAG_WORDS, cell_value, slug
 FRAMEWORK: dict[str, tuple[str, ...]] = {
     "families_together": ("CONTACTS", "CIN_AT_END", "CIN_AT_END_RATE", "REFERRALS",
                           "REFERRALS_RATE",
-                          "REFERRAL_NFA", "REREFERRAL_12M", "NI68", "STEP_DOWN_EH",
+                          "REFERRAL_NFA", "REFERRALS_AFTER_EH", "REREFERRAL_12M", "NI68",
+                          "STEP_DOWN_EH",
                           "PP_STARTED_RATE", "PP_FGDM_OFFERED", "PP_FGDM_HELD"),
     "family_networks": ("KINSHIP_AT_END", "LEFT_CARE_SGO", "LEFT_CARE_CAO"),
     "safe": ("CPP_AT_END", "CPP_AT_END_RATE", "CPP_CAT_NEGLECT", "CPP_CAT_EMOTIONAL",
@@ -65,8 +66,10 @@ ENABLERS = ("multi_agency", "leadership", "workforce")
 # what the records cannot give, said under the theme while none of the measures named is shown
 NOT_MEASURED: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {
     "families_together": (
-        ((), "Referrals after early help are not in the records supplied: the canonical layout "
-         "carries no early help."),
+        (("REFERRALS_AFTER_EH",), "Referrals after early help need the early help "
+         "assessments for the period and the 12 months before it (Ofsted's Annex A list 2, or "
+         "the council's own early help extract); the records supplied do not give them, and "
+         "no statutory return holds early help."),
         (("PP_STARTED_RATE", "PP_FGDM_OFFERED", "PP_FGDM_HELD"),
          "Pre-proceedings and family group decision making are recorded from 2026-27, in the "
          "CIN census's new module; the records supplied have none for this period."),
