@@ -169,9 +169,8 @@ def test_an_18_month_annex_a_gives_referrals_after_early_help(workbook) -> None:
 
 
 def test_an_empty_list_2_is_left_out_not_read_as_no_early_help(tmp_path) -> None:
-    path = _write(tmp_path / "a.xlsx", {"List 2": (LIST_2, []),
-                                        "List 3": (LIST_3, [[*_person("A"), _d("2026-04-02"),
-                                                             "q) 6: Police", "b) No"]])})  # fmt: skip
+    referral = [*_person("A"), _d("2026-04-02"), "q) 6: Police", "b) No"]
+    path = _write(tmp_path / "a.xlsx", {"List 2": (LIST_2, []), "List 3": (LIST_3, [referral])})
     data = load_annex_a(path, LA, EXTRACT, months=18)
     assert not data.has("early_help")
     assert "early_help_left_out" in {w.rule for w in data.warnings}
