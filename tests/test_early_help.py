@@ -184,3 +184,43 @@ def test_the_real_sample_workbooks_list_2(shared_data: Path) -> None:
     assert len(eh) > 0 and eh["start_date"].notna().all()
     assert (eh["end_date"].dropna() >= eh.loc[eh["end_date"].notna(), "start_date"]).all()
     assert eh["organisation"].notna().any()
+
+
+# --- step-downs to early help from the CIN census's ReasonForClosure -------------------------
+
+
+def test_step_downs_from_the_cin_census_reason_for_closure(shared_data: Path, tmp_path) -> None:
+    """The census's ReasonForClosure is read (RC9: closed after assessment, referred to early
+    help): both episodes of the real-format sample moved into its 2023-24 window."""
+    from safeguarding.loaders import load_cin_census
+
+    xml = (shared_data / "formats/cin_census/d2i_CIN_Census_2024.xml").read_text()
+    assert xml.count("<CINclosureDate>2023-02-27<") == 1  # the RC1 episode
+    assert xml.count("<CINclosureDate>2024-10-29<") == 1  # the RC9 one
+    xml = xml.replace("<CINclosureDate>2023-02-27<", "<CINclosureDate>2023-06-01<")
+    xml = xml.replace("<CINclosureDate>2024-10-29<", "<CINclosureDate>2023-11-01<")
+    path = tmp_path / "cin_2024.xml"
+    path.write_text(xml)
+    data = load_cin_census(path)
+    assert sorted(data.table("referrals")["closure_reason"].dropna()) == ["RC1", "RC9"]
+    assert figure(data, "STEP_DOWN_EH", "2023-24", authority="201") == (50.0, 1, 2)
+
+
+def test_a_census_without_step_downs_gives_0_percent_of_the_closures_with_a_reason(
+    shared_data: Path,
+) -> None:
+    from lxml import etree
+    from safeguarding.loaders import load_cin_census
+
+    path = shared_data / "formats/cin_census/d2i_fake_CIN_data.xml"
+    # counted independently: CIN episodes closed in April-June 2022 with a reason given
+    tree = etree.parse(str(path))
+    closed = [
+        (d.findtext("CINclosureDate"), d.findtext("ReasonForClosure"))
+        for d in tree.iter("CINdetails")
+    ]
+    in_q1 = [r for c, r in closed if c and "2022-04-01" <= c <= "2022-06-30" and r]
+    assert in_q1 and "RC9" not in in_q1
+    data = load_cin_census(path)
+    got = figure(data, "STEP_DOWN_EH", "2022-23 Q1", authority="975", window="in_period")
+    assert got == (0.0, 0, len(in_q1))
