@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 from safeguarding.comparators import read_dfe
 from safeguarding.demo import generate
+from safeguarding.demo.national import national_value
 from safeguarding.demo.rates import ENGLAND_ETHNICITY
 from safeguarding.disproportionality import counts, population, relative_rates
 from safeguarding.indicators import compute
@@ -151,3 +152,19 @@ def test_ethnicity_and_population_by_group(data):
     # Black and Mixed children over-represented, Asian children under-represented, as in England
     assert rates.loc[("cla", "Mixed"), "rri"] > 1.2 and rates.loc[("cin", "Black"), "rri"] > 1.2
     assert rates.loc[("cla", "Asian"), "rri"] < 1
+
+
+# the demo's England series that follow DfE's published figures year by year (its docstring)
+FOLLOWS_ENGLAND = ("CIN_AT_END_RATE", "REFERRAL_NFA", "SW_TURNOVER", "SW_AGENCY", "SW_VACANCY",
+                   "SW_CASELOAD")  # fmt: skip
+
+
+@pytest.mark.parametrize("indicator", FOLLOWS_ENGLAND)
+def test_the_demos_england_is_englands_published_series(shared_data, indicator):
+    """The synthetic England the demo's comparators and records are drawn from is DfE's
+    published England for every year the files have (b1, c1, csww in ../shared/data/dfe)."""
+    frame = read_dfe(shared_data / "dfe", [indicator])
+    england = frame[frame["area_type"] == "england"]
+    assert len(england) >= 8
+    for period, value in zip(england["period"], england["value"], strict=True):
+        assert national_value(indicator, int(period[:4])) == pytest.approx(value), period
