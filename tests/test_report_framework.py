@@ -92,7 +92,10 @@ def test_family_networks_scorecard_and_the_gaps_said_in_words(report):
     sgo = table.rows[1][q2]
     assert sgo == ("c" if report.meta.audience == "public" else "12.5%")
     notes = nf.scorecard(report, "families_together").markdown
-    assert "No figures are available" in notes and "early help" in notes
+    assert "No figures are available" in notes and "Referrals after early help need" in notes
+    # no distances in the figures: the gap is said, with what the return holds instead
+    stable = nf.scorecard(report, "stable_homes").markdown
+    assert "20 miles from home need each placement's distance" in stable
 
 
 def test_workforce_is_the_councils_published_figure_beside_its_comparators(report):

@@ -80,6 +80,12 @@ NOT_MEASURED: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {
         (("CLA_MISSING",), "No missing episodes were supplied (the SSDA903 missing table): "
          "children going missing from care cannot be shown."),
     ),
+    "stable_homes": (
+        (("PLACED_20_MILES",), "Placements more than 20 miles from home need each placement's "
+         "distance from home, which the records supplied do not give: the SSDA903 return holds "
+         "only the home and placement postcodes, from which DfE works the distance out with a "
+         "postcode directory that this report does not use."),
+    ),
     "leadership": (
         ((), "The National Framework's leadership enabler has no measure in the statutory "
          "returns; members may wish to read the workforce figures and Ofsted's judgements "
