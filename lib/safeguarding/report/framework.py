@@ -374,8 +374,17 @@ def _rate_row(row: pd.Series) -> list[str]:
     elif pd.isna(row["rri"]):
         index = "n/a"
     else:
-        index = f"{row['rri']:.1f} ({row['low']:.1f} to {row['high']:.1f})"
+        index = f"{row['rri']:.1f} ({_bound(row['low'])} to {_bound(row['high'])})"
     return [esc(name), f"{int(row['children']):,}", _whole(row["population"]), rate, index]
+
+
+def _bound(value: float) -> str:
+    """An interval's end to one decimal, or two where one decimal would show 1.0 for an end
+    that is not 1: 0.99 and 1.04 say on which side of 1 the interval stops (the sentence
+    beside it says whether the difference is larger than chance)."""
+    if f"{value:.1f}" == "1.0" and round(value, 2) != 1.0:
+        return f"{value:.2f}"
+    return f"{value:.1f}"
 
 
 def _whole(value: float) -> str:
