@@ -336,7 +336,7 @@ def disproportionality(r: QuarterlyReport) -> Fragment:
                 [
                     "Ethnic group",
                     "Children",
-                    "Children aged 0-17",
+                    "Children aged 0 to 17",
                     "Rate per 10,000",
                     "Relative rate (95% interval)",
                 ],  # fmt: skip
