@@ -8,6 +8,7 @@ import datetime as dt
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 from _indicator_builders import LA, dataset, figure
 from safeguarding.dataset import Coverage
@@ -224,3 +225,31 @@ def test_a_census_without_step_downs_gives_0_percent_of_the_closures_with_a_reas
     data = load_cin_census(path)
     got = figure(data, "STEP_DOWN_EH", "2022-23 Q1", authority="975", window="in_period")
     assert got == (0.0, 0, len(in_q1))
+
+
+# --- the demo ---------------------------------------------------------------------------------
+
+
+def test_the_demo_has_early_help_before_referrals_and_after_step_downs(small_demo: Path) -> None:
+    from safeguarding.loaders import read_data_dir
+
+    data = read_data_dir(small_demo, ["901"])
+    eh, refs = data.table("early_help"), data.table("referrals")
+    assert len(eh) and set(eh["child_id"]) <= set(data.table("children")["child_id"])
+    out = compute(data, ["2023-24", "2024-25"], ["REFERRALS_AFTER_EH", "STEP_DOWN_EH"])
+    value = out.set_index(["indicator", "period"])["value"]
+    # about a fifth to a third of referrals follow early help, as councils that count it see
+    assert value["REFERRALS_AFTER_EH"].between(15, 35).all()
+    assert value["STEP_DOWN_EH"].between(10, 30).all()
+    # most step-downs (RC9) are followed by an early help assessment within three weeks
+    rc9 = refs[refs["closure_reason"] == "RC9"].merge(eh, on=["authority", "child_id"])
+    after = (rc9["start_date"] > rc9["closure_date"]) & (
+        rc9["start_date"] <= rc9["closure_date"] + pd.Timedelta(days=21)
+    )
+    stepped = rc9.loc[after, "referral_id"].nunique()
+    assert stepped >= 0.7 * (refs["closure_reason"] == "RC9").sum()
+    # and the demo's Annex A list 2 carries them
+    book = small_demo / "901" / "annex_a" / "annex_a_2024-09-30.xlsx"
+    annex = load_annex_a(book, "901", "2024-09-30")
+    assert len(annex.table("early_help")) > 0
+    assert annex.table("referrals")["closure_reason"].notna().any()
