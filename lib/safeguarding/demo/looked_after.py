@@ -77,7 +77,7 @@ def simulate(
     return pd.DataFrame({
         "dob": dob, "sex": np.where(rng.random(n) < 0.55, "1", "2"), "start": entry,
         "end": end, "reason": reason, "kind": kind, "age": age,
-        "mobility": choose(rng, {0.25: 68, 2.0: 20, 6.0: 12}, n).astype(float)
+        "mobility": choose(rng, {0.25: 70, 1.6: 21, 4.5: 9}, n).astype(float)
         * max(0.3, 1 + auth.offsets["NI62"] / 10),
     })  # fmt: skip
 
@@ -97,7 +97,7 @@ def episodes(
     first = np.minimum(length, 365.0)
     later = np.maximum(length - 365.0, 0)
     k1 = rng.poisson(rate * first / 365)
-    k2 = rng.poisson(rate * 0.3 * later / 365)
+    k2 = rng.poisson(rate * 0.5 * later / 365)
     idx1 = np.repeat(np.arange(n), k1)
     idx2 = np.repeat(np.arange(n), k2)
     moves = np.concatenate([
