@@ -269,7 +269,7 @@ def _latest(*dates: np.ndarray) -> np.ndarray:
 def _plan_days(rng: np.random.Generator, m: int) -> np.ndarray:
     """Plan lengths: one in ten ends within 3 months; most last 3-18 months; a few 2+ years."""
     short = rng.uniform(20, 92, m)
-    usual = rng.lognormal(np.log(270), 0.57, m)
+    usual = rng.lognormal(np.log(270), 0.6, m)
     return np.where(rng.random(m) < 0.1, short, usual)
 
 
