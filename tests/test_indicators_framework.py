@@ -236,6 +236,9 @@ def test_step_downs_to_early_help_leave_out_closures_without_a_reason() -> None:
             {"referral_date": "2024-01-01", "closure_date": "2024-06-01"},  # no reason: out
             {"referral_date": "2024-01-01", "closure_date": "2024-10-01", "closure_reason": "RC9"},
             {"referral_date": "2024-01-01", "closure_reason": "RC9"},  # open: not a closure
+            # no further action: no episode of help to step down from
+            {"referral_date": "2024-05-01", "closure_date": "2024-05-01", "closure_reason": "RC8",
+             "nfa": True},
         ]
     )
     assert figure(data, "STEP_DOWN_EH", Q2) == (66.7, 2, 3)

@@ -125,13 +125,18 @@ def _cin_tables(params) -> tuple[str, ...]:
     return ("referrals", "la_episodes") if params.get("include_looked_after") else ("referrals",)
 
 
-def _cin_parts(ctx: RuleContext, end: pd.Timestamp, with_looked_after: bool):
-    """(table, rows) of the records that make children in need on ``end``: open referrals
-    not ended by no further action, and (``with_looked_after``) the episodes in force."""
-    nfa = ctx.memo(
+def _nfa_flags(ctx: RuleContext) -> np.ndarray:
+    """Per referral: ended in no further action (a blank answer is not)."""
+    return ctx.memo(
         "referral_nfa_flags",
         lambda: ctx.table("referrals")["nfa"].fillna(False).to_numpy(dtype=bool),
     )
+
+
+def _cin_parts(ctx: RuleContext, end: pd.Timestamp, with_looked_after: bool):
+    """(table, rows) of the records that make children in need on ``end``: open referrals
+    not ended by no further action, and (``with_looked_after``) the episodes in force."""
+    nfa = _nfa_flags(ctx)
     begun, closed = ctx.dates("referrals", "referral_date"), ctx.dates("referrals", "closure_date")
     parts = [("referrals", np.flatnonzero(~nfa & _open_at(begun, closed, _d(end))))]
     if with_looked_after:
@@ -198,7 +203,7 @@ def referral_nfa(ctx, start, end, params):
     """REFERRAL_NFA: of referrals in the window, those ending in no further action."""
 
     def build() -> _Events:
-        nfa = ctx.table("referrals")["nfa"].fillna(False).to_numpy(dtype=bool)
+        nfa = _nfa_flags(ctx)
         return _Events.of(ctx.auth("referrals"), ctx.dates("referrals", "referral_date"), nfa)
 
     return ctx.memo("referral_nfa", build).tally(ctx, start, end)
@@ -251,11 +256,14 @@ def referrals_after_early_help(ctx, start, end, params):
 def closed_for_reason(ctx, start, end, params):
     """STEP_DOWN_EH: of children-in-need episodes closed in the window with a reason
     recorded, those closed for one of ``reasons`` (RC9: after assessment, referred to early
-    help). Closures without a reason are left out, so data without reasons give no figure."""
+    help). Closures without a reason are left out, so data without reasons give no figure;
+    so are referrals ending in no further action (never an episode of help to step down
+    from; Annex A's list 6 of children in need does not hold them either)."""
     codes = tuple(str(c).upper() for c in param(params, "reasons"))
 
     def build() -> _Events:
         recorded = ~ctx.flag("referrals", "closure_reason", lambda c: c == "")
+        recorded &= ~_nfa_flags(ctx)
         auth = np.where(recorded, ctx.auth("referrals"), -1)
         hit = ctx.flag("referrals", "closure_reason", codes.__contains__)
         return _Events.of(auth, ctx.dates("referrals", "closure_date"), hit)
