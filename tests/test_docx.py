@@ -24,6 +24,14 @@ REPORTS = {
     "looked_after": ("restricted", ("looked_after", "care_leavers")),
 }
 TITLE = "Children's safeguarding performance scorecard"
+STATUS_STYLES = {
+    "Green": ("RAGGreen", "1A7A3A"),
+    "Amber": ("RAGAmber", "F2C230"),
+    "Red": ("RAGRed", "B3261E"),
+    "No target": ("RAGNone", "E4E6EA"),
+    "Suppressed": ("RAGSuppressed", "D6E4F0"),
+    "Not computable": ("RAGUnavailable", "ECE3F5"),
+}
 
 
 @pytest.fixture(scope="module")
@@ -168,8 +176,10 @@ def test_scorecards_repeat_header_rows_never_split_rows_and_shade_status(documen
             style = status.find(".//w:rStyle", NS).get(W + "val")
             fill = status.find("w:tcPr/w:shd", NS).get(W + "fill")
             assert fill == word.RAG_FILLS[style]
-            words = _text(status)
-            assert re.match(r"(Green|Amber|Red|No target|Suppressed|Unavailable)", words)
+            words = re.match(r"Green|Amber|Red|No target|Suppressed|Not computable", _text(status))
+            assert words
+            # each status its own style and shading, as report.css colours it
+            assert (style, fill) == STATUS_STYLES[words.group(0)]
 
 
 def _least_twips(text: str) -> float:

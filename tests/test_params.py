@@ -125,3 +125,29 @@ def test_root_found_upward(project: Path, monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.chdir(nested)
     assert find_root() == project.resolve()
     assert load_project().root == project.resolve()
+
+
+def test_list_entries_that_are_not_mappings_are_named(project: Path) -> None:
+    """A list entry written as plain text (an authority, a committee, a run) is an error naming
+    its place; a field of the entries around it is still checked (``colour`` unknown)."""
+    path = project / "params/authorities.yaml"
+    text = path.read_text().replace("authorities:\n", "authorities:\n  - Wexcombe\n", 1)
+    text = text.replace("    committees:\n", "    committees:\n      - scrutiny\n", 1)
+    path.write_text(text.replace("    region: South West\n", "    colour: blue\n", 1))
+    with pytest.raises(InputError) as exc:
+        load_project(project)
+    messages = _messages(exc)
+    assert any("authorities[0]" in m and "each authority is a mapping" in m for m in messages)
+    assert any(
+        "authorities[1].committees[0]" in m and "each committee is a mapping" in m
+        for m in messages
+    ), messages
+    assert any("authorities[1].colour" in m and "unknown field 'colour'" in m for m in messages)
+    runs = project / "params/runs/2024-25-Q2.yaml"
+    path.write_text(text.replace("  - Wexcombe\n", "").replace("      - scrutiny\n", ""))
+    runs.write_text("runs:\n  - looked_after\n  - report: looked_after\n    size: big\n")
+    with pytest.raises(InputError) as exc:
+        load_project(project).run_plan("2024-25 Q2")
+    messages = _messages(exc)
+    assert any("runs[0]" in m and "each run is a mapping" in m for m in messages), messages
+    assert any("runs[1].size" in m and "unknown field" in m for m in messages), messages

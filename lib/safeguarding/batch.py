@@ -511,8 +511,26 @@ def ensure_data(project: Project, notes: list[str], stream: TextIO) -> Path:
     return data_dir
 
 
-def _input_files(project: Project, data_dir: Path, authority: str) -> list[Path]:
-    """The authority's own data and the data folder's shared files (comparators etc.)."""
+def run_parameters(
+    entry: RunEntry, quarter: str, run_time: str = "", project_dir: str = "."
+) -> dict[str, Any]:
+    """The notebook parameters of one run, as the batch passes them (``project_dir`` "." by
+    default: the kernel works in the project, so no path of this machine is recorded)."""
+    return {
+        "authority": entry.authority,
+        "quarter": quarter,
+        "report": entry.report,
+        "committee": entry.committee,
+        "audience": entry.audience,
+        "project_dir": project_dir,
+        "data_dir": "",
+        "run_time": run_time,
+    }
+
+
+def input_files(project: Project, data_dir: Path, authority: str) -> list[Path]:
+    """The data files one run reads, for its fingerprint: the authority's own data and the
+    data folder's shared files (comparators etc.)."""
     files = [p for p in data_dir.iterdir() if p.is_file() and not p.name.startswith(".")]
     own = data_dir / authority
     if own.is_dir():
@@ -534,16 +552,7 @@ def _record(
     notebook = project.notebook(entry.report)
     if not notebook.is_file():
         return None
-    parameters = {
-        "authority": entry.authority,
-        "quarter": quarter,
-        "report": entry.report,
-        "committee": entry.committee,
-        "audience": entry.audience,
-        "project_dir": ".",  # the kernel works in the project: no path of this machine
-        "data_dir": "",
-        "run_time": "",
-    }
+    parameters = run_parameters(entry, quarter)
     record: dict[str, Any] = {
         "authority": entry.authority,
         "report": entry.report,
@@ -551,7 +560,7 @@ def _record(
         "audience": entry.audience,
         "parameters": parameters,
         "notebook": {"path": project.rel(notebook), "sha256": hasher.sha256(notebook)},
-        "inputs": hasher.checksums(_input_files(project, data_dir, entry.authority), project.root),
+        "inputs": hasher.checksums(input_files(project, data_dir, entry.authority), project.root),
         "params_files": hasher.checksums(
             project.files_read(entry.authority, quarter), project.root
         ),

@@ -47,6 +47,8 @@ RAG_COLOURS = {
     "amber": ("#f2c230", "#000000"),
     "red": ("#b3261e", "#ffffff"),
     "none": ("#e4e6ea", "#000000"),
+    "suppressed": ("#d6e4f0", "#000000"),
+    "unavailable": ("#ece3f5", "#000000"),
 }
 
 

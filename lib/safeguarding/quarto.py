@@ -162,17 +162,11 @@ def select_runs(project: Project, selection: Selection) -> list[StagedRun]:
 
 # --- staging one run ---------------------------------------------------------------------------
 def run_parameters(project: Project, run: StagedRun, run_time: str = "") -> dict[str, Any]:
-    """The notebook parameters of a run, as the batch passes them."""
-    return {
-        "authority": run.entry.authority,
-        "quarter": run.quarter,
-        "report": run.entry.report,
-        "committee": run.entry.committee,
-        "audience": run.entry.audience,
-        "project_dir": str(project.root),
-        "data_dir": "",
-        "run_time": run_time,
-    }
+    """The notebook parameters of a run, as the batch builds them (with the project's folder:
+    Quarto's copies are executed here, not by the batch's workers)."""
+    from .batch import run_parameters as batch_parameters  # imported when needed, as below
+
+    return batch_parameters(run.entry, run.quarter, run_time, project_dir=str(project.root))
 
 
 def watched_files(project: Project, run: StagedRun) -> list[Path]:
@@ -183,7 +177,7 @@ def watched_files(project: Project, run: StagedRun) -> list[Path]:
 
 def run_fingerprint(project: Project, run: StagedRun, hasher: FileHasher | None = None) -> str:
     """The batch's fingerprint of a run (:func:`safeguarding.manifest.fingerprint`)."""
-    from .batch import _input_files  # the batch's own list of a run's data files
+    from .batch import input_files  # the batch's own list of a run's data files
 
     hasher = hasher or FileHasher()
     notebook = project.notebook(run.entry.report)
@@ -192,7 +186,7 @@ def run_fingerprint(project: Project, run: StagedRun, hasher: FileHasher | None 
         "notebook": {"sha256": hasher.sha256(notebook)},
         "library": library_info(),
         "inputs": hasher.checksums(
-            _input_files(project, project.data_dir, run.entry.authority), project.root
+            input_files(project, project.data_dir, run.entry.authority), project.root
         ),
         "params_files": hasher.checksums(
             project.files_read(run.entry.authority, run.quarter), project.root

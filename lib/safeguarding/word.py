@@ -28,6 +28,8 @@ from typing import Any
 
 from lxml import etree
 
+from .markup import RAG_COLOURS
+
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PIC_NS = "http://schemas.openxmlformats.org/drawingml/2006/picture"
@@ -55,8 +57,9 @@ HEADER_DISTANCE, FOOTER_DISTANCE = mm(10), mm(8)
 TEXT_WIDTH = PAGE["width"] - MARGINS["left"] - MARGINS["right"]
 TOC_DEPTH = 2
 KEEP_TOGETHER_ROWS = 15  # body rows; as templates/filters.lua
-# RAG fills as report.css and report.typ have them; the label column as the PDF's zebra.
-RAG_FILLS = {"RAGGreen": "1A7A3A", "RAGAmber": "F2C230", "RAGRed": "B3261E", "RAGNone": "E4E6EA"}
+# Status fills by Word character style (RAGGreen ... RAGUnavailable: every status the report
+# shows), from the colours report.css and report.typ have; the label column as the PDF's zebra.
+RAG_FILLS = {f"RAG{s.title()}": fill[1:].upper() for s, (fill, _) in RAG_COLOURS.items()}
 LABEL_FILL = "F3F5F8"
 RUNNING_INK = "595959"
 HEADER_PART, FOOTER_PART = "word/header1.xml", "word/footer1.xml"
@@ -191,17 +194,13 @@ def _fld(kind: str) -> etree._Element:
 
 
 def _instr(text: str) -> etree._Element:
-    run = _el("r")
-    node = _el("instrText")
-    node.text = text
-    node.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
-    run.append(node)
-    return run
+    return _text_run(text, "instrText")
 
 
-def _text_run(text: str) -> etree._Element:
+def _text_run(text: str, tag: str = "t") -> etree._Element:
+    """A run holding ``text`` as it is (spaces kept), as text or a field's instruction."""
     run = _el("r")
-    node = _el("t")
+    node = _el(tag)
     node.text = text
     node.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
     run.append(node)

@@ -20,7 +20,7 @@ local function typst_string(s)
 end
 
 local word_styles = { green = "RAG Green", amber = "RAG Amber", red = "RAG Red", none = "RAG None",
-  suppressed = "RAG None", unavailable = "RAG None" }
+  suppressed = "RAG Suppressed", unavailable = "RAG Unavailable" }
 
 function Span(el)
   local status = rag_status(el)

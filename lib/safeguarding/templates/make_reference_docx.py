@@ -6,10 +6,11 @@ Run after changing the style (the result is committed; rendering never runs this
 
 Changes to pandoc's default: Arial 11 pt and British English throughout, headings and title
 in the house blue and left-aligned, tables with rules and a shaded header row, and the
-character styles ``RAG Green``/``RAG Amber``/``RAG Red``/``RAG None`` that the Lua filter gives
-status words (colour in Word as on screen; the words stay for everyone else); A4 with the PDF's
-margins (``safeguarding.word``: Quarto's Word output gets the page too), headings sized as in
-the PDF, and contents entries (``TOC 1``/``TOC 2``) with dotted leaders to the page number.
+character styles ``RAG Green``/``RAG Amber``/``RAG Red``/``RAG None``/``RAG Suppressed``/
+``RAG Unavailable`` that the Lua filter gives status words (colour in Word as on screen; the
+words stay for everyone else); A4 with the PDF's margins (``safeguarding.word``: Quarto's Word
+output gets the page too), headings sized as in the PDF, and contents entries
+(``TOC 1``/``TOC 2``) with dotted leaders to the page number.
 """
 
 from __future__ import annotations
@@ -20,16 +21,13 @@ import zipfile
 from pathlib import Path
 
 import pypandoc
+from safeguarding.markup import RAG_COLOURS
 from safeguarding.word import TEXT_WIDTH, section_xml
 
 HERE = Path(__file__).resolve().parent
 BRAND = "123B5F"
-RAG = {
-    "Green": ("1A7A3A", "FFFFFF"),
-    "Amber": ("F2C230", "000000"),
-    "Red": ("B3261E", "FFFFFF"),
-    "None": ("E4E6EA", "000000"),
-}
+# one character style a status (RAG Green ... RAG Unavailable), in the report's own colours
+RAG = {s.title(): (fill[1:].upper(), ink[1:].upper()) for s, (fill, ink) in RAG_COLOURS.items()}
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 
 
