@@ -27,7 +27,18 @@ FILES = {
         "referral_count",
         "rereferral_percent",
     ),
+    "c1 referrals with no further action (REFERRAL_NFA)": (
+        "c1_children_in_need_referrals_and_rereferrals_2013_to_2025.csv",
+        "no_further_action_count",
+        "referral_count",
+        "no_further_action_percent",
+    ),
 }
+# measures with suppressed cells every year (no year under 0.5% unknown): instead of the tight
+# years' check, the plain sum over complete rows must be within this many points every year.
+# (d5's plans lasting 2 years or more are not here: a third of the authorities' counts are
+# suppressed every year, so the bounds run from 2% to 30% and the sum says little.)
+LOOSE = {"c1 referrals with no further action (REFERRAL_NFA)": 0.5}
 NATIONAL_ROUNDING = 5  # national counts are rounded to the nearest 10
 PERCENT_ROUNDING = 0.05  # published percentages have one decimal
 
@@ -73,6 +84,10 @@ def test_england_percentage_is_reproduced_from_authorities(shared_data, name):
     )
     assert inside.all(), bounds[~inside].to_string()
 
+    if name in LOOSE:
+        gap = (bounds["sum_of_complete_rows"] - bounds["published"]).abs()
+        assert (gap <= LOOSE[name]).all(), bounds.assign(gap=gap).to_string()
+        return
     # years where suppressed and missing cells are under 0.5% of the denominator: the plain sum
     # matches the published figure to within rounding plus what those cells could move it
     tight = bounds[bounds["unknown_share"] < 0.005]

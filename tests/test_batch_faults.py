@@ -303,11 +303,11 @@ def small_disk(tmp_path: Path):
 def _fill(folder: Path, keep: int) -> Path:
     """Fill the filesystem holding ``folder``, then free ``keep`` bytes."""
     filler = folder / "filler.bin"
-    with open(filler, "wb") as out:
+    # unbuffered: a buffered file's close would retry the write that failed, and raise
+    with open(filler, "wb", buffering=0) as out:
         try:
             while True:
                 out.write(b"\0" * 65536)
-                out.flush()
         except OSError:
             pass
     os.truncate(filler, max(0, filler.stat().st_size - keep))

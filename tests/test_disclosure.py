@@ -99,3 +99,47 @@ def test_zero_lines_need_no_secondary_suppression():
     shown = d.display_table(counts, "public")
     assert d.SUPPRESSED not in shown.to_numpy().ravel()
     assert list(itertools.chain.from_iterable(shown.to_numpy()))[-1] == "7"
+
+
+# --- a lone hidden count's range without a linear programme -----------------------------------
+def _without_shortcut(monkeypatch):
+    monkeypatch.setattr(d, "_pinned", lambda coefficients, rhs: None)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_a_lone_hidden_counts_range_is_the_linear_programmes(seed, monkeypatch):
+    """Most groups of hidden counts are one count, fixed by its sums: read off them, its
+    range is the one the programme finds, and every table is suppressed as before."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    counts = pd.DataFrame(
+        rng.integers(0, 14, size=(5, 4)), index=list("abcde"), columns=list("wxyz")
+    )
+    table = d.with_totals(counts)
+    values = {(i, c): int(table.loc[i, c]) for i in table.index for c in table.columns}
+    relations = d.table_relations(table)
+    some = {k for k in list(values)[::3] if values[k]}  # hidden counts are never zero
+    for hidden in ({k for k, v in values.items() if d.is_small(v)}, some):
+        fast = d.hidden_ranges(values, relations, hidden)
+        shown_fast = d.display_table(counts, "public")
+        with monkeypatch.context() as m:
+            _without_shortcut(m)
+            slow = d.hidden_ranges(values, relations, hidden)
+            shown_slow = d.display_table(counts, "public")
+        assert fast.keys() == slow.keys()
+        for key, (low, high) in slow.items():
+            assert fast[key][0] == pytest.approx(low, abs=1e-9)
+            assert fast[key][1] == pytest.approx(high, abs=1e-9) or high == fast[key][1]
+        pd.testing.assert_frame_equal(shown_fast, shown_slow)
+
+
+def test_a_lone_hidden_count_its_sums_cannot_agree_on_is_still_refused():
+    # t = x + a and u = x + a say x = 5 and x = 6 at once: the programme reports it
+    values = {"x": 5, "a": 4, "t": 9, "u": 10}
+    relations = [d.Relation("t", ("x", "a")), d.Relation("u", ("x", "a"))]
+    assert d._pinned([1.0, 1.0], [5.0, 6.0]) is None
+    with pytest.raises(ValueError, match="no solution"):
+        d.hidden_ranges(values, relations, {"x"})
+    assert d.hidden_ranges(values, relations[:1], {"x"}) == {"x": (5.0, 5.0)}
+    assert d._pinned([1.0], [0.0]) is None  # below 1: left to the programme too

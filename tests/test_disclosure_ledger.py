@@ -172,3 +172,46 @@ def test_a_report_shows_only_the_caseload_tables_its_pass_covered():
     table = cp.caseloads(case_types=["Child Protection Plan"]).blocks[1]
     assert [row[0] for row in table.rows][-1] == "**Total**"
     assert table.columns[0] in ("Case type", "Team")
+
+
+# --- the solution remembered ------------------------------------------------------------------
+def test_a_ledger_solved_again_gets_the_same_solution_and_a_changed_one_a_fresh_one(monkeypatch):
+    from safeguarding.report import ledger
+
+    values = {"a": 2, "b": 3, "c": 40, "t": 45}
+    relations = [_rel("t", "a", "b", "c")]
+    calls = []
+    real = d.suppress
+
+    def counting(*args):
+        calls.append(args)
+        return real(*args)
+
+    monkeypatch.setattr(ledger.disclosure, "suppress", counting)
+    ledger._SOLVED.clear()
+    first = ledger.solve(values, relations, "public")
+    assert first == real(values, relations, "public") == {"a", "b", "c"}
+    assert ledger.solve(dict(values), list(relations), "public") == first and len(calls) == 1
+    # any changed count, sum or audience is solved afresh, and gets its own answer
+    changed = {**values, "a": 7, "t": 50}
+    assert ledger.solve(changed, relations, "public") == real(changed, relations, "public")
+    assert ledger.solve(values, relations, "restricted") == frozenset()
+    assert ledger.solve(values, [], "public") == real(values, [], "public") == {"a", "b"}
+    assert len(calls) == 4
+
+
+def test_keys_that_do_not_print_as_data_are_never_remembered(monkeypatch):
+    from safeguarding.report import ledger
+
+    class Opaque:
+        pass
+
+    key = Opaque()
+    calls = []
+    real = d.suppress
+    monkeypatch.setattr(
+        ledger.disclosure, "suppress", lambda *a: calls.append(a) or real(*a)
+    )
+    for _ in range(2):
+        assert ledger.solve({key: 3, "t": 30}, [], "public") == {key}
+    assert len(calls) == 2

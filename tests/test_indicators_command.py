@@ -107,8 +107,8 @@ def test_writes_a_file_with_every_indicator(fake_loaders, tmp_path: Path, capsys
     out = _csv(target.read_text())
     # every built-in indicator with a rule, one authority, one period: the 26 of main's
     # catalogue (CONTACTS, the adoption scorecard's and the CP visits and reviews from Annex A
-    # among them) and the National Framework's
-    assert len(out) == len([i for i in catalogue() if i.computable]) == 45
+    # among them) and the National Framework's (referrals after early help the 20th)
+    assert len(out) == len([i for i in catalogue() if i.computable]) == 46
     rate = out[out["indicator"] == "CPP_AT_END_RATE"].iloc[0]
     assert (rate["value"], rate["numerator"], rate["denominator"]) == ("2.0", "2", "10000")
     assert fake_loaders["data"] == [(tmp_path, ["901"])]

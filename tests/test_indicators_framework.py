@@ -236,6 +236,9 @@ def test_step_downs_to_early_help_leave_out_closures_without_a_reason() -> None:
             {"referral_date": "2024-01-01", "closure_date": "2024-06-01"},  # no reason: out
             {"referral_date": "2024-01-01", "closure_date": "2024-10-01", "closure_reason": "RC9"},
             {"referral_date": "2024-01-01", "closure_reason": "RC9"},  # open: not a closure
+            # no further action: no episode of help to step down from
+            {"referral_date": "2024-05-01", "closure_date": "2024-05-01", "closure_reason": "RC8",
+             "nfa": True},
         ]
     )
     assert figure(data, "STEP_DOWN_EH", Q2) == (66.7, 2, 3)
@@ -284,3 +287,20 @@ def test_children_looked_after_who_went_missing_in_the_year_to_date() -> None:
         ],
     )
     assert figure(data, "CLA_MISSING", Q2) == (66.7, 2, 3)  # A and C of A, C and D
+
+
+def test_a_real_ssda903_return_has_postcodes_not_distances(shared_data) -> None:
+    """SSDA903 returns carry HOME_POST and PL_POST, not PL_DISTANCE: placements over 20 miles
+    are not computable from one (never 0%), and the reason names the missing distance."""
+    from safeguarding.loaders import load_ssda903
+
+    folder = shared_data / "formats" / "ssda903"
+    header = (folder / "episodes.csv").read_text().splitlines()[0].split(",")
+    assert {"HOME_POST", "PL_POST"} <= set(header) and "PL_DISTANCE" not in header
+    data = load_ssda903(folder, "201", "2024-25")
+    notes: list = []
+    out = compute(data, ["2024-25"], ["PLACED_20_MILES", "KINSHIP_AT_END"], notes=notes)
+    got = out.set_index("indicator")["value"]
+    assert pd.isna(got["PLACED_20_MILES"]) and got["KINSHIP_AT_END"] > 0
+    assert [n.indicator for n in notes] == ["PLACED_20_MILES"]
+    assert "placement_distance_miles" in notes[0].reason

@@ -38,11 +38,15 @@ def test_three_census_years_give_the_canonical_figures(both) -> None:
     # NI63 is left out: it reads care histories back 2.5 years, before the first return began
     # (the episodes that ended before it are in no return): its denominator is smaller
     # The National Framework measures that read what the returns the demo writes do not carry
-    # yet (latest category, closure reasons, social worker, DoLO and missing tables: the
-    # loaders and formats of issue 15) are left out too.
+    # yet (latest category, social worker, DoLO and missing tables: the loaders and formats of
+    # issue 15) are left out too, and early help, which no statutory return holds. Step-downs
+    # are read from the census's ReasonForClosure, but the demo's census writer draws its own
+    # reasons (those the validators accept after an assessment or after work), not the
+    # canonical table's: computed from the returns, they differ.
     not_in_returns = {"NI63", "CPP_CAT_NEGLECT", "CPP_CAT_EMOTIONAL", "CPP_CAT_PHYSICAL",
-                      "CPP_CAT_SEXUAL", "CPP_CAT_MULTIPLE", "STEP_DOWN_EH", "SW_CHANGE_12M",
-                      "DOLO_AT_END", "CLA_MISSING"}  # fmt: skip
+                      "CPP_CAT_SEXUAL", "CPP_CAT_MULTIPLE", "SW_CHANGE_12M", "STEP_DOWN_EH",
+                      "DOLO_AT_END", "CLA_MISSING", "REFERRALS_AFTER_EH"}  # fmt: skip
+    assert got.loc[("STEP_DOWN_EH", "2024-25"), "numerator"] > 0  # RC9 read from the XML
     keep = [i for i in got.index.get_level_values(0).unique() if i not in not_in_returns]
     pd.testing.assert_frame_equal(got.loc[keep], want.loc[keep], check_like=True)
     assert got.loc[("CPP_AT_END", "2024-25"), "value"] > 0

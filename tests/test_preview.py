@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 import urllib.request
 from pathlib import Path
@@ -131,4 +132,110 @@ def test_a_failed_build_keeps_the_last_good_page(project: Path) -> None:
         text = preview.banner_text(session)
         assert f"The latest build ({bad.number}) failed" in text
     finally:
+        session.close()
+
+
+def test_charts_are_drawn_once_per_inputs_and_the_same_as_drawn_afresh(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from safeguarding import charts
+    from safeguarding.catalogue import catalogue
+
+    ind = catalogue()["NI65"]
+    labels = ["Q3 23-24", "Q4 23-24", "Q1 24-25", "Q2 24-25"]
+    fresh = charts.trend_chart(ind, labels, [18.2, 17.4, None, 12.0], england=13.6)
+    drawn: list[object] = []
+    original = charts.trend_chart
+
+    def counting(*args: object, **kwargs: object) -> charts.Chart:
+        drawn.append(args)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(charts, "trend_chart", counting)
+    monkeypatch.setattr(charts, "spc_chart", charts.spc_chart)  # restored after the test
+    preview.memoise_charts()
+    preview.memoise_charts()  # once only: no memo of a memo
+    one = charts.trend_chart(ind, labels, [18.2, 17.4, None, 12.0], england=13.6)
+    two = charts.trend_chart(ind, labels, [18.2, 17.4, None, 12.0], england=13.6)
+    assert one is two and len(drawn) == 1
+    assert one == fresh  # the same bytes as a chart drawn without the memo
+    other = charts.trend_chart(ind, labels, [18.2, 17.4, None, 12.5], england=13.6)
+    assert len(drawn) == 2 and other.svg != one.svg  # a changed figure is drawn again
+
+
+def _svgs(page: str) -> list[str]:
+    """The page's charts (images with their alt text and SVG data)."""
+    import re
+
+    return re.findall(r"<img role=\"img\"[^>]*>", page, flags=re.S)
+
+
+@pytest.fixture
+def real_project(tmp_path: Path, small_demo: Path) -> Path:
+    """The project's own params and scorecard notebook on the small demo data."""
+    import shutil
+
+    from fixtures.mini_project import ROOT
+
+    folder = tmp_path / "real"
+    shutil.copytree(ROOT / "params", folder / "params")
+    (folder / "pyproject.toml").write_text("[project]\nname = 'real'\n")
+    settings = folder / "params" / "settings.yaml"
+    data = yaml.safe_load(settings.read_text())
+    data.update(data=str(small_demo), notebooks=str(ROOT / "notebooks"))
+    settings.write_text(yaml.safe_dump(data, sort_keys=False))
+    return folder
+
+
+def test_a_commentary_edit_reaches_the_page_and_a_library_change_restarts_the_kernel(
+    real_project: Path, tmp_path: Path
+) -> None:
+    from safeguarding import engines
+
+    project = real_project
+    session = preview.open_session("901", "quarterly_scorecard", QUARTER, project)
+    try:
+        first = session.build()
+        assert first.ok, first.reason
+        page = session.document("html").read_text(encoding="utf-8")
+        note = project / "params" / "commentary" / "2024-25-Q2" / "901" / "NI65.md"
+        note.parent.mkdir(parents=True, exist_ok=True)
+        note.write_text("Edited in the preview: repeat plans are being reviewed.\n")
+        edited = session.build()
+        assert edited.ok, edited.reason
+        after = session.document("html").read_text(encoding="utf-8")
+        assert "Edited in the preview: repeat plans are being reviewed." in after
+        assert "Edited in the preview" not in page
+        assert _svgs(after) == _svgs(page) and len(_svgs(page)) > 5  # charts from the memo
+
+        # a changed library module: the kernel is started again (it imports the new code)
+        fake = tmp_path / "library"
+        fake.mkdir()
+        (fake / "kernel_side.py").write_text("X = 1\n")
+        session.library = fake
+        session.seen = session.snapshot()
+        kernels = set(map(id, engines._KERNELS.values()))
+        (fake / "kernel_side.py").write_text("X = 2  # changed\n")
+        rebuilt = session.build()
+        assert rebuilt.ok, rebuilt.reason
+        assert engines._KERNELS and not kernels & set(map(id, engines._KERNELS.values()))
+        assert _svgs(session.document("html").read_text(encoding="utf-8")) == _svgs(after)
+
+        # a module this process runs (the renderer, the scan) cannot be swapped: say so
+        import importlib.util
+
+        spec = importlib.util.spec_from_file_location("preview_side", fake / "preview_side.py")
+        (fake / "preview_side.py").write_text("Y = 1\n")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules["preview_side"] = module
+        session.seen = session.snapshot()
+        (fake / "preview_side.py").write_text("Y = 2  # changed\n")
+        stale = session.build()
+        assert not stale.ok and "preview_side.py changed" in stale.reason
+        assert "restart safeguarding preview" in stale.reason and stale.restart
+        assert not rebuilt.restart
+        assert session.good is rebuilt  # the last good page stays
+    finally:
+        sys.modules.pop("preview_side", None)
         session.close()

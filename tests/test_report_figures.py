@@ -144,3 +144,28 @@ def test_not_computable_gives_the_engines_reason_where_it_has_one():
     )
     assert r.status(r.catalogue["NI63"]) == ("unavailable", reason)
     assert r.status(r.catalogue["NI63"], short=True) == ("unavailable", "data incomplete")
+
+
+def test_a_reports_target_lookups_are_the_targets_own_once_per_indicator_and_year(monkeypatch):
+    """The report remembers each indicator's target per financial year: every quarter of a
+    year gets that year's target, another year its own, exactly as ``target_for`` says."""
+    from fixtures import report_fixture as fx
+    from safeguarding import targets as targets_module
+    from safeguarding.periods import parse_period
+
+    r = fx.build("public")
+    frame = r.inputs.targets.copy()
+    frame.loc[(frame["indicator"] == "NI62") & (frame["year"] == "2023-24"), "target"] = 12.0
+    r.inputs.targets = frame
+    calls = []
+    real = targets_module.target_for
+    monkeypatch.setattr(
+        targets_module, "target_for", lambda *a: calls.append(a[2].id) or real(*a)
+    )
+    ind = r.catalogue["NI62"]
+    q1, q2, last_year = (parse_period(p) for p in ("2024-25 Q1", "2024-25 Q2", "2023-24 Q4"))
+    assert r.target(ind, q1) == r.target(ind, q2) == real(frame, r.meta.authority, ind, q2)
+    assert r.target(ind, q1).target == 10.0 and r.target(ind, last_year).target == 12.0
+    band = r.catalogue["NI65"]  # no row: the catalogue's band
+    assert r.target(band, q2) == real(frame, r.meta.authority, band, q2)
+    assert calls == ["NI62", "NI62", "NI65"]  # one lookup per indicator and year

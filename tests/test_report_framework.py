@@ -92,7 +92,10 @@ def test_family_networks_scorecard_and_the_gaps_said_in_words(report):
     sgo = table.rows[1][q2]
     assert sgo == ("c" if report.meta.audience == "public" else "12.5%")
     notes = nf.scorecard(report, "families_together").markdown
-    assert "No figures are available" in notes and "early help" in notes
+    assert "No figures are available" in notes and "Referrals after early help need" in notes
+    # no distances in the figures: the gap is said, with what the return holds instead
+    stable = nf.scorecard(report, "stable_homes").markdown
+    assert "20 miles from home need each placement's distance" in stable
 
 
 def test_workforce_is_the_councils_published_figure_beside_its_comparators(report):
@@ -164,3 +167,16 @@ def test_framework_tables_are_in_every_reports_one_disclosure_pass():
         total = ("ethnicity", "cp", "Total")
         figure = ledger.figure_key("CPP_AT_END", "2024-25 Q2", "numerator")
         assert any(rel.total == total and rel.parts == (figure,) for rel in ledger.relations)
+
+
+def test_an_interval_ending_near_1_says_on_which_side():
+    """6 of 405 Black children looked after against 72 of 11,054 White: 2.3 times, 95%
+    interval 0.99 to 5.2 - one decimal would print 1.0 beside "within chance"."""
+    from safeguarding.disproportionality import relative_rates
+
+    found = pd.DataFrame({"cohort": ["cla", "cla"], "group": ["Black", "White"],
+                          "children": [6, 72]})  # fmt: skip
+    rates = relative_rates(found, pd.Series({"Black": 405, "White": 11_054}), "restricted")
+    black = rates[rates["group"] == "Black"].iloc[0]
+    assert 0.99 <= black["low"] < 1 and nf._rate_row(black)[-1] == "2.3 (0.99 to 5.2)"
+    assert [nf._bound(v) for v in (1.0, 1.04, 0.951, 2.26)] == ["1.0", "1.04", "0.95", "2.3"]

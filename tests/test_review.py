@@ -174,3 +174,48 @@ def test_the_batch_fails_a_quarter_past_the_data_and_publishes_nothing(tmp_path:
     assert "2030-31 Q1 is after the end of authority 901's records: their last date is" in row
     assert "Load the records for 2030-31 Q1" in row
     assert not (project / "outputs" / "2030-31-Q1" / "901").exists()
+
+
+def test_a_rerun_after_one_authoritys_data_changed_prepares_and_reviews_that_one_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from fixtures.mini_project import make_project
+    from safeguarding import batch, review
+
+    project = make_project(tmp_path / "project", authorities=("901", "902"))
+    prepared: list[list[str]] = []
+    reviewed: list[list[str]] = []
+    real_prepare, real_review = batch.prepare, review.review_quarter
+
+    def prepare(project_, data_dir, quarter, codes, *args):
+        prepared.append(sorted(codes))
+        return real_prepare(project_, data_dir, quarter, codes, *args)
+
+    def review_quarter(project_, data_dir, quarter, runs):
+        reviewed.append(sorted({r[0] for r in runs}))
+        return real_review(project_, data_dir, quarter, runs)
+
+    monkeypatch.setattr(batch, "prepare", prepare)
+    monkeypatch.setattr(review, "review_quarter", review_quarter)
+    options = batch.BatchOptions("2024-25 Q2", reports=["child_protection"], jobs=1,
+                                 formats=("html",), root=project, progress=False)  # fmt: skip
+    first = batch.run_batch(options)
+    assert [r.status for r in first.rows] == ["ok", "ok"]
+    assert prepared == [["901", "902"]] and sorted(reviewed) == [["901"], ["902"]]
+
+    referrals = project / "data" / "mini" / "901" / "referrals.csv"
+    rows = referrals.read_text().splitlines()
+    referrals.write_text("\n".join(rows[:-3]) + "\n")
+    prepared.clear(), reviewed.clear()
+    second = batch.run_batch(options)
+    assert [(r.authority, r.status) for r in second.rows] == [("901", "ok"), ("902", "skipped")]
+    assert prepared == [["901"]] and reviewed == [["901"]]
+    # the kept items are the ones a full review finds
+    items, notes = real_review(project_obj := batch.load_project(project), project_obj.data_dir,
+                               "2024-25 Q2", [("901", "child_protection"),
+                                              ("902", "child_protection")])  # fmt: skip
+    import csv
+
+    with second.review.path.open(encoding="utf-8", newline="") as handle:
+        written = list(csv.reader(handle))[1:]
+    assert written == [i.row() for i in items] and second.review.notes == tuple(notes)

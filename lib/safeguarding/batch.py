@@ -196,9 +196,12 @@ def _run_locked(
     tasks: list[RunTask] = []
     refused: list[RunResult] = []
     records: dict[str, dict[str, Any]] = {}
+    fingerprints: dict[str, list[str]] = {}  # every run's, run or skipped: the review's keys
     for entry in entries:
         key = run_key(entry.authority, entry.report)
         record = _record(project, entry, quarter, data_dir, hasher, options)
+        if record is not None:
+            fingerprints.setdefault(entry.authority, []).append(record["fingerprint"])
         previous = manifest.published(key)
         if record is None:
             rows[key] = SummaryRow(
@@ -229,7 +232,7 @@ def _run_locked(
     if tasks:
         start = time.perf_counter()
         codes = list(dict.fromkeys(t.authority for t in tasks))
-        identifiers = prepare(project, data_dir, quarter, codes, options.jobs, notes)
+        identifiers = _prepare_warming(project, data_dir, quarter, codes, options, tasks, notes)
         tasks = [replace(t, identifiers=identifiers.get(t.authority)) for t in tasks]
         prepare_seconds = time.perf_counter() - start
         # no report without data: a quarter outside an authority's records fails its runs
@@ -251,6 +254,7 @@ def _run_locked(
             entry["outputs"] = publish.staged_outputs(
                 layout, staging, result.authority, result.report, record["audience"]
             )
+            entry["meta"] = _staged_meta(staging / f"{result.report}.ipynb")
             publish.publish_run(layout, manifest, result.key, entry, staging)
         else:
             if result.keep_notebook:
@@ -296,10 +300,12 @@ def _run_locked(
     summary.log = _write_batch_log(
         layout.logs, summary, options, time.perf_counter() - started, prepare_seconds
     )
-    from .review import for_batch  # the analyst's review list, never published
+    from .review import REVIEW_CACHE, for_batch, review_keys  # never published
 
     runs = [(e.authority, e.report) for e in entries]
-    summary.review = for_batch(project, data_dir, quarter, runs, summary.log)
+    keys = review_keys(project, quarter, fingerprints, hasher)
+    summary.review = for_batch(project, data_dir, quarter, runs, summary.log, keys,
+                               layout.logs / REVIEW_CACHE)  # fmt: skip
     return summary
 
 
@@ -356,7 +362,8 @@ def _note_old_layout(layout: Layout, notes: list[str]) -> None:
 
 # --- preparing the authorities: summaries and identifiers, once each -------------------------
 
-CHUNK = 16  # authorities per preparing task: bounds a worker's memory, keeps the pass vectorised
+CHUNK = 8  # authorities per preparing task: bounds a worker's memory (its chunk's records are
+# held while read: 16 made the prepare phase's peak 1.8 GiB PSS), keeps the pass vectorised
 
 
 def prepare(
@@ -398,6 +405,30 @@ def prepare(
         else:
             found.update(result)
     return found
+
+
+def _prepare_warming(
+    project: Project,
+    data_dir: Path,
+    quarter: str,
+    codes: list[str],
+    options: BatchOptions,
+    tasks: Sequence[RunTask],
+    notes: list[str],
+) -> dict[str, privacy.PackedIdentifiers]:
+    """:func:`prepare`; when the one run left will execute here (a local batch with a single
+    run: :func:`~safeguarding.executors.local_executor` runs it in this process), its warm
+    kernel starts meanwhile: the kernel's imports (about 2 s of CPU) on the other core while
+    this process reads the authority's records."""
+    if not (len(tasks) == 1 and options.executor == "local" and options.engine == "fast"):
+        return prepare(project, data_dir, quarter, codes, options.jobs, notes)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1, thread_name_prefix="prepare") as pool:
+        prepared = pool.submit(prepare, project, data_dir, quarter, codes, options.jobs, notes)
+        with contextlib.suppress(Exception):  # the run starts it again and reports why not
+            engines.warm_kernel(engines.kernel_for(tasks[0].notebook))
+        return prepared.result()
 
 
 def _chunks(data_dir: Path, authorities: Sequence[str], jobs: int) -> list[list[str]]:
@@ -695,7 +726,10 @@ def _write_index(layout: Layout, manifest: Manifest, project: Project, notes: li
         shown = manifest.published(key) or {}
         outputs = shown.get("outputs") or {}
         notebook = next((p for p in outputs if p.endswith(".ipynb")), None)
-        meta = read_meta(layout.quarter_dir / notebook) if notebook else {}
+        # recorded at publishing; read from the notebook (2-3 MB of JSON) for older runs only
+        meta = shown.get("meta")
+        if meta is None:
+            meta = read_meta(layout.quarter_dir / notebook) if notebook else {}
         run = {
             **{k: record.get(k) for k in ("authority", "report", "status", "reason")},
             **{k: record.get(k) for k in ("committee", "audience")},
@@ -719,6 +753,16 @@ def _write_index(layout: Layout, manifest: Manifest, project: Project, notes: li
         raise  # a full disk is the batch's to report
     except Exception as exc:  # noqa: BLE001 - the index is a convenience; runs stand alone
         notes.append(f"the quarter index was not written: {one_line(str(exc))}")
+
+
+def _staged_meta(executed: Path) -> dict[str, Any]:
+    """The report metadata the run's notebook displayed, for the quarter's index."""
+    try:
+        from .render import read_meta
+
+        return read_meta(executed)
+    except (ImportError, OSError, ValueError):  # no renderer, or no notebook: no metadata
+        return {}
 
 
 def _write_batch_log(

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 CACHE_DIR = Path(".cache")
+CHARTS_DIR = CACHE_DIR / "charts"  # charts' SVGs and Word's PNGs of them, by their inputs
 
 
 def file_stamps(paths: Iterable[Path], base: Path) -> list[tuple[str, int, int]]:
@@ -60,3 +61,15 @@ def save(path: Path, key: Mapping[str, Any], value: Any) -> Path:
         pickle.dump({"key": dict(key), "value": value}, tmp, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(tmp.name, path)
     return path
+
+
+def store(path: Path, data: bytes) -> None:
+    """Write ``data`` atomically, best effort: a cache that cannot be written is only slower
+    (a concurrent reader sees the old file or the new, never half)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("wb", dir=path.parent, suffix=".tmp", delete=False) as f:
+            f.write(data)
+        os.replace(f.name, path)
+    except OSError:
+        pass

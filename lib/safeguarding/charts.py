@@ -3,19 +3,30 @@
 One look across the project: the Okabe-Ito colour-blind-safe palette, and every series also
 told apart by line style and marker, so that nothing depends on colour alone (WCAG 1.4.1).
 Charts are drawn with matplotlib's object API (no pyplot state), written as SVG with a fixed
-hash salt and no date, so the same figures give byte-identical files; each also as a PNG at
-print resolution for Word (older versions and LibreOffice cannot show SVG). Each chart carries
-alt text that states its message, not its shape ("fell from 24% to 19% over four quarters").
+hash salt and no date, so the same figures give byte-identical files. Word's PNG copy is made
+from that SVG by the renderer, and only when a Word file is asked for
+(:func:`safeguarding.render.write_pngs`). Each chart carries alt text that states its message,
+not its shape ("fell from 24% to 19% over four quarters").
+
+Drawing is most of a report's own work, and the same chart is drawn again by a rerun, a
+preview's every edit and the thematic reports (which repeat the scorecard's charts), so each
+SVG is kept by a key made of everything it is drawn from (:func:`chart_key`): in memory for the
+process, and on disk under the project's ``.cache/charts/`` when :func:`use_cache_dir` names
+it. A key that differs in any input, in this module's or the catalogue's source, in matplotlib
+or in its settings is a different chart, drawn afresh.
 """
 
 from __future__ import annotations
 
-import base64
+import hashlib
 import io
 import math
 import re
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import matplotlib
@@ -25,6 +36,7 @@ matplotlib.use("svg")  # no GUI backend, even when a notebook asks for inline fi
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
+from . import cache  # noqa: E402
 from .catalogue import Indicator  # noqa: E402
 
 # Okabe & Ito (2008): distinguishable under the common colour-vision deficiencies.
@@ -69,23 +81,17 @@ MARGINS = {"left": 0.72, "right": 0.28, "top": 0.1, "bottom": 0.8}
 LEGEND_COLUMNS = 3  # a legend of up to six entries in at most two rows inside the width
 
 
-PRINT_DPI = 300  # the PNG for Word: print resolution at the chart's size on the page
-
-
 @dataclass(frozen=True)
 class Chart:
-    """A chart as SVG (screen and PDF) and PNG (Word), with its text alternative and caption,
-    displayable in a notebook."""
+    """A chart as SVG (screen, PDF, and Word's PNG made from it), with its text alternative
+    and caption, displayable in a notebook."""
 
     svg: str
     alt: str
     caption: str
-    png: bytes = b""
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None):
         data = {"image/svg+xml": self.svg, "text/plain": self.alt}
-        if self.png:
-            data["image/png"] = base64.b64encode(self.png).decode("ascii")
         return data, {"safeguarding": {"alt": self.alt, "caption": self.caption}}
 
 
@@ -120,12 +126,63 @@ def _to_svg(fig: Figure) -> str:
     return re.sub(r"<!DOCTYPE[^>]*>\s*", "", svg, flags=re.S)
 
 
-def _to_png(fig: Figure) -> bytes:
-    """The figure as a PNG at print resolution, drawn by matplotlib's own Agg renderer (no
-    SVG converter), with no software or date stamp: the same figure gives the same bytes."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=PRINT_DPI, metadata={"Software": None})
-    return buffer.getvalue()
+# --- the chart cache -------------------------------------------------------------------
+MEMO_SIZE = 512  # SVGs kept in memory (about 15 kB each)
+_MEMO: OrderedDict[str, str] = OrderedDict()
+_CACHE_DIR: Path | None = None
+
+
+def use_cache_dir(folder: str | Path | None) -> None:
+    """Keep charts on disk in ``folder`` as well as in memory (None: in memory only)."""
+    global _CACHE_DIR
+    _CACHE_DIR = Path(folder) if folder else None
+
+
+@lru_cache(maxsize=1)
+def _code_fingerprint() -> str:
+    """What every chart depends on besides its inputs: this module's and the catalogue's
+    source (labels, rounding, formats) and matplotlib's version."""
+    from . import catalogue
+
+    digest = hashlib.sha256(matplotlib.__version__.encode())
+    for module in (__file__, catalogue.__file__):
+        digest.update(Path(module).read_bytes())
+    return digest.hexdigest()
+
+
+def chart_key(kind: str, *inputs: Any) -> str:
+    """The key of one chart: its kind, the ``repr`` of every input (indicator definitions,
+    labels, values, references, words), matplotlib's settings and the code's fingerprint."""
+    settings = repr(sorted((k, repr(v)) for k, v in matplotlib.rcParams.items()))
+    text = repr((kind, _code_fingerprint(), settings, inputs))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _cached_svg(key: str, draw: Callable[[], str]) -> str:
+    """The SVG stored under ``key`` (memory, then disk), else drawn and stored."""
+    svg = _MEMO.get(key)
+    if svg is not None:
+        _MEMO.move_to_end(key)
+        return svg
+    path = _CACHE_DIR / key[:2] / f"{key}.svg" if _CACHE_DIR else None
+    if path is not None:
+        try:
+            svg = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            svg = None
+    if svg is None:
+        svg = draw()
+        if path is not None:
+            cache.store(path, svg.encode("utf-8"))
+    _MEMO[key] = svg
+    while len(_MEMO) > MEMO_SIZE:
+        _MEMO.popitem(last=False)
+    return svg
+
+
+def clear_cache() -> None:
+    """Forget the charts held in memory (the disk cache is left as it is)."""
+    _MEMO.clear()
 
 
 def _new_figure() -> tuple[Figure, Any]:
@@ -293,25 +350,22 @@ def trend_alt_text(
 
 
 # --- charts ----------------------------------------------------------------------------
-def trend_chart(
+def _plain(ref: Reference) -> Any:
+    """A reference as plain data for a chart's key (a list, a number or None)."""
+    return ref if ref is None or isinstance(ref, int | float) else list(ref)
+
+
+def _draw_trend(
     indicator: Indicator,
     labels: Sequence[str],
     values: Series,
-    england: Reference = None,
-    neighbours: Reference = None,
-    target: Reference = None,
-    own_label: str = "This authority",
-    suppressed: Sequence[str] = (),
-    caption: str | None = None,
-    ylabel: str | None = None,
-    counted: str = "",
-) -> Chart:
-    """The indicator's figures by period against England, neighbours and target.
-
-    ``england``/``neighbours``/``target`` are one figure (drawn flat) or one per period;
-    ``suppressed`` names the periods whose figure is hidden for disclosure control (they
-    appear as gaps, and the alt text says why).
-    """
+    england: Reference,
+    neighbours: Reference,
+    target: Reference,
+    own_label: str,
+    suppressed: Sequence[str],
+    ylabel: str | None,
+) -> str:
     n = len(labels)
     x = list(range(n))
     with matplotlib.rc_context(STYLE):
@@ -352,13 +406,43 @@ def trend_chart(
             fontsize=8,
             handlelength=2.6,
         )
-        svg = _to_svg(fig)
-        png = _to_png(fig)
+        return _to_svg(fig)
+
+
+def trend_chart(
+    indicator: Indicator,
+    labels: Sequence[str],
+    values: Series,
+    england: Reference = None,
+    neighbours: Reference = None,
+    target: Reference = None,
+    own_label: str = "This authority",
+    suppressed: Sequence[str] = (),
+    caption: str | None = None,
+    ylabel: str | None = None,
+    counted: str = "",
+) -> Chart:
+    """The indicator's figures by period against England, neighbours and target.
+
+    ``england``/``neighbours``/``target`` are one figure (drawn flat) or one per period;
+    ``suppressed`` names the periods whose figure is hidden for disclosure control (they
+    appear as gaps, and the alt text says why).
+    """
+    key = chart_key(
+        "trend", indicator, list(labels), list(values), _plain(england), _plain(neighbours),
+        _plain(target), own_label, list(suppressed), ylabel,
+    )  # fmt: skip
+    svg = _cached_svg(
+        key,
+        lambda: _draw_trend(
+            indicator, labels, values, england, neighbours, target, own_label, suppressed, ylabel
+        ),
+    )
     alt = trend_alt_text(
         indicator, labels, values, england, neighbours, target, suppressed, counted
     )
     caption = caption or f"{indicator.label}, {labels[0]} to {labels[-1]}"
-    return Chart(svg, alt, caption, png)
+    return Chart(svg, alt, caption)
 
 
 SPC_KINDS = {
@@ -406,24 +490,16 @@ def _fit_to_limits(ax: Any, result: Any, values: list[float | None]) -> None:
     ax.set_ylim(bottom=max(0.0, low - pad), top=high + pad)
 
 
-def spc_chart(
+def _draw_spc(
     indicator: Indicator,
     labels: Sequence[str],
-    values: Series,
+    own: list[float | None],
     result: Any,
-    caption: str | None = None,
-    ylabel: str | None = None,
-) -> Chart:
-    """An XmR chart: the series, its mean and process limits (a new line from each
-    recalculation, marked), points coloured by Making Data Count's point types.
-
-    ``result`` is what :func:`safeguarding.spc.spc` returns for the series indexed by
-    ``labels`` (each point's phase mean, limits and signal).
-    """
+    kinds: list[str],
+    ylabel: str | None,
+) -> str:
     n = len(labels)
     x = list(range(n))
-    kinds = _spc_kinds(result, labels)
-    own = _as_series(values, n)
     with matplotlib.rc_context(STYLE):
         fig, ax = _new_figure()
         ax.plot(
@@ -491,11 +567,34 @@ def spc_chart(
         _format_axis(ax, indicator, ylabel)
         _fit_to_limits(ax, result, own)
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=LEGEND_COLUMNS, fontsize=8)
-        svg = _to_svg(fig)
-        png = _to_png(fig)
+        return _to_svg(fig)
+
+
+def spc_chart(
+    indicator: Indicator,
+    labels: Sequence[str],
+    values: Series,
+    result: Any,
+    caption: str | None = None,
+    ylabel: str | None = None,
+) -> Chart:
+    """An XmR chart: the series, its mean and process limits (a new line from each
+    recalculation, marked), points coloured by Making Data Count's point types.
+
+    ``result`` is what :func:`safeguarding.spc.spc` returns for the series indexed by
+    ``labels`` (each point's phase mean, limits and signal).
+    """
+    kinds = _spc_kinds(result, labels)
+    own = _as_series(values, len(labels))
+    points = result.points[["mean", "lower", "upper", "signal"]]  # all the drawing reads
+    key = chart_key(
+        "spc", indicator, list(labels), own, points.to_csv(),
+        [b.label for b in getattr(result, "breaks", [])], getattr(result, "target", None), ylabel,
+    )  # fmt: skip
+    svg = _cached_svg(key, lambda: _draw_spc(indicator, labels, own, result, kinds, ylabel))
     alt = spc_alt_text(indicator, labels, own, result, kinds)
     caption = caption or f"{indicator.label}, monthly, {labels[0]} to {labels[-1]} (SPC chart)"
-    return Chart(svg, alt, caption, png)
+    return Chart(svg, alt, caption)
 
 
 def spc_alt_text(

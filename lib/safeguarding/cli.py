@@ -17,21 +17,28 @@ from . import __version__, commands
 from .exceptions import SafeguardingError
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The command line's parser. Given the arguments, only the named command's module is
+    imported (each imports what it needs: pandas, the demo generator, the notebook engines,
+    a second or more of start-up); with no command named (``--help``), every one is."""
     parser = argparse.ArgumentParser(
         prog="safeguarding",
         description="Quarterly safeguarding performance reports for children's services.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"{commands.__name__}.{info.name}")
+    names = sorted(info.name for info in pkgutil.iter_modules(commands.__path__))
+    first = next((a for a in argv or () if not a.startswith("-")), None)
+    named = first.replace("-", "_") if first else None
+    for name in [named] if named in names else names:
+        module = importlib.import_module(f"{commands.__name__}.{name}")
         module.register(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)

@@ -293,6 +293,11 @@ def _group_ranges(
         yield from ((k, 1.0, math.inf) for k in unknown)
         return
     a_eq, b_eq = np.array(rows), np.array(rhs)
+    if len(unknown) == 1:
+        pinned = _pinned(a_eq[:, 0], b_eq)
+        if pinned is not None:
+            yield unknown[0], pinned, pinned
+            return
     for k, i in column.items():
         bound = []
         for sign in (1, -1):
@@ -306,6 +311,18 @@ def _group_ranges(
             else:
                 bound.append(sign * res.fun)
         yield k, bound[0], bound[1]
+
+
+def _pinned(coefficients: Sequence[float], rhs: Sequence[float]) -> float | None:
+    """The value of a lone hidden count that its sums fix (each says ``a * x = b``), when
+    they agree and it is at least 1: what the linear programme would find, without solving
+    it (most groups are one count; their programmes were most of a report's audit). None
+    when they disagree or leave it below 1: the programme then reports it as it always has."""
+    solutions = [b / a for a, b in zip(coefficients, rhs, strict=True)]
+    value = float(solutions[0])
+    if value < 1 or any(abs(float(v) - value) > 1e-9 for v in solutions[1:]):
+        return None
+    return value
 
 
 def exposed_cells(

@@ -19,7 +19,9 @@ parameterisation, error markers and metadata. They differ only in the kernel.
 
 A kernel that died, timed out or failed outside a cell is discarded and the next notebook gets
 a new one. Notebooks must not rely on state outside what is reset (module-level caches that
-depend on earlier notebooks' inputs); the library keeps none.
+depend on earlier notebooks' inputs); the library's caches are keyed by everything their
+values are made from (the comparators by file stamps, charts by their inputs), so a later
+notebook gets from them exactly what it would have computed.
 """
 
 from __future__ import annotations
@@ -30,15 +32,23 @@ import copy
 import json
 import os
 import re
+import sys
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import nbformat
+# nbformat validates with jsonschema, whose format checkers import rfc3987_syntax when it is
+# installed (jupyter-events' extra): it compiles 38 lark grammars at import, about a second
+# of CPU in every process that reads a notebook (the command, the fork server, the preview),
+# for the "iri" formats, which no notebook schema uses. A None entry makes that optional
+# import fail at once, as the library's own fallback expects.
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
-from .exceptions import ParameterError
+import nbformat  # noqa: E402
+
+from .exceptions import ParameterError  # noqa: E402
 
 EngineName = Literal["papermill", "fast"]
 ENGINES: tuple[str, ...] = ("papermill", "fast")
@@ -86,21 +96,44 @@ PROJECT_KERNEL = "safeguarding-reports"  # the kernel spec the notebooks name (s
 
 
 def kernel_for(notebook: str | Path) -> str:
-    """The kernel the notebook names when it is installed, else ``python3`` (ipykernel's own,
-    this interpreter): a project installed with pip alone, without scripts/bootstrap's
-    kernel spec, still runs its notebooks in its own environment."""
+    """The kernel the notebook names when it is installed for this interpreter, else
+    ``python3`` (ipykernel's own, this interpreter): a project installed with pip alone,
+    without scripts/bootstrap's kernel spec, still runs its notebooks in its own environment,
+    and a spec of the same name that starts another interpreter (another checkout's, found
+    in the user's Jupyter folder) never runs a different copy of the library than the one
+    the batch fingerprints."""
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
     named = nbformat.read(str(notebook), as_version=4).metadata.get("kernelspec", {}).get("name")
     if not named:
-        return "python3"
+        return FALLBACK_KERNEL
     try:
-        KernelSpecManager().get_kernel_spec(named)
+        spec = KernelSpecManager().get_kernel_spec(named)
     except NoSuchKernel:
-        return "python3"
+        return FALLBACK_KERNEL
+    if not _this_interpreter(spec.argv[0] if spec.argv else ""):
+        return FALLBACK_KERNEL
     return named
 
 
+FALLBACK_KERNEL = "python3"  # ipykernel's native spec: jupyter_client starts sys.executable
+
+
+def _this_interpreter(program: str) -> bool:
+    """Whether a kernel spec's program is this process's Python (jupyter_client runs a bare
+    ``python`` as ``sys.executable``)."""
+    if program in ("", "python", "python3", f"python{sys.version_info[0]}.{sys.version_info[1]}"):
+        return True
+    # the folder, not the resolved file: every virtualenv's python links to the same binary
+    return os.path.abspath(os.path.dirname(program)) == os.path.abspath(
+        os.path.dirname(sys.executable)
+    )
+
+
+def _vanished_kernel(exc: BaseException) -> bool:
+    from jupyter_client.kernelspec import NoSuchKernel
+
+    return isinstance(exc, NoSuchKernel)
 
 
 def execute(
@@ -134,7 +167,18 @@ def execute(
     if engine == "fast":
         _register_warm_engine()
         kwargs["engine_name"] = WARM_ENGINE
-    return papermill.execute_notebook(str(notebook), str(output), **kwargs)
+    try:
+        return papermill.execute_notebook(str(notebook), str(output), **kwargs)
+    except Exception as exc:
+        # The spec was there when kernel_for looked and gone when the kernel started (another
+        # checkout's scripts/bootstrap or pip re-installing it, mid-batch): no cell has run,
+        # so the notebook runs again, in this interpreter's own kernel, rather than failing.
+        if not _vanished_kernel(exc) or kwargs["kernel_name"] == FALLBACK_KERNEL:
+            raise
+        print(f"kernel {kwargs['kernel_name']!r} vanished; running {Path(notebook).name} in "
+              f"{FALLBACK_KERNEL} ({sys.executable})", file=sys.stderr)  # fmt: skip
+        kwargs["kernel_name"] = FALLBACK_KERNEL
+        return papermill.execute_notebook(str(notebook), str(output), **kwargs)
 
 
 # --- the warm kernel -----------------------------------------------------------------------

@@ -52,6 +52,10 @@ def local_executor(jobs: int, worker_log: Path | None = None) -> Executor:
 
         if not tasks:
             return
+        if len(tasks) == 1:
+            # one run (a rerun after one authority changed): a pool would only add a fork
+            # server and a worker, each importing the library, before the same run here
+            return serial_executor(tasks, on_result)
         pool = ProcessPoolExecutor(
             min(jobs, len(tasks)),
             mp_context=mp_context(),

@@ -12,13 +12,17 @@ is published: builds live under ``.cache/preview/``.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 import html
+import pickle
 import re
 import secrets
 import shutil
 import sys
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -92,6 +96,66 @@ def changed(before: Stamps, after: Stamps) -> list[str]:
     return sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
 
 
+# --- charts drawn once per inputs, in the preview's kernel ----------------------------------
+
+CHART_FUNCTIONS = ("trend_chart", "spc_chart")  # safeguarding.charts' drawing functions
+CHART_MEMO_SIZE = 256  # charts kept (a scorecard draws about 20; SVG and PNG ~100 KB each)
+
+
+def memoise_charts(size: int = CHART_MEMO_SIZE) -> None:
+    """Make :mod:`safeguarding.charts`' drawing functions return the chart they drew before
+    when called with equal inputs (and matplotlib settings). Run in the preview's kernel
+    only: a commentary edit then redraws no chart (two thirds of a build's kernel time),
+    and a chart whose figures changed is drawn anew. A :class:`~safeguarding.charts.Chart`
+    is immutable and the same inputs give the same bytes, so the page is the one the batch
+    would publish. The batch's kernels keep no such state between notebooks."""
+    from . import charts
+
+    for name in CHART_FUNCTIONS:
+        function = getattr(charts, name)
+        if not hasattr(function, "preview_memo"):
+            setattr(charts, name, _memoised(function, size))
+
+
+def _memoised(function: Callable[..., Any], size: int) -> Callable[..., Any]:
+    memo: OrderedDict[bytes, Any] = OrderedDict()
+
+    @functools.wraps(function)
+    def drawn_once(*args: Any, **kwargs: Any) -> Any:
+        import matplotlib
+
+        try:
+            inputs = (args, sorted(kwargs.items()), sorted(matplotlib.rcParams.items()))
+            key = hashlib.sha256(pickle.dumps(inputs, protocol=5)).digest()
+        except Exception:  # noqa: BLE001 - an input that does not pickle: simply draw it
+            return function(*args, **kwargs)
+        if key in memo:
+            memo.move_to_end(key)
+            return memo[key]
+        chart = memo[key] = function(*args, **kwargs)
+        if len(memo) > size:
+            memo.popitem(last=False)
+        return chart
+
+    drawn_once.preview_memo = memo  # type: ignore[attr-defined]
+    return drawn_once
+
+
+MEMO_SETUP = "from safeguarding.preview import memoise_charts as _m\n_m()\ndel _m"
+
+
+def loaded_here(files: Iterable[str]) -> list[str]:
+    """Those of ``files`` that are modules this process has imported (the preview's own side
+    of a build: the run, the renderer, the privacy scan), which a changed file does not
+    reach until the preview restarts."""
+    loaded = {
+        str(Path(m.__file__).resolve())
+        for m in list(sys.modules.values())
+        if getattr(m, "__file__", None)
+    }
+    return [f for f in files if str(Path(f).resolve()) in loaded]
+
+
 @dataclass
 class Build:
     """One build's outcome: the folder holding its files, or the reason it failed."""
@@ -103,6 +167,7 @@ class Build:
     seconds: float = 0.0
     finished: str = ""
     timings: dict[str, float] = field(default_factory=dict)  # the batch's steps, in seconds
+    restart: bool = False  # the library changed under this process: only a new one shows it
 
 
 @dataclass
@@ -196,22 +261,48 @@ class PreviewSession:
             folder = self.root / f"build-{number}"
             shutil.rmtree(folder, ignore_errors=True)
             start = time.perf_counter()
-            self.seen = self.snapshot()  # before reading: an edit during the build is seen
+            before, self.seen = self.seen, self.snapshot()  # an edit during the build is seen
+            library = changed(before["library"], self.seen["library"]) if before else []
+            if library:
+                engines.shutdown_kernels()  # the next kernel imports the changed library
+                stale = loaded_here(library)
+                if stale:
+                    reason = (
+                        f"the library's {Path(stale[0]).name} changed, and this process runs "
+                        "it: restart safeguarding preview to see its effect (the command "
+                        "restarts itself)"
+                    )
+                    failed = batch.RunResult("", "", "", "failed", reason)
+                    outcome = self._finish(number, folder, failed, start)
+                    outcome.restart = True
+                    return outcome
             self.project = load_project(self.project.root)  # settings and params re-read
+            self._warm()
             result = batch.run_task(self.task(folder, formats))
-            seconds = round(time.perf_counter() - start, 2)
-            when = dt.datetime.now().strftime("%H:%M:%S")
-            if result.status == "ok":
-                outcome = Build(number, True, "", folder, seconds, when, result.timings)
-                for old in self.builds:
-                    if old.folder and old.folder != folder:
-                        shutil.rmtree(old.folder, ignore_errors=True)
-                        old.folder = None
-            else:
-                shutil.rmtree(folder, ignore_errors=True)
-                outcome = Build(number, False, result.reason, None, seconds, when, result.timings)
-            self.builds.append(outcome)
-            return outcome
+            return self._finish(number, folder, result, start)
+
+    def _warm(self) -> None:
+        """Start the warm kernel (if it is not up) and memoise its charts."""
+        if self.engine != "fast":
+            return
+        name = engines.kernel_for(self.project.notebook(self.entry.report))
+        engines.warm_kernel(name).run_silent(MEMO_SETUP)
+
+    def _finish(self, number: int, folder: Path, result: batch.RunResult, start: float) -> Build:
+        """Record the build; a good one replaces the previous good build's files."""
+        seconds = round(time.perf_counter() - start, 2)
+        when = dt.datetime.now().strftime("%H:%M:%S")
+        if result.status == "ok":
+            outcome = Build(number, True, "", folder, seconds, when, result.timings)
+            for old in self.builds:
+                if old.folder and old.folder != folder:
+                    shutil.rmtree(old.folder, ignore_errors=True)
+                    old.folder = None
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+            outcome = Build(number, False, result.reason, None, seconds, when, result.timings)
+        self.builds.append(outcome)
+        return outcome
 
     @property
     def good(self) -> Build | None:

@@ -45,7 +45,7 @@ from .exceptions import ParameterError, RenderError, SafeguardingError, UnknownN
 from .manifest import FileHasher, fingerprint, library_info
 from .params import REPORTS, Project, RunEntry, load_project, quarter_slug
 from .periods import parse_period
-from .render import notebook_to_markdown, resolve_time
+from .render import notebook_to_markdown, resolve_time, write_pngs
 
 QUARTO_DIR = Path("outputs") / "quarto"
 FIGURES = "figures"  # beside the staged source; Quarto's own "<name>_files" folder is its own
@@ -309,6 +309,7 @@ def write_source(
     for old in [*figures.glob("figure-*.svg"), *figures.glob("figure-*.png")]:
         old.unlink()
     doc = notebook_to_markdown(nb, figures)
+    write_pngs(doc.figures)  # Word's copies (the filter picks them), as the batch's renderer
     body = quarto_markdown(doc.markdown, f"{FIGURES}/{run.entry.report}/")
     rel = [os.path.relpath(p, run.folder) for p in watched if Path(p).is_file()]
     matter = yaml.safe_dump(front_matter(doc.meta, rel), sort_keys=False, allow_unicode=True)

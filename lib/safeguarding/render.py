@@ -21,13 +21,16 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import html
 import json
 import os
 import re
 import shutil
+import struct
 import subprocess
 import tempfile
+import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -36,7 +39,7 @@ from typing import Any
 
 import typst
 
-from . import word
+from . import cache, word
 from .commentary import nodes
 from .exceptions import ParameterError, RenderError
 from .manifest import atomic_write_text
@@ -97,6 +100,85 @@ def pdf_standards() -> tuple[str, ...]:
         return ("ua-1",)
     except Exception:  # noqa: BLE001 - an older Typst names the standard differently or not at all
         return ()
+
+
+# --- Word's pictures ---------------------------------------------------------------------
+PRINT_DPI = 300  # Word's PNG of a chart: print resolution at the chart's size on the page
+
+
+def write_pngs(
+    svgs: Iterable[Path], dpi: int = PRINT_DPI, cache_dir: Path | None = None
+) -> list[Path]:
+    """Word's copy of each chart: ``figure-NN.png`` beside ``figure-NN.svg``, at ``dpi``
+    and the SVG's own size (older Word and LibreOffice cannot show SVG). Typst draws them,
+    as it draws the same SVGs in the PDF, all in one compile (a page each, sized to its
+    picture); a PNG already there (a notebook that carried one) is kept. With ``cache_dir``,
+    a PNG drawn before from the same SVG bytes at the same resolution (a rerun, or a
+    thematic report repeating the scorecard's charts) is copied from there. Returns the
+    PNGs."""
+    svgs = list(svgs)
+    todo = []
+    for svg in svgs:
+        png = svg.with_suffix(".png")
+        if png.is_file():
+            continue
+        cached = _picture_cache(cache_dir, svg, dpi)
+        if cached is not None and cached.is_file():
+            shutil.copyfile(cached, png)
+        else:
+            todo.append(svg)
+    if todo:
+        for svg, png in zip(todo, _draw_pngs(todo, dpi), strict=True):
+            svg.with_suffix(".png").write_bytes(png)
+            cached = _picture_cache(cache_dir, svg, dpi)
+            if cached is not None:
+                cache.store(cached, png)
+    return [p.with_suffix(".png") for p in svgs]
+
+
+def _draw_pngs(svgs: list[Path], dpi: int) -> list[bytes]:
+    folder = svgs[0].parent
+    pages = "\n#pagebreak()\n".join(
+        f"#image({json.dumps(p.relative_to(folder).as_posix())})" for p in svgs
+    )
+    source = folder / ".pictures.typ"
+    source.write_text(
+        f"#set page(width: auto, height: auto, margin: 0pt)\n{pages}\n", encoding="utf-8"
+    )
+    try:
+        images = _compiler().compile(
+            input=str(source), root=str(folder), format="png", ppi=float(dpi)
+        )
+    except Exception as exc:  # noqa: BLE001 - typst raises its own error types
+        raise RenderError(f"typst (pictures for Word): {str(exc).strip()[:300]}") from None
+    finally:
+        source.unlink(missing_ok=True)
+    if isinstance(images, bytes):
+        images = [images]
+    return [_with_dpi(png, dpi) for png in images]
+
+
+def _picture_cache(cache_dir: Path | None, svg: Path, dpi: int) -> Path | None:
+    """Where the PNG of ``svg``'s bytes at ``dpi`` is kept (keyed by them and Typst's
+    version, which draws it)."""
+    if cache_dir is None:
+        return None
+    digest = hashlib.sha256(svg.read_bytes())
+    digest.update(f"\0{dpi}\0{getattr(typst, '__version__', '')}".encode())
+    key = digest.hexdigest()
+    return Path(cache_dir) / key[:2] / f"{key}.png"
+
+
+def _with_dpi(png: bytes, dpi: int) -> bytes:
+    """``png`` with a ``pHYs`` chunk saying its resolution (Typst writes none), so that Word
+    and pandoc size it as printed: the chunk goes straight after the header."""
+    per_metre = round(dpi / 0.0254)
+    body = b"pHYs" + struct.pack(">IIB", per_metre, per_metre, 1)
+    chunk = struct.pack(">I", 9) + body + struct.pack(">I", zlib.crc32(body))
+    header_end = 8 + 8 + 13 + 4  # signature, IHDR length and type, its data, its CRC
+    if png[12:16] != b"IHDR" or b"pHYs" in png[:header_end + 64]:
+        return png
+    return png[:header_end] + chunk + png[header_end:]
 
 
 # --- notebook -> Markdown ----------------------------------------------------------------------
@@ -378,10 +460,13 @@ def render_notebook(
     out_dir: str | Path,
     formats: Iterable[str] = FORMATS,
     run_time: str | dt.datetime | None = None,
+    picture_cache: str | Path | None = None,
 ) -> dict[str, Path]:
     """Render an executed report notebook; return ``{format: path}`` for what was written.
 
     Outputs are named after the notebook (``<stem>.html`` etc.) in ``out_dir``.
+    ``picture_cache``: a folder keeping Word's PNGs of charts by their SVG (the project's
+    ``.cache/charts``), so that a chart drawn again is not rasterised again.
     """
     source = Path(executed_ipynb)
     formats = tuple(formats)
@@ -403,6 +488,8 @@ def render_notebook(
             "pdf": tmp / "report.typ",
             "docx": tmp / "report.docx",
         }
+        if "docx" in formats:
+            write_pngs(doc.figures, cache_dir=Path(picture_cache) if picture_cache else None)
         jobs = {
             fmt: _pandoc_args("typst" if fmt == "pdf" else fmt, doc, stamp, targets[fmt])
             for fmt in formats

@@ -258,13 +258,81 @@ class ReviewList:
     notes: tuple[str, ...] = ()
 
 
+REVIEW_CACHE = ".review-cache.json"  # in the quarter's logs: each authority's last review
+
+
+def review_keys(
+    project: Any, quarter: str | Period, fingerprints: dict[str, list[str]], hasher: Any
+) -> dict[str, str]:
+    """``{authority: digest}`` of what its review reads: its runs' fingerprints (data,
+    params, library) and last quarter's commentary (the stale-commentary check);
+    ``hasher``: the batch's :class:`~safeguarding.manifest.FileHasher`."""
+    import hashlib
+    import json
+
+    previous = parse_period(quarter).previous
+    keys = {}
+    for code, prints in fingerprints.items():
+        folder = project.commentary_dir(code, previous)
+        earlier = sorted(folder.rglob("*.md")) if folder.is_dir() else []
+        text = json.dumps([sorted(prints), hasher.checksums(earlier, project.root)])
+        keys[code] = hashlib.sha256(text.encode()).hexdigest()
+    return keys
+
+
 def for_batch(
     project: Any,
     data_dir: Path,
     quarter: str | Period,
     authorities: Iterable[str] | Iterable[tuple[str, str]],
     log: Path,
+    keys: dict[str, str] | None = None,
+    cache: Path | None = None,
 ) -> ReviewList:
-    """Review every authority of a batch and write the list beside the batch's log."""
-    items, notes = review_quarter(project, data_dir, quarter, authorities)
+    """Review every authority of a batch and write the list beside the batch's log.
+
+    With ``keys`` (``{authority: a digest of everything its review reads}``) and ``cache``
+    (a JSON file the batch keeps in its logs), an authority whose key is unchanged since the
+    last batch keeps its earlier items rather than being built again: a rerun after one
+    authority's data changed reviews that authority alone, not all 153."""
+    entries = list(authorities)
+    if not keys or cache is None:
+        items, notes = review_quarter(project, data_dir, quarter, entries)
+        return ReviewList(write_review(items, review_path(log)), len(items), tuple(notes))
+    known = _read_cache(cache)
+    by_code: dict[str, list[Any]] = {}
+    for entry in entries:
+        by_code.setdefault(str(entry if isinstance(entry, str) else entry[0]), []).append(entry)
+    items, notes, kept = [], [], {}
+    for code, runs in by_code.items():
+        key, old = keys.get(code), known.get(code, {})
+        if key and old.get("key") == key:
+            found = [ReviewItem(*row) for row in old["items"]], list(old["notes"])
+        else:
+            found = review_quarter(project, data_dir, quarter, runs)
+        items += found[0]
+        notes += found[1]
+        if key:
+            kept[code] = {"key": key, "items": [i.row() for i in found[0]], "notes": found[1]}
+    _write_cache(cache, {**known, **kept})
     return ReviewList(write_review(items, review_path(log)), len(items), tuple(notes))
+
+
+def _read_cache(path: Path) -> dict[str, Any]:
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # none yet, or unreadable: every authority is reviewed
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write_cache(path: Path, data: dict[str, Any]) -> None:
+    import json
+    import os
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
+    os.replace(partial, path)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import engines, privacy, publish
+from . import cache, engines, privacy, publish
 from .exceptions import SafeguardingError
 from .publish import STAGED_REPORT
 
@@ -209,8 +209,13 @@ def _render(task: RunTask, executed: Path, staging: Path) -> tuple[bool, str]:
         from .render import render_notebook
     except ImportError:
         return False, "renderer not available: published the executed notebook only"
+    root = Path(task.project_root) if task.project_root else None
     render_notebook(
-        executed, staging, formats=task.formats, run_time=task.parameters.get("run_time") or None
+        executed,
+        staging,
+        formats=task.formats,
+        run_time=task.parameters.get("run_time") or None,
+        picture_cache=root / cache.CHARTS_DIR if root else None,
     )
     return True, ""
 

@@ -342,6 +342,19 @@ TABLES: dict[str, TableSpec] = {
             key=("authority", "child_id", "decision_date"),
         ),
         TableSpec(
+            "early_help",
+            "Early help assessments (Ofsted Annex A list 2, or a council's own extract); no "
+            "statutory return holds them.",
+            (
+                AUTH,
+                CHILD,
+                _c("start_date", "date", True, "Assessment start date"),
+                _c("end_date", "date", False, "Assessment completion date"),
+                _c("organisation", "str", False, "Organisation completing the assessment"),
+            ),
+            key=("authority", "child_id", "start_date"),
+        ),
+        TableSpec(
             "contacts",
             "Contacts with children's social care (Ofsted Annex A list 1); no statutory "
             "return holds them.",

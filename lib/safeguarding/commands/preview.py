@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import threading
 from pathlib import Path
@@ -48,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
     from ..preview import PreviewServer, open_session, watch
 
     session = open_session(args.authority, args.report, args.quarter, args.project, args.engine)
+    restart = False
     e = session.entry
     print(
         f"Preview of {e.authority} {e.report} for {session.quarter} ({e.audience})", file=sys.stderr
@@ -64,18 +66,30 @@ def run(args: argparse.Namespace) -> int:
         def on_build(build: Build, touched: list[str]) -> None:
             report_build(build, touched)
             server.bump()
+            if build.restart:
+                raise _Restart
 
         stop = threading.Event()
         try:
             watch(session, on_build, stop)
         except KeyboardInterrupt:
             print("Stopped.", file=sys.stderr)
+        except _Restart:
+            restart = True
         finally:
             stop.set()
             server.stop()
-        return 0
     finally:
         session.close()
+    if restart and sys.argv[1:2] == ["preview"]:
+        # the library changed under this process: a new one imports it (same arguments)
+        print("The library changed: restarting the preview…", file=sys.stderr)
+        os.execv(sys.executable, [sys.executable, "-m", "safeguarding.cli", *sys.argv[1:]])
+    return 0
+
+
+class _Restart(Exception):
+    """The library changed under the preview process."""
 
 
 def report_build(build: Build, touched: list[str]) -> None:

@@ -68,7 +68,14 @@ def annex_a_lists(
     ]).query("date >= @start").sort_values("date")  # fmt: skip
     lists["List 1"] = pd.DataFrame({**person(contacts["id"]), "Date of Contact": contacts["date"],
                                     "Contact Source": contacts["source"].to_numpy()})  # fmt: skip
-    lists["List 2"] = pd.DataFrame(columns=_headings(2))
+    helped = known(d.table("early_help"), "end_date")
+    helped = helped[(helped["start_date"] <= end)
+                    & (helped["end_date"].isna() | (helped["end_date"] >= start))]  # fmt: skip
+    lists["List 2"] = pd.DataFrame({
+        **person(helped["child_id"]), "Assessment start date": helped["start_date"].to_numpy(),
+        "Assessment completion date": helped["end_date"].to_numpy(),
+        "Organisation completing assessment": helped["organisation"].to_numpy(),
+    }, columns=_headings(2))  # fmt: skip
 
     history = refs.sort_values("referral_date")
     earlier = _earlier_referrals(history)
@@ -109,6 +116,7 @@ def annex_a_lists(
     lists["List 6"] = pd.DataFrame({
         **person(cin["child_id"]), "CIN Start Date": cin["referral_date"].to_numpy(),
         "CIN Closure Date": cin["closure_date"].to_numpy(),
+        "Reason for Closure": cin["closure_reason"].where(cin["closure_date"] <= end).to_numpy(),
     })  # fmt: skip
 
     plans = known(d.table("cp_plans"), "end_date")

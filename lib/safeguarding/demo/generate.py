@@ -17,6 +17,7 @@ from ..schema import TABLES
 from . import cin, looked_after, realism
 from .authorities import DemoAuthority, make_authorities
 from .dates import NAT, add_years, day
+from .early_help import early_help
 from .rates import children, population_by_ethnicity
 
 DEFAULT_YEARS: tuple[str, str] = ("2008-09", "2024-25")
@@ -137,6 +138,7 @@ def _realism(tables: dict[str, pd.DataFrame], auth: DemoAuthority, extract: pd.T
     tables["pre_proceedings"] = realism.pre_proceedings(
         tables["cp_plans"], tables["referrals"], extract
     )
+    tables["early_help"] = early_help(tables["referrals"], extract)
 
 
 def fake_upns(rng: np.random.Generator, code: str, n: int) -> np.ndarray:

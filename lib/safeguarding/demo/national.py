@@ -273,7 +273,7 @@ _SERIES: dict[str, tuple[float, ...]] = {
     # 2012-13 (2016-17 for the workforce); the rest are flat at England's recent level.
     "CIN_AT_END_RATE": (325.0, 330.0, 335.0, 328.0, 331.5, 344.7, 338.2, 339.8, 333.3, 345.4,
                         339.8, 330.1, 329.6, 343.7, 338.7, 331.2, 330.3),
-    "REFERRAL_NFA": (7.2,) * 11 + (6.3, 6.0, 7.6, 7.1, 6.3, 6.5),
+    "REFERRAL_NFA": (14.5,) * 5 + (14.1, 13.8, 9.9, 10.2, 9.4, 8.1, 6.3, 6.0, 7.6, 7.1, 6.3, 6.5),
     "KINSHIP_AT_END": (17.0,),
     "LEFT_CARE_SGO": (12.0,),
     "LEFT_CARE_CAO": (3.5,),

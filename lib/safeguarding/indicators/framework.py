@@ -20,6 +20,13 @@ Readings of the definitions (where DfE's wording is silent, ours):
 - **A change of social worker**: a social-worker episode of the child starting in the
   ``months`` months to the date (the date included) that is not the child's first episode in
   the data: allocating a first worker is not a change.
+- **A referral after early help**: the same child had an early help assessment that began
+  before the referral's date (the same day is not before) and was not completed more than
+  ``months`` months before it (completed on or after the date ``months`` months earlier, or
+  not completed): early help the family had in the year before it was referred. Early help
+  is not in the statutory returns: it comes from Ofsted's Annex A list 2 or a council's own
+  ``early_help.csv``; the early help records must reach back ``months`` months before the
+  period, or the figure is not computable.
 - **Category of abuse**: the plan's latest category where recorded, else its initial one; a
   child with two open plans counts once, under the latest-starting plan.
 """
@@ -41,6 +48,7 @@ from .rules import (
     _find,
     _last_per_group,
     _open_at,
+    _plus_months,
     param,
     rule,
 )
@@ -117,13 +125,18 @@ def _cin_tables(params) -> tuple[str, ...]:
     return ("referrals", "la_episodes") if params.get("include_looked_after") else ("referrals",)
 
 
-def _cin_parts(ctx: RuleContext, end: pd.Timestamp, with_looked_after: bool):
-    """(table, rows) of the records that make children in need on ``end``: open referrals
-    not ended by no further action, and (``with_looked_after``) the episodes in force."""
-    nfa = ctx.memo(
+def _nfa_flags(ctx: RuleContext) -> np.ndarray:
+    """Per referral: ended in no further action (a blank answer is not)."""
+    return ctx.memo(
         "referral_nfa_flags",
         lambda: ctx.table("referrals")["nfa"].fillna(False).to_numpy(dtype=bool),
     )
+
+
+def _cin_parts(ctx: RuleContext, end: pd.Timestamp, with_looked_after: bool):
+    """(table, rows) of the records that make children in need on ``end``: open referrals
+    not ended by no further action, and (``with_looked_after``) the episodes in force."""
+    nfa = _nfa_flags(ctx)
     begun, closed = ctx.dates("referrals", "referral_date"), ctx.dates("referrals", "closure_date")
     parts = [("referrals", np.flatnonzero(~nfa & _open_at(begun, closed, _d(end))))]
     if with_looked_after:
@@ -190,10 +203,49 @@ def referral_nfa(ctx, start, end, params):
     """REFERRAL_NFA: of referrals in the window, those ending in no further action."""
 
     def build() -> _Events:
-        nfa = ctx.table("referrals")["nfa"].fillna(False).to_numpy(dtype=bool)
+        nfa = _nfa_flags(ctx)
         return _Events.of(ctx.auth("referrals"), ctx.dates("referrals", "referral_date"), nfa)
 
     return ctx.memo("referral_nfa", build).tally(ctx, start, end)
+
+
+def _looking_back(start: pd.Timestamp, end: pd.Timestamp, params) -> tuple:
+    """The dates a referral rule looking ``months`` months back from each referral reads."""
+    return start - pd.DateOffset(months=int(param(params, "months"))), end
+
+
+@rule(
+    "referrals_after_early_help",
+    tables=("referrals", "early_help"),
+    reads={"early_help": ("end_date",)},
+    span=_looking_back,
+)
+def referrals_after_early_help(ctx, start, end, params):
+    """REFERRALS_AFTER_EH: of referrals in the window, those of a child who had early help in
+    the ``months`` months before the referral (see the module's reading)."""
+    months = int(param(params, "months"))
+
+    def build() -> _Events:
+        vocabulary = ("referrals", "early_help")
+        r_child = ctx.keys("child_id", "referrals", vocabulary)
+        r_date = ctx.dates("referrals", "referral_date")
+        e_child = ctx.keys("child_id", "early_help", vocabulary)
+        e_start = ctx.dates("early_help", "start_date")
+        e_end = ctx.dates("early_help", "end_date")
+        refs = np.flatnonzero((r_child >= 0) & ~np.isnat(r_date))
+        helped = np.flatnonzero((e_child >= 0) & ~np.isnat(e_start))
+        pairs = pd.DataFrame({"child": r_child[refs], "row": refs}).merge(
+            pd.DataFrame({"child": e_child[helped], "eh": helped}), on="child"
+        )
+        row, eh = pairs["row"].to_numpy(), pairs["eh"].to_numpy()
+        since = _plus_months(r_date[row], -months)
+        before = e_start[eh] < r_date[row]
+        recent = np.isnat(e_end[eh]) | (e_end[eh] >= since)
+        hit = np.zeros(len(r_date), dtype=bool)
+        hit[row[before & recent]] = True
+        return _Events.of(ctx.auth("referrals"), r_date, hit)
+
+    return ctx.memo(("referrals_after_early_help", months), build).tally(ctx, start, end)
 
 
 @rule(
@@ -204,11 +256,14 @@ def referral_nfa(ctx, start, end, params):
 def closed_for_reason(ctx, start, end, params):
     """STEP_DOWN_EH: of children-in-need episodes closed in the window with a reason
     recorded, those closed for one of ``reasons`` (RC9: after assessment, referred to early
-    help). Closures without a reason are left out, so data without reasons give no figure."""
+    help). Closures without a reason are left out, so data without reasons give no figure;
+    so are referrals ending in no further action (never an episode of help to step down
+    from; Annex A's list 6 of children in need does not hold them either)."""
     codes = tuple(str(c).upper() for c in param(params, "reasons"))
 
     def build() -> _Events:
         recorded = ~ctx.flag("referrals", "closure_reason", lambda c: c == "")
+        recorded &= ~_nfa_flags(ctx)
         auth = np.where(recorded, ctx.auth("referrals"), -1)
         hit = ctx.flag("referrals", "closure_reason", codes.__contains__)
         return _Events.of(auth, ctx.dates("referrals", "closure_date"), hit)

@@ -11,10 +11,12 @@ rows at the end are skipped; dates may be Excel dates, Excel serial numbers or d
 text. Coded answers keep their code (``q) 6: Police`` -> ``6``, ``f) U6: Foster placement``
 -> ``U6``, ``a) Yes`` -> yes).
 
-What each list gives (lists 2 and 11, early help assessments and adopters, feed nothing):
+What each list gives (list 11, adopters, feeds nothing):
 
-- 1 ``contacts``; 3 ``referrals`` (with the list's own count of earlier referrals in the last
-  12 months, ``referrals_12m``); 6 adds the CIN episodes' start and closure to ``referrals``;
+- 1 ``contacts``; 2 ``early_help`` (early help assessments, for referrals after early help;
+  a list 2 without rows or without ``Assessment start date`` is left out, with a warning);
+  3 ``referrals`` (with the list's own count of earlier referrals in the last 12 months,
+  ``referrals_12m``); 6 adds the CIN episodes' start, closure and reason for closure;
 - 4 ``assessments`` (``single``, linked to the child's latest referral on or before the
   start); 5 ``section47`` (the strategy discussion's date as the enquiry's start);
 - 7 ``cp_plans`` (with the last statutory visit) and ``cp_reviews`` (the latest conference
@@ -92,7 +94,17 @@ LISTS: dict[int, ListSpec] = {
                 _h("contact_source", "Contact Source", "code"),
             ),
         ),
-        ListSpec(2, "Early help assessments", None, PERSON),
+        ListSpec(
+            2,
+            "Early help assessments",
+            "early_help",
+            (
+                *PERSON,
+                _h("start_date", "Assessment start date", "date"),
+                _h("end_date", "Assessment completion date", "date"),
+                _h("organisation", "Organisation completing assessment"),
+            ),
+        ),
         ListSpec(
             3,
             "Referrals",
@@ -143,6 +155,7 @@ LISTS: dict[int, ListSpec] = {
                 *PERSON,
                 _h("referral_date", "CIN Start Date", "date", True),
                 _h("closure_date", "CIN Closure Date", "date"),
+                _h("closure_reason", "Reason for Closure", "code"),
             ),
         ),
         ListSpec(
@@ -556,6 +569,21 @@ def _tables(
         raws.append(
             _raw("contacts", _cols(frames[1][1], "contact_date", "contact_source"), authority, {})
         )
+    if 2 in frames:
+        # an empty list is more often early help kept on another system than none at all:
+        # no table, so the figure is not computable rather than 0%
+        if "start_date" in frames[2][1] and len(frames[2][1]):
+            f = _cols(frames[2][1], "start_date", "end_date", "organisation")
+            raws.append(_raw("early_help", f, authority, {}))
+        else:
+            missing = "no rows" if "start_date" in frames[2][1] else "no 'Assessment start date'"
+            log.warning(
+                file,
+                "early_help_left_out",
+                f"sheet {frames[2][0]!r} has {missing}: early help is left out, so referrals "
+                "after early help are not computable",
+                authority=authority,
+            )
     if 4 in frames:
         f = _cols(frames[4][1], "start_date", "authorised_date")
         f["assessment_id"] = [f"{c}/AA{r}" for c, r in zip(f["child_id"], f[ROW], strict=True)]
@@ -662,7 +690,8 @@ def _referrals(frames: dict[int, tuple[str, pd.DataFrame]], authority: str) -> R
     parts = []
     for number in (3, 6):
         if number in frames:
-            cols = ("referral_date", "referral_source", "nfa", "referrals_12m", "closure_date")
+            cols = ("referral_date", "referral_source", "nfa", "referrals_12m", "closure_date",
+                    "closure_reason")
             parts.append(_cols(frames[number][1], *cols))
     if not parts:
         return None

@@ -196,6 +196,7 @@ def load_cin_census(path: str | Path, authority: str | None = None) -> DataSet:
                     "referral_source": _text(details, "ReferralSource"),
                     "nfa": _text(details, "ReferralNFA"),
                     "closure_date": _text(details, "CINclosureDate"),
+                    "closure_reason": _text(details, "ReasonForClosure"),
                 }
             )
             for ai, assessment in enumerate(details.iterfind("Assessments"), 1):
@@ -299,6 +300,7 @@ def load_cin_census(path: str | Path, authority: str | None = None) -> DataSet:
             "referral_source": "ReferralSource",
             "nfa": "ReferralNFA",
             "closure_date": "CINclosureDate",
+            "closure_reason": "ReasonForClosure",
         },
         "assessments": {
             "child_id": None,

@@ -43,6 +43,7 @@ NATURAL_KEYS: dict[str, tuple[str, ...]] = {
     "cp_plans": ("child_id", "start_date"),
     "cp_reviews": ("child_id", "review_date"),
     "contacts": ("child_id", "contact_date"),
+    "early_help": ("child_id", "start_date"),
     "adoptions": ("child_id", "decision_date"),
     "care_leavers": ("child_id", "collection_year"),
     "cin_plans": ("child_id", "start_date"),

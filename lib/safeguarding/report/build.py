@@ -6,7 +6,7 @@ import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .. import disclosure
+from .. import cache, charts, disclosure
 from ..catalogue import Catalogue
 from ..exceptions import MissingInput
 from ..periods import Period, parse_period
@@ -73,6 +73,8 @@ def build_report(
     authority = str(authority)
     period = parse_period(quarter)
     project = params.load_project(project_dir or None)
+    # charts drawn once per set of inputs, shared by reruns, previews and the thematic reports
+    charts.use_cache_dir(project.root / cache.CHARTS_DIR)
     meta = _meta_from_project(project, authority, period, report, committee, audience, run_time)
     folder = Path(data_dir) if data_dir else project.data_dir
     if not folder.is_absolute():
@@ -108,7 +110,6 @@ def comparators_for(project: Any, path: Path, catalogue: Catalogue) -> Any:
     """The comparators file read and checked once, then from the project's cache while the
     file, the library, the local indicators and the neighbour average are unchanged (every
     report reads the same file; checking it costs about 0.3 s)."""
-    from .. import cache
     from ..comparators import Comparators
 
     average = project.settings.neighbour_average

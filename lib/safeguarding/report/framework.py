@@ -47,7 +47,8 @@ from .text import RAG_WORDS, cell_value, slug
 FRAMEWORK: dict[str, tuple[str, ...]] = {
     "families_together": ("CONTACTS", "CIN_AT_END", "CIN_AT_END_RATE", "REFERRALS",
                           "REFERRALS_RATE",
-                          "REFERRAL_NFA", "REREFERRAL_12M", "NI68", "STEP_DOWN_EH",
+                          "REFERRAL_NFA", "REFERRALS_AFTER_EH", "REREFERRAL_12M", "NI68",
+                          "STEP_DOWN_EH",
                           "PP_STARTED_RATE", "PP_FGDM_OFFERED", "PP_FGDM_HELD"),
     "family_networks": ("KINSHIP_AT_END", "LEFT_CARE_SGO", "LEFT_CARE_CAO"),
     "safe": ("CPP_AT_END", "CPP_AT_END_RATE", "CPP_CAT_NEGLECT", "CPP_CAT_EMOTIONAL",
@@ -66,8 +67,10 @@ ENABLERS = ("multi_agency", "leadership", "workforce")
 # what the records cannot give, said under the theme while none of the measures named is shown
 NOT_MEASURED: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {
     "families_together": (
-        ((), "Referrals after early help are not in the records supplied: the canonical layout "
-         "carries no early help."),
+        (("REFERRALS_AFTER_EH",), "Referrals after early help need the early help "
+         "assessments for the period and the 12 months before it (Ofsted's Annex A list 2, or "
+         "the council's own early help extract); the records supplied do not give them, and "
+         "no statutory return holds early help."),
         (("PP_STARTED_RATE", "PP_FGDM_OFFERED", "PP_FGDM_HELD"),
          "Pre-proceedings and family group decision making are recorded from 2026-27, in the "
          "CIN census's new module; the records supplied have none for this period."),
@@ -77,6 +80,12 @@ NOT_MEASURED: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {
     "safe": (
         (("CLA_MISSING",), "No missing episodes were supplied (the SSDA903 missing table): "
          "children going missing from care cannot be shown."),
+    ),
+    "stable_homes": (
+        (("PLACED_20_MILES",), "Placements more than 20 miles from home need each placement's "
+         "distance from home, which the records supplied do not give: the SSDA903 return holds "
+         "only the home and placement postcodes, from which DfE works the distance out with a "
+         "postcode directory that this report does not use."),
     ),
     "leadership": (
         ((), "The National Framework's leadership enabler has no measure in the statutory "
@@ -328,7 +337,7 @@ def disproportionality(r: QuarterlyReport) -> Fragment:
                 [
                     "Ethnic group",
                     "Children",
-                    "Children aged 0-17",
+                    "Children aged 0 to 17",
                     "Rate per 10,000",
                     "Relative rate (95% interval)",
                 ],  # fmt: skip
@@ -366,8 +375,17 @@ def _rate_row(row: pd.Series) -> list[str]:
     elif pd.isna(row["rri"]):
         index = "n/a"
     else:
-        index = f"{row['rri']:.1f} ({row['low']:.1f} to {row['high']:.1f})"
+        index = f"{row['rri']:.1f} ({_bound(row['low'])} to {_bound(row['high'])})"
     return [esc(name), f"{int(row['children']):,}", _whole(row["population"]), rate, index]
+
+
+def _bound(value: float) -> str:
+    """An interval's end to one decimal, or two where one decimal would show 1.0 for an end
+    that is not 1: 0.99 and 1.04 say on which side of 1 the interval stops (the sentence
+    beside it says whether the difference is larger than chance)."""
+    if f"{value:.1f}" == "1.0" and round(value, 2) != 1.0:
+        return f"{value:.2f}"
+    return f"{value:.1f}"
 
 
 def _whole(value: float) -> str:

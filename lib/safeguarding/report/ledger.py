@@ -20,6 +20,8 @@ every report type, so that an authority's public reports agree with one another.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from collections import OrderedDict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -69,6 +71,32 @@ EVENT_FIGURES: dict[Event, tuple[tuple[str, str], ...]] = {
 }
 
 
+SOLVED_KEEP = 16  # ledgers whose solution a process remembers
+_SOLVED: OrderedDict[str, frozenset[Hashable]] = OrderedDict()
+
+
+def solve(
+    values: Mapping[Hashable, int], relations: Sequence[disclosure.Relation], audience: str
+) -> frozenset[Hashable]:
+    """:func:`disclosure.suppress` over a ledger, remembered for the same ledger: a report
+    rebuilt from unchanged figures (a preview's every commentary edit, a rerun in a warm
+    kernel) has exactly the same counts, sums and audience, in the same order, and so the
+    same solution; its linear programmes (about half a second) are not solved again. The
+    key is every key, count and sum in order; a ledger whose keys do not print as data
+    (an object printed by its address) is always solved afresh."""
+    text = repr((audience, list(values.items()), [(r.total, r.parts) for r in relations]))
+    if " at 0x" in text:
+        return disclosure.suppress(values, relations, audience)
+    key = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    found = _SOLVED.get(key)
+    if found is None:
+        found = disclosure.suppress(values, relations, audience)
+        _SOLVED[key] = found
+        while len(_SOLVED) > SOLVED_KEEP:
+            _SOLVED.popitem(last=False)
+    return found
+
+
 class Ledger:
     """Counts under keys, the sums linking them, and (solved once) which are hidden."""
 
@@ -112,7 +140,7 @@ class Ledger:
     def hidden(self) -> frozenset[Hashable]:
         """The keys shown as ``c`` (solved on first use; nothing can be added after)."""
         if self._hidden is None:
-            self._hidden = disclosure.suppress(self.values, self.relations, self.audience)
+            self._hidden = solve(self.values, self.relations, self.audience)
         return self._hidden
 
     def is_hidden(self, key: Hashable) -> bool:

@@ -115,6 +115,7 @@ class QuarterlyReport:
         )
         self.figures = self.ledger.mask(own)
         self._index = {(r["indicator"], r["period"]): r for r in self.figures.to_dict("records")}
+        self._targets: dict[tuple[str, str], Any] = {}
 
     # -- construction from the project ---------------------------------------------------------
     @classmethod
@@ -233,9 +234,17 @@ class QuarterlyReport:
         return None if hit.empty else hit.iloc[0].to_dict()
 
     def target(self, indicator: Indicator, year: Period) -> Any:
+        """The target for ``year``'s financial year, looked up once per indicator and year
+        (charts, sections and scorecards ask for it again and again; each lookup filters
+        the targets' frame)."""
         from ..targets import target_for
 
-        return target_for(self.inputs.targets, self.meta.authority, indicator, year)
+        key = (indicator.id, parse_period(year).financial_year.label)
+        if key not in self._targets:
+            self._targets[key] = target_for(
+                self.inputs.targets, self.meta.authority, indicator, year
+            )
+        return self._targets[key]
 
     def target_text(self, indicator: Indicator, year: Period) -> str:
         t = self.target(indicator, year)

@@ -1,7 +1,8 @@
 -- Format-specific touches on the report's Markdown, kept out of the notebooks.
 -- RAG spans: coloured boxes in Typst, character styles in Word (words are always present).
 -- Figures in Typst: images with their alt text, full width, as vectors; in Word the PNG
--- matplotlib drew beside each SVG (no converter outside the declared dependencies).
+-- Typst drew from each SVG beside it (render.write_pngs: no converter outside the declared
+-- dependencies).
 -- Tables: row headers from the caption's class; the widths the Markdown gives (from the
 -- cells' content: markup.content_widths) in Typst and Word, the browser's own sizing in HTML,
 -- where each table scrolls inside its own labelled region, so that a narrow screen never
