@@ -101,13 +101,12 @@ def tidy_episodes(
     at_parents = eps["legal_status"].eq("V2") & eps["placement"].eq("P1")
     eps.loc[at_parents, "legal_status"] = "C2"
     eps = _merge_repeats(eps)
+    # a placement change (P) keeps the legal status, which can carry a short status past its
+    # limit through a run of moves: the runs are cut there too
+    eps = _short_runs(eps, extract)
     same_child = eps["child_id"].eq(eps["child_id"].shift())
     contiguous = same_child & eps["episode_start"].eq(eps["episode_end"].shift())
     legal_only = contiguous & eps["rne"].eq("L")
-    # a placement change (P) keeps the legal status: it is the legal-status change's to make
-    moved = contiguous & eps["rne"].eq("P")
-    for _ in range(3):
-        eps["legal_status"] = eps["legal_status"].where(~moved, eps["legal_status"].shift())
     eps["home_postcode"] = postcodes(eps["child_id"], "home", area)
     # one postcode per placement: it changes with every episode that is not a legal change
     placement_no = (~legal_only).cumsum()
@@ -144,6 +143,57 @@ def _short_statuses(eps: pd.DataFrame, extract: pd.Timestamp | None = None) -> p
     chained = out["legal_status"].isin(list(LIMITS)) & out["rne"].ne("S") & prev_ls.notna()
     out.loc[chained, "legal_status"] = AFTER_SHORT
     return out
+
+
+def _carry_status_through_moves(eps: pd.DataFrame) -> None:
+    """A placement change (``RNE`` P) keeps the legal status of the episode before it, through
+    a whole run of moves."""
+    same_child = eps["child_id"].eq(eps["child_id"].shift())
+    moved = same_child & eps["episode_start"].eq(eps["episode_end"].shift()) & eps["rne"].eq("P")
+    while True:
+        carried = eps["legal_status"].where(~moved, eps["legal_status"].shift())
+        if carried.equals(eps["legal_status"]):
+            return
+        eps["legal_status"] = carried
+
+
+def _short_runs(eps: pd.DataFrame, extract: pd.Timestamp | None = None) -> pd.DataFrame:
+    """No run of contiguous episodes under one short legal status outlasts its limit (DfE
+    rules 362 and 364 count the whole run, moves included): the episode in which the run
+    runs out is split there (or changes its status at its start, when it starts on that
+    day), and the moves after it keep the status that follows."""
+    eps = eps.reset_index(drop=True)
+    for _ in range(len(LIMITS) * 4):
+        _carry_status_through_moves(eps)
+        same_child = eps["child_id"].eq(eps["child_id"].shift())
+        contiguous = same_child & eps["episode_start"].eq(eps["episode_end"].shift())
+        status = eps["legal_status"]
+        in_run = contiguous & status.eq(status.shift())
+        run_start = eps["episode_start"].groupby((~in_run).cumsum()).transform("first")
+        limit = status.map(LIMITS)
+        cut = run_start + pd.to_timedelta(limit.fillna(0) - 1, unit="D")
+        over = limit.notna() & (eps["episode_end"].isna() | (eps["episode_end"] > cut))
+        if extract is not None:  # still within its limit at the extract: nothing to cut yet
+            over &= ~(eps["episode_end"].isna() & (cut >= extract))
+        first = over & ~(in_run & over.shift(fill_value=False))
+        if not first.any():
+            return eps
+        follows = eps["placement"].map(lambda p: "C2" if p == "P1" else AFTER_SHORT)
+        on_cut = first & eps["episode_start"].ge(cut)
+        eps.loc[on_cut, "legal_status"] = follows[on_cut]
+        eps.loc[on_cut & eps["rne"].eq("P"), "rne"] = "B"
+        split = first & ~on_cut
+        head = eps[split].copy()
+        tail = head.copy()
+        head["episode_end"] = cut[split]
+        head["reason_end"] = "X1"
+        tail["episode_start"] = cut[split]
+        tail["rne"] = "L"
+        tail["legal_status"] = follows[split]
+        eps = pd.concat([eps[~split], head, tail], ignore_index=True)
+        eps = eps.sort_values(["child_id", "episode_start"], kind="stable")
+        eps = eps.reset_index(drop=True)
+    return eps
 
 
 def _merge_repeats(eps: pd.DataFrame) -> pd.DataFrame:

@@ -1,0 +1,57 @@
+"""The demo's realism pass: short legal statuses end in time across a run of placement moves
+(DfE rules 362 and 364 count the whole run, not one episode)."""
+
+from __future__ import annotations
+
+import pandas as pd
+from safeguarding.demo import realism
+
+T = pd.Timestamp
+
+
+def _episodes(rows: list[tuple]) -> pd.DataFrame:
+    columns = ["child_id", "episode_start", "episode_end", "legal_status", "rne", "placement",
+               "reason_end"]  # fmt: skip
+    eps = pd.DataFrame(rows, columns=columns)
+    eps["episode_start"] = pd.to_datetime(eps["episode_start"])
+    eps["episode_end"] = pd.to_datetime(eps["episode_end"])
+    return eps
+
+
+def test_an_emergency_order_carried_through_moves_is_cut_at_its_limit():
+    eps = _episodes([
+        ("a", "2024-01-01", "2024-01-11", "L2", "S", "U1", "P1"),
+        ("a", "2024-01-11", "2024-02-20", "V2", "P", "U2", "P1"),  # a move keeps L2
+        ("a", "2024-02-20", None, "V2", "P", "U3", None),
+    ])  # fmt: skip
+    out = realism._short_runs(eps)
+    # the run of L2 (1 to 21 January: 20 days) ends on its 21st day; the move's episode is split
+    assert out["episode_start"].dt.strftime("%d/%m").tolist() == [
+        "01/01", "11/01", "21/01", "20/02"]  # fmt: skip
+    assert out["legal_status"].tolist() == ["L2", "L2", "V2", "V2"]
+    assert out["rne"].tolist() == ["S", "P", "L", "P"]
+    assert out.loc[1, "reason_end"] == "X1"
+    assert out.loc[1, "episode_end"] == T("2024-01-21")
+
+
+def test_a_move_on_the_day_the_status_runs_out_changes_both():
+    eps = _episodes([
+        ("a", "2024-01-01", "2024-01-03", "L1", "S", "U1", "P1"),  # police protection: 3 days
+        ("a", "2024-01-03", None, "V2", "P", "P1", None),  # and home to parents
+    ])  # fmt: skip
+    out = realism._short_runs(eps)
+    assert len(out) == 2
+    # at home with parents: not section 20 (V2) but a care order; legal status and placement
+    assert out["legal_status"].tolist() == ["L1", "C2"]
+    assert out["rne"].tolist() == ["S", "B"]
+
+
+def test_a_short_status_within_its_limit_or_still_running_at_the_extract_is_left():
+    eps = _episodes([
+        ("a", "2024-01-01", "2024-01-10", "L2", "S", "U1", "E11"),
+        ("b", "2024-03-25", None, "L2", "S", "U1", None),
+    ])  # fmt: skip
+    out = realism._short_runs(eps.copy(), extract=T("2024-03-31"))
+    pd.testing.assert_frame_equal(out, eps)
+    # without an extract date the open order has run past its limit: cut
+    assert len(realism._short_runs(eps.copy())) == 3
