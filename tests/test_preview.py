@@ -135,34 +135,6 @@ def test_a_failed_build_keeps_the_last_good_page(project: Path) -> None:
         session.close()
 
 
-def test_charts_are_drawn_once_per_inputs_and_the_same_as_drawn_afresh(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    from safeguarding import charts
-    from safeguarding.catalogue import catalogue
-
-    ind = catalogue()["NI65"]
-    labels = ["Q3 23-24", "Q4 23-24", "Q1 24-25", "Q2 24-25"]
-    fresh = charts.trend_chart(ind, labels, [18.2, 17.4, None, 12.0], england=13.6)
-    drawn: list[object] = []
-    original = charts.trend_chart
-
-    def counting(*args: object, **kwargs: object) -> charts.Chart:
-        drawn.append(args)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(charts, "trend_chart", counting)
-    monkeypatch.setattr(charts, "spc_chart", charts.spc_chart)  # restored after the test
-    preview.memoise_charts()
-    preview.memoise_charts()  # once only: no memo of a memo
-    one = charts.trend_chart(ind, labels, [18.2, 17.4, None, 12.0], england=13.6)
-    two = charts.trend_chart(ind, labels, [18.2, 17.4, None, 12.0], england=13.6)
-    assert one is two and len(drawn) == 1
-    assert one == fresh  # the same bytes as a chart drawn without the memo
-    other = charts.trend_chart(ind, labels, [18.2, 17.4, None, 12.5], england=13.6)
-    assert len(drawn) == 2 and other.svg != one.svg  # a changed figure is drawn again
-
-
 def _svgs(page: str) -> list[str]:
     """The page's charts (images with their alt text and SVG data)."""
     import re
@@ -206,7 +178,7 @@ def test_a_commentary_edit_reaches_the_page_and_a_library_change_restarts_the_ke
         after = session.document("html").read_text(encoding="utf-8")
         assert "Edited in the preview: repeat plans are being reviewed." in after
         assert "Edited in the preview" not in page
-        assert _svgs(after) == _svgs(page) and len(_svgs(page)) > 5  # charts from the memo
+        assert _svgs(after) == _svgs(page) and len(_svgs(page)) > 5  # from the chart cache
 
         # a changed library module: the kernel is started again (it imports the new code)
         fake = tmp_path / "library"

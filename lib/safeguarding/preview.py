@@ -12,17 +12,13 @@ is published: builds live under ``.cache/preview/``.
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import hashlib
 import html
-import pickle
 import re
 import secrets
 import shutil
 import sys
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -96,52 +92,6 @@ def changed(before: Stamps, after: Stamps) -> list[str]:
     return sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
 
 
-# --- charts drawn once per inputs, in the preview's kernel ----------------------------------
-
-CHART_FUNCTIONS = ("trend_chart", "spc_chart")  # safeguarding.charts' drawing functions
-CHART_MEMO_SIZE = 256  # charts kept (a scorecard draws about 20; SVG and PNG ~100 KB each)
-
-
-def memoise_charts(size: int = CHART_MEMO_SIZE) -> None:
-    """Make :mod:`safeguarding.charts`' drawing functions return the chart they drew before
-    when called with equal inputs (and matplotlib settings). Run in the preview's kernel
-    only: a commentary edit then redraws no chart (two thirds of a build's kernel time),
-    and a chart whose figures changed is drawn anew. A :class:`~safeguarding.charts.Chart`
-    is immutable and the same inputs give the same bytes, so the page is the one the batch
-    would publish. The batch's kernels keep no such state between notebooks."""
-    from . import charts
-
-    for name in CHART_FUNCTIONS:
-        function = getattr(charts, name)
-        if not hasattr(function, "preview_memo"):
-            setattr(charts, name, _memoised(function, size))
-
-
-def _memoised(function: Callable[..., Any], size: int) -> Callable[..., Any]:
-    memo: OrderedDict[bytes, Any] = OrderedDict()
-
-    @functools.wraps(function)
-    def drawn_once(*args: Any, **kwargs: Any) -> Any:
-        import matplotlib
-
-        try:
-            inputs = (args, sorted(kwargs.items()), sorted(matplotlib.rcParams.items()))
-            key = hashlib.sha256(pickle.dumps(inputs, protocol=5)).digest()
-        except Exception:  # noqa: BLE001 - an input that does not pickle: simply draw it
-            return function(*args, **kwargs)
-        if key in memo:
-            memo.move_to_end(key)
-            return memo[key]
-        chart = memo[key] = function(*args, **kwargs)
-        if len(memo) > size:
-            memo.popitem(last=False)
-        return chart
-
-    drawn_once.preview_memo = memo  # type: ignore[attr-defined]
-    return drawn_once
-
-
-MEMO_SETUP = "from safeguarding.preview import memoise_charts as _m\n_m()\ndel _m"
 
 
 def loaded_here(files: Iterable[str]) -> list[str]:
@@ -282,11 +232,11 @@ class PreviewSession:
             return self._finish(number, folder, result, start)
 
     def _warm(self) -> None:
-        """Start the warm kernel (if it is not up) and memoise its charts."""
+        """Start the warm kernel if it is not up: it keeps the charts it drew in memory
+        (:mod:`safeguarding.charts`' cache), so an edit that changes no figure redraws none."""
         if self.engine != "fast":
             return
-        name = engines.kernel_for(self.project.notebook(self.entry.report))
-        engines.warm_kernel(name).run_silent(MEMO_SETUP)
+        engines.warm_kernel(engines.kernel_for(self.project.notebook(self.entry.report)))
 
     def _finish(self, number: int, folder: Path, result: batch.RunResult, start: float) -> Build:
         """Record the build; a good one replaces the previous good build's files."""
