@@ -77,6 +77,18 @@ def test_an_all_zero_series_is_a_note_not_an_empty_chart():
     assert "the figure was zero in every quarter from Q3 22-23 to Q2 24-25" in shown.markdown
 
 
+def test_a_series_with_no_figure_at_all_is_a_note_not_empty_axes():
+    rows = _quarters("NI64", [None] * 8, numerator=0, denominator=0)
+    shown = _report(rows, "restricted").trend_chart("NI64")
+    assert isinstance(shown, Fragment) and len(shown.blocks) == 1  # no table of blanks
+    assert "no figure could be worked out for any quarter from Q3 22-23 to Q2 24-25" in (
+        shown.markdown
+    )
+    # one known figure is enough to draw
+    rows = _quarters("NI64", [None] * 7 + [5.0], numerator=2, denominator=40)
+    assert isinstance(_report(rows, "restricted").trend_chart("NI64"), charts.Chart)
+
+
 def test_a_quarter_rate_is_charted_on_a_12_month_basis_beside_annual_comparators():
     comps = fx.comparators().values
     extra = pd.DataFrame(

@@ -63,11 +63,21 @@ def trend_periods(r: QuarterlyReport, count: int = 8) -> list[Period]:
 
 
 def not_charted(
-    r: QuarterlyReport, ind: Indicator, periods: list[Period], hidden: int, zero: bool
+    r: QuarterlyReport,
+    ind: Indicator,
+    periods: list[Period],
+    hidden: int,
+    zero: bool,
+    known: int | None = None,
 ) -> Fragment | None:
     """A note and a small table in place of a chart that would show nothing: most figures
-    suppressed, or every figure zero (None when the chart can be drawn)."""
+    suppressed, or every figure zero; a note alone when no quarter has a figure (``known``
+    0). None when the chart can be drawn."""
     labels = [p.short_label for p in periods]
+    if known == 0 and hidden == 0:
+        why = (f"Not charted: no figure could be worked out for any quarter from {labels[0]} "
+               f"to {labels[-1]}.")  # fmt: skip
+        return Fragment([Para(esc(why), ("chart-note",))])
     if hidden * 2 >= len(periods):
         why = (
             f"Not charted: {hidden} of the {len(periods)} quarters' figures rest on between one "
@@ -110,7 +120,7 @@ def trend_chart(r: QuarterlyReport, ind: Indicator | str) -> charts.Chart | Frag
         if fig and fig.hidden:
             hidden.append(lab)
     known = [v for v in values if v is not None]
-    note = not_charted(r, ind, periods, len(hidden), bool(known) and not any(known))
+    note = not_charted(r, ind, periods, len(hidden), bool(known) and not any(known), len(known))
     if note is not None:
         return note
 
