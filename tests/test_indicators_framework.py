@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 from _indicator_builders import LA, dataset, figure
 from safeguarding.indicators import compute
+from safeguarding.indicators.context import RuleContext
 from safeguarding.indicators.framework import dolo_placements
-from safeguarding.indicators.rules import RuleContext
 
 Q2 = "2024-25 Q2"  # 1 July to 30 September 2024; year to date from 1 April 2024
 END = "2024-09-30"

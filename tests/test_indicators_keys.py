@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from safeguarding.dataset import DataSet
 from safeguarding.indicators import compute
-from safeguarding.indicators.rules import authority_codes
+from safeguarding.indicators.context import authority_codes
 from safeguarding.periods import parse_year_range
 
 

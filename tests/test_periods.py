@@ -7,7 +7,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
-from safeguarding.indicators.rules import add_working_days_series
+from safeguarding.indicators.days import add_working_days_series
 from safeguarding.periods import (
     ACCEPTED_FORMS,
     Period,

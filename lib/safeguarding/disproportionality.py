@@ -33,8 +33,8 @@ import pandas as pd
 
 from . import disclosure
 from .dataset import DataSet
+from .indicators.context import RuleContext
 from .indicators.framework import COHORTS, authority_tables, cohort_children
-from .indicators.rules import RuleContext
 from .periods import Period, parse_period
 from .significance import _z
 

@@ -147,8 +147,8 @@ def records_summary(data: DataSet, authority: str, quarter: Period | str) -> Aut
 def framework_frames(data: DataSet, authority: str, period: Period) -> dict[str, pd.DataFrame]:
     """The National Framework report's aggregates from ``authority``'s records."""
     from .disproportionality import summary_frames
+    from .indicators.context import RuleContext
     from .indicators.framework import authority_tables, dolo_placements
-    from .indicators.rules import RuleContext
 
     frames = summary_frames(data, authority, period)
     if data.has("dolo"):

@@ -12,6 +12,7 @@ from . import (
     framework,  # noqa: F401  (registers the National Framework rules)
     in_year_rules,  # noqa: F401  (registers its rules)
 )
+from .context import RULES
 from .engine import (
     COLUMNS,
     NotComputable,
@@ -21,7 +22,6 @@ from .engine import (
     compute_one,
     explain,
 )
-from .rules import RULES
 
 __all__ = [
     "COLUMNS",

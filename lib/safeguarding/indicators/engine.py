@@ -33,10 +33,10 @@ import pandas as pd
 from ..catalogue import Catalogue, Indicator
 from ..catalogue import catalogue as builtin_catalogue
 from ..dataset import DataSet, without_window
-from ..exceptions import ParameterError, UnknownName
+from ..exceptions import MissingParam, ParameterError, UnknownName
 from ..periods import WINDOWS, Period, parse_period
 from ..validation import InputError, Issue
-from .rules import RULES, MissingParam, RuleContext
+from .context import RULES, RuleContext
 
 COLUMNS = ["authority", "indicator", "period", "value", "numerator", "denominator"]
 RECORD_TABLES_EXCLUDED = ("population",)  # reference data: never decides which LAs are in

@@ -1,6 +1,6 @@
 """Record-level rules for the Children's Social Care National Framework (2023) measures.
 
-Registered in the same :data:`~safeguarding.indicators.rules.RULES` registry as the 2009
+Registered in the same :data:`~safeguarding.indicators.context.RULES` registry as the 2009
 national indicators (``@rule``), so the catalogue names them and the engine runs them alike.
 Readings of the definitions (where DfE's wording is silent, ours):
 
@@ -38,19 +38,23 @@ import pandas as pd
 
 from ..dataset import DataSet
 from ..exceptions import MissingParam
-from .rules import (
-    _EPISODE_COLUMNS,
-    SHORT_BREAKS,
+from .context import (
     RuleContext,
+    _Events,
+    param,
+    rule,
+)
+from .days import (
     _between,
     _d,
-    _Events,
     _find,
     _last_per_group,
     _open_at,
     _plus_months,
-    param,
-    rule,
+)
+from .rules import (
+    _EPISODE_COLUMNS,
+    SHORT_BREAKS,
 )
 
 __all__ = [

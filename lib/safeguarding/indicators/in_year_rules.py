@@ -2,25 +2,29 @@
 contacts, adoption timeliness, child protection visits in timescale, and whether each plan's
 review is up to date on a snapshot date (Annex A list 7 gives each plan's last statutory
 visit and latest review conference as at the extract, so those two are computable only for
-a snapshot on the extract's own date). Registered with the others (``rules.RULES``) on
+a snapshot on the extract's own date). Registered with the others (``context.RULES``) on
 import."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from .rules import (
-    PLAN_IDS,
+from .context import (
     Tally,
-    _d,
     _Events,
-    _find,
-    _open_at,
-    _plans,
-    _plus_months,
-    _within_working_days,
     param,
     rule,
+)
+from .days import (
+    _d,
+    _find,
+    _open_at,
+    _plus_months,
+    _within_working_days,
+)
+from .rules import (
+    PLAN_IDS,
+    _plans,
 )
 
 

@@ -32,15 +32,28 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..dataset import DataSet
 from ..exceptions import MissingParam
-from ..periods import bank_holidays
+from .context import RuleContext, _Events, param, rule
+from .days import (
+    Days,
+    _anniversary,
+    _between,
+    _d,
+    _days,
+    _find,
+    _last_per_group,
+    _open_at,
+    _plus_months,
+    _starts,
+    _within_working_days,
+    add_working_days_series,
+)
 
 SHORT_BREAKS = ("V3", "V4")
 # A3-A6 are today's "placed for adoption" codes; A1/A2 are the pre-2013 ones.
@@ -48,334 +61,6 @@ ADOPTION_PLACEMENTS = ("A1", "A2", "A3", "A4", "A5", "A6")
 # OC3 activity: F = full time, P = part time, 1-5 = the kind of education/training/employment.
 EET_ACTIVITY = re.compile(r"^[FP][1-5]$")
 KEY = ["authority", "child_id"]
-Days = np.ndarray  # datetime64[D]; NaT compares False with everything
-
-
-@dataclass(frozen=True)
-class Tally:
-    """Per authority (``ctx.authorities`` order): numerator, and denominator for proportions."""
-
-    numerator: np.ndarray
-    denominator: np.ndarray | None = None
-
-
-def authority_codes(column: pd.Series) -> tuple[np.ndarray, list[str]]:
-    """Per row: the index of its authority among the distinct codes returned (-1: blank).
-
-    Records come in long runs of one authority (returns are stacked authority by
-    authority), so only the first row of each run is hashed: a national data set's 18
-    million authority cells cost one comparison each. Any order gives the same answer.
-    """
-    values = column.to_numpy(dtype=object)
-    if not len(values):
-        return np.empty(0, dtype=np.int64), []
-    change = np.empty(len(values), dtype=bool)
-    change[0] = True
-    try:
-        np.not_equal(values[1:], values[:-1], out=change[1:])
-    except TypeError:  # pd.NA has no truth value: hash every row instead
-        codes, distinct = pd.factorize(column)
-        return codes.astype(np.int64), [str(c) for c in distinct]
-    heads = np.flatnonzero(change)
-    codes, distinct = pd.factorize(values[heads])
-    runs = np.diff(np.r_[heads, len(values)])
-    return np.repeat(codes.astype(np.int64), runs), [str(c) for c in distinct]
-
-
-class RuleContext:
-    """The data a batch of rules reads, with a memo for work shared between periods."""
-
-    def __init__(self, data: DataSet, authorities: list[str] | None = None):
-        self.data = data
-        self.authorities = list(authorities if authorities is not None else data.authorities)
-        self._memo: dict[Any, Any] = {}
-
-    def table(self, name: str) -> pd.DataFrame:
-        return self.data.table(name)
-
-    def memo(self, key: Any, build: Callable[[], Any]) -> Any:
-        """``build()`` once per key (e.g. per table and parameter set) and keep the result."""
-        if key not in self._memo:
-            self._memo[key] = build()
-        return self._memo[key]
-
-    def authority_codes(self, table: str) -> tuple[np.ndarray, list[str]]:
-        """Per row of ``table``: the index of its authority among the table's distinct
-        codes (-1: blank), and those codes (prepared once; see :func:`authority_codes`)."""
-        return self.memo(
-            ("authority_codes", table), lambda: authority_codes(self.table(table)["authority"])
-        )
-
-    def auth(self, table: str) -> np.ndarray:
-        """Per row of ``table``: the position of its authority (prepared once; -1: blank or
-        not in ``self.authorities``)."""
-
-        def build() -> np.ndarray:
-            codes, distinct = self.authority_codes(table)
-            position = {code: i for i, code in enumerate(self.authorities)}
-            lookup = np.array([position.get(c, -1) for c in distinct] + [-1], dtype=np.int64)
-            return lookup[codes]
-
-        return self.memo(("auth", table), build)
-
-    def dates(self, table: str, column: str) -> Days:
-        """A date column of ``table`` as ``datetime64[D]`` (prepared once)."""
-        return self.memo(("dates", table, column), lambda: _days(self.table(table)[column]))
-
-    def keys(self, column: str, table: str, vocabulary: tuple[str, ...]) -> np.ndarray:
-        """Per row of ``table``: an integer for (authority, ``column``), shared by every table
-        in ``vocabulary`` so that equal ids in different tables get equal keys (-1: blank).
-
-        Ids are only unique within an authority, so they are numbered authority by authority:
-        many small hash tables rather than one over every record (several times faster for a
-        national data set, whose one table would not fit in the processor's caches).
-        """
-
-        def build() -> dict[str, np.ndarray]:
-            names = [t for t in vocabulary if self.data.has(t)]
-            n = len(self.authorities)
-            values, orders, bounds = [], [], []
-            for name in names:
-                ids = self.table(name)[column]
-                if not isinstance(ids.dtype, pd.StringDtype):
-                    ids = ids.astype("string")  # 123 and "123" are the same id
-                values.append(ids.to_numpy(dtype=object))
-                auth = self.auth(name)
-                # small integers sort by radix: linear in rows
-                order = np.argsort(auth.astype(np.int16 if n < 2**15 else np.int64), kind="stable")
-                orders.append(order)
-                bounds.append(np.searchsorted(auth[order], np.arange(n + 1)))
-            keys = {
-                name: np.full(len(v), -1, dtype=np.int64)
-                for name, v in zip(names, values, strict=True)
-            }
-            offset = 0
-            for i in range(n):
-                rows = [order[b[i] : b[i + 1]] for order, b in zip(orders, bounds, strict=True)]
-                local, distinct = pd.factorize(
-                    np.concatenate([v[r] for v, r in zip(values, rows, strict=True)])
-                )
-                local = np.where(local >= 0, local.astype(np.int64) + offset, -1)
-                parts = np.split(local, np.cumsum([len(r) for r in rows])[:-1])
-                for name, r, part in zip(names, rows, parts, strict=True):
-                    keys[name][r] = part
-                offset += len(distinct)
-            return keys
-
-        found = self.memo(("keys", column, vocabulary), build)
-        return found[table] if table in found else np.empty(0, dtype=np.int64)
-
-    def factorised(self, table: str, column: str) -> tuple[np.ndarray, Any]:
-        """``pd.factorize`` of ``column`` of ``table`` (prepared once; code -1: blank)."""
-        return self.memo(
-            ("factorised", table, column), lambda: pd.factorize(self.table(table)[column])
-        )
-
-    def flag(self, table: str, column: str, test: Callable[[str], bool]) -> np.ndarray:
-        """Per row: ``test`` on the code in ``column`` (stripped, upper case; blank = '').
-
-        The column is factorised once, so ``test`` runs per distinct code, not per record.
-        """
-        codes, uniques = self.factorised(table, column)
-        results = [bool(test(str(u).strip().upper())) for u in uniques] + [bool(test(""))]
-        return np.asarray(results, dtype=bool)[codes]  # code -1 (blank) takes the last
-
-    def codes(self, authority: pd.Series) -> np.ndarray:
-        """Position of each row's authority in ``self.authorities`` (-1 if not there)."""
-        codes, distinct = authority_codes(authority)
-        position = {code: i for i, code in enumerate(self.authorities)}
-        return np.array([position.get(c, -1) for c in distinct] + [-1], dtype=np.int64)[codes]
-
-    def count(self, auth: np.ndarray) -> Tally:
-        auth = auth[auth >= 0]
-        return Tally(np.bincount(auth, minlength=len(self.authorities)))
-
-    def proportion(self, auth: np.ndarray, hit: np.ndarray) -> Tally:
-        keep = auth >= 0
-        auth, hit = auth[keep], np.asarray(hit, dtype=bool)[keep]
-        n = len(self.authorities)
-        return Tally(np.bincount(auth[hit], minlength=n), np.bincount(auth, minlength=n))
-
-
-RuleFn = Callable[[RuleContext, pd.Timestamp, pd.Timestamp, Mapping[str, Any]], Tally]
-
-
-Span = Callable[[pd.Timestamp, pd.Timestamp, Mapping[str, Any]], tuple[pd.Timestamp, pd.Timestamp]]
-
-
-def _window(start: pd.Timestamp, end: pd.Timestamp, params: Mapping[str, Any]):
-    return start, end
-
-
-@dataclass(frozen=True)
-class Rule:
-    """A registered rule: what it reads (tables; columns whose absence makes it not
-    computable) and the dates its figure depends on (``span``: the window, or further back
-    for a rule that looks back from a snapshot). ``as_at``: per table, the columns read as
-    they stood on the snapshot date, which an in-year extract gives only as at its own date
-    (``DataSet.as_at``); ``as_at_only``: those columns exist in no other input."""
-
-    name: str
-    func: RuleFn
-    tables: Callable[[Mapping[str, Any]], tuple[str, ...]]  # tables read, given the params
-    reads: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    span: Span = _window
-    as_at: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    as_at_only: bool = False
-
-
-RULES: dict[str, Rule] = {}
-
-
-def rule(
-    name: str,
-    tables: tuple[str, ...] | Callable[[Mapping[str, Any]], tuple[str, ...]],
-    reads: Mapping[str, tuple[str, ...]] | None = None,
-    span: Span | None = None,
-    as_at: Mapping[str, tuple[str, ...]] | None = None,
-    as_at_only: bool = False,
-):
-    """Register a rule under the name the catalogue uses. ``reads``: per table, the
-    optional columns the rule reads (an input without one of them makes the figure not
-    computable rather than read as blank); ``span``, ``as_at``: see :class:`Rule`."""
-
-    def register(func: RuleFn) -> RuleFn:
-        needs = tables if callable(tables) else (lambda _params, t=tuple(tables): t)
-        RULES[name] = Rule(
-            name, func, needs, dict(reads or {}), span or _window, dict(as_at or {}), as_at_only
-        )
-        return func
-
-    return register
-
-
-def param(params: Mapping[str, Any], name: str) -> Any:
-    try:
-        return params[name]
-    except KeyError:
-        raise MissingParam(name) from None
-
-
-# --- dates as day arrays --------------------------------------------------------------------
-
-
-def _d(value: pd.Timestamp | Any) -> np.datetime64:
-    return np.datetime64(pd.Timestamp(value).date(), "D")
-
-
-def _days(series: pd.Series) -> Days:
-    return pd.to_datetime(pd.Series(series)).to_numpy("datetime64[D]")
-
-
-def _plus_months(days: Days, months: int) -> Days:
-    """Calendar months later (31 Jan + 1 month = 28/29 Feb), NaT staying NaT.
-
-    Records' dates span a few decades, so each distinct day of that span is converted once
-    and every record looks its day up (the calendar conversion is the costly part).
-    """
-    days = np.asarray(days, dtype="datetime64[D]")
-    known = ~np.isnat(days)
-    out = np.full(days.shape, np.datetime64("NaT", "D"))
-    if not known.any():
-        return out
-    ints = days[known].astype(np.int64)
-    low, high = int(ints.min()), int(ints.max())
-    if high - low < 400_000:  # about eleven centuries: a small table
-        calendar = np.arange(low, high + 1).astype("datetime64[D]")
-        out[known] = _months_later(calendar, months)[ints - low]
-    else:
-        out[known] = _months_later(days[known], months)
-    return out
-
-
-def _months_later(days: Days, months: int) -> Days:
-    """The day of the month kept, or the target month's last day when it is shorter
-    (``pd.DateOffset``'s rule, in numpy's calendar arithmetic)."""
-    month = days.astype("datetime64[M]")
-    target = month + np.timedelta64(int(months), "M")
-    first = target.astype("datetime64[D]")
-    last = (target + np.timedelta64(1, "M")).astype("datetime64[D]") - np.timedelta64(1, "D")
-    return first + np.minimum(days - month.astype("datetime64[D]"), last - first)
-
-
-def _anniversary(days: Days, years: int) -> Days:
-    """The ``years``-th anniversary; a 29 February start's is 28 February in common years."""
-    return _plus_months(days, 12 * int(years))
-
-
-def _within_working_days(begin: Days, end: Days, days: int) -> np.ndarray:
-    """:func:`periods.within_working_days` on day arrays: ``end`` no later than the
-    ``days``-th working day after ``begin``; False where either is missing."""
-    begin = np.asarray(begin, dtype="datetime64[D]")
-    end = np.asarray(end, dtype="datetime64[D]")
-    valid = ~np.isnat(begin) & ~np.isnat(end)
-    one = np.timedelta64(1, "D")
-    out = np.zeros(len(begin), dtype=bool)
-    counted = np.busday_count(begin[valid] + one, end[valid] + one, holidays=bank_holidays())
-    out[valid] = counted <= days
-    return out
-
-
-def _between(days: Days, start: np.datetime64, end: np.datetime64) -> np.ndarray:
-    return (days >= start) & (days <= end)
-
-
-def _open_at(begin: Days, finish: Days, date: np.datetime64) -> np.ndarray:
-    """Started on or before ``date`` and not ended by it (no end, or an end after it)."""
-    return (begin <= date) & (np.isnat(finish) | (finish > date))
-
-
-def add_working_days_series(start: pd.Series, days: int) -> pd.Series:
-    """Vectorised :func:`periods.add_working_days`: the ``days``-th working day after each start.
-
-    Rolls a weekend/holiday start back first, so its next working day is day 1 — the same
-    count :func:`periods.within_working_days` makes (tested to agree).
-    """
-    start = pd.to_datetime(pd.Series(start))
-    out = pd.Series(pd.NaT, index=start.index, dtype="datetime64[us]")
-    valid = start.notna()
-    if valid.any():
-        shifted = np.busday_offset(
-            start[valid].to_numpy("datetime64[D]"),
-            int(days),
-            roll="backward",
-            holidays=bank_holidays(),
-        )
-        out[valid] = shifted.astype("datetime64[us]")
-    return out
-
-
-@dataclass(frozen=True)
-class _Events:
-    """Dated records sorted by date, so a window is two binary searches, not a scan."""
-
-    auth: np.ndarray
-    date: Days
-    hit: np.ndarray | None  # None: a count
-
-    @classmethod
-    def of(cls, auth: np.ndarray, date: Days, hit: np.ndarray | None = None) -> _Events:
-        rows = np.flatnonzero(~np.isnat(date) & (auth >= 0))
-        rows = rows[np.argsort(date[rows], kind="stable")]
-        return cls(auth[rows], date[rows], None if hit is None else np.asarray(hit, bool)[rows])
-
-    def tally(self, ctx: RuleContext, start: pd.Timestamp, end: pd.Timestamp) -> Tally:
-        lo = np.searchsorted(self.date, _d(start), side="left")
-        hi = np.searchsorted(self.date, _d(end), side="right")
-        if self.hit is None:
-            return ctx.count(self.auth[lo:hi])
-        return ctx.proportion(self.auth[lo:hi], self.hit[lo:hi])
-
-
-def _find(haystack: np.ndarray, needles: np.ndarray) -> np.ndarray:
-    """Position of each needle's first occurrence in ``haystack`` (-1 when absent or -1)."""
-    if len(haystack) == 0:
-        return np.full(len(needles), -1, dtype=np.int64)
-    order = np.argsort(haystack, kind="stable")
-    ordered = haystack[order]
-    pos = np.minimum(np.searchsorted(ordered, needles), len(ordered) - 1)
-    found = (ordered[pos] == needles) & (needles >= 0)
-    return np.where(found, order[pos], -1)
 
 
 # the optional episode columns every looked-after rule reads: without DEC every episode
@@ -392,23 +77,6 @@ def _months_before(start: pd.Timestamp, end: pd.Timestamp, params: Mapping[str, 
 LA_CHILD = ("la_episodes", "la_reviews", "children")  # tables joined on the child
 PLAN_IDS = ("cp_plans", "cp_reviews")
 REFERRAL_IDS = ("referrals", "assessments")
-
-
-def _starts(values: np.ndarray) -> np.ndarray:
-    """True where a sorted array's value differs from the one before (the first is True)."""
-    out = np.ones(len(values), dtype=bool)
-    out[1:] = values[1:] != values[:-1]
-    return out
-
-
-def _last_per_group(group: np.ndarray, idx: np.ndarray) -> np.ndarray:
-    """``idx`` (sorted by group, then date) keeping the last row of each group."""
-    if len(idx) == 0:
-        return idx
-    g = group[idx]
-    last = np.ones(len(g), dtype=bool)
-    last[:-1] = g[1:] != g[:-1]
-    return idx[last]
 
 
 # --- review chains (NI 66, NI 67) -------------------------------------------------------------

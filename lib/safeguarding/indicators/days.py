@@ -1,0 +1,128 @@
+"""Dates as day arrays (``datetime64[D]``) and the array helpers the rules share: calendar
+months and anniversaries, working days (England's bank holidays), windows, and positions in
+sorted arrays. No pandas objects per record: each helper works on whole columns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..periods import bank_holidays
+
+Days = np.ndarray  # datetime64[D]; NaT compares False with everything
+
+
+def _d(value: pd.Timestamp | Any) -> np.datetime64:
+    return np.datetime64(pd.Timestamp(value).date(), "D")
+
+
+def _days(series: pd.Series) -> Days:
+    return pd.to_datetime(pd.Series(series)).to_numpy("datetime64[D]")
+
+
+def _plus_months(days: Days, months: int) -> Days:
+    """Calendar months later (31 Jan + 1 month = 28/29 Feb), NaT staying NaT.
+
+    Records' dates span a few decades, so each distinct day of that span is converted once
+    and every record looks its day up (the calendar conversion is the costly part).
+    """
+    days = np.asarray(days, dtype="datetime64[D]")
+    known = ~np.isnat(days)
+    out = np.full(days.shape, np.datetime64("NaT", "D"))
+    if not known.any():
+        return out
+    ints = days[known].astype(np.int64)
+    low, high = int(ints.min()), int(ints.max())
+    if high - low < 400_000:  # about eleven centuries: a small table
+        calendar = np.arange(low, high + 1).astype("datetime64[D]")
+        out[known] = _months_later(calendar, months)[ints - low]
+    else:
+        out[known] = _months_later(days[known], months)
+    return out
+
+
+def _months_later(days: Days, months: int) -> Days:
+    """The day of the month kept, or the target month's last day when it is shorter
+    (``pd.DateOffset``'s rule, in numpy's calendar arithmetic)."""
+    month = days.astype("datetime64[M]")
+    target = month + np.timedelta64(int(months), "M")
+    first = target.astype("datetime64[D]")
+    last = (target + np.timedelta64(1, "M")).astype("datetime64[D]") - np.timedelta64(1, "D")
+    return first + np.minimum(days - month.astype("datetime64[D]"), last - first)
+
+
+def _anniversary(days: Days, years: int) -> Days:
+    """The ``years``-th anniversary; a 29 February start's is 28 February in common years."""
+    return _plus_months(days, 12 * int(years))
+
+
+def _within_working_days(begin: Days, end: Days, days: int) -> np.ndarray:
+    """:func:`periods.within_working_days` on day arrays: ``end`` no later than the
+    ``days``-th working day after ``begin``; False where either is missing."""
+    begin = np.asarray(begin, dtype="datetime64[D]")
+    end = np.asarray(end, dtype="datetime64[D]")
+    valid = ~np.isnat(begin) & ~np.isnat(end)
+    one = np.timedelta64(1, "D")
+    out = np.zeros(len(begin), dtype=bool)
+    counted = np.busday_count(begin[valid] + one, end[valid] + one, holidays=bank_holidays())
+    out[valid] = counted <= days
+    return out
+
+
+def _between(days: Days, start: np.datetime64, end: np.datetime64) -> np.ndarray:
+    return (days >= start) & (days <= end)
+
+
+def _open_at(begin: Days, finish: Days, date: np.datetime64) -> np.ndarray:
+    """Started on or before ``date`` and not ended by it (no end, or an end after it)."""
+    return (begin <= date) & (np.isnat(finish) | (finish > date))
+
+
+def add_working_days_series(start: pd.Series, days: int) -> pd.Series:
+    """Vectorised :func:`periods.add_working_days`: the ``days``-th working day after each start.
+
+    Rolls a weekend/holiday start back first, so its next working day is day 1 — the same
+    count :func:`periods.within_working_days` makes (tested to agree).
+    """
+    start = pd.to_datetime(pd.Series(start))
+    out = pd.Series(pd.NaT, index=start.index, dtype="datetime64[us]")
+    valid = start.notna()
+    if valid.any():
+        shifted = np.busday_offset(
+            start[valid].to_numpy("datetime64[D]"),
+            int(days),
+            roll="backward",
+            holidays=bank_holidays(),
+        )
+        out[valid] = shifted.astype("datetime64[us]")
+    return out
+
+
+def _find(haystack: np.ndarray, needles: np.ndarray) -> np.ndarray:
+    """Position of each needle's first occurrence in ``haystack`` (-1 when absent or -1)."""
+    if len(haystack) == 0:
+        return np.full(len(needles), -1, dtype=np.int64)
+    order = np.argsort(haystack, kind="stable")
+    ordered = haystack[order]
+    pos = np.minimum(np.searchsorted(ordered, needles), len(ordered) - 1)
+    found = (ordered[pos] == needles) & (needles >= 0)
+    return np.where(found, order[pos], -1)
+
+
+def _starts(values: np.ndarray) -> np.ndarray:
+    """True where a sorted array's value differs from the one before (the first is True)."""
+    out = np.ones(len(values), dtype=bool)
+    out[1:] = values[1:] != values[:-1]
+    return out
+
+
+def _last_per_group(group: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """``idx`` (sorted by group, then date) keeping the last row of each group."""
+    if len(idx) == 0:
+        return idx
+    g = group[idx]
+    last = np.ones(len(g), dtype=bool)
+    last[:-1] = g[1:] != g[:-1]
+    return idx[last]
