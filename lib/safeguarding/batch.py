@@ -45,8 +45,6 @@ from .executors import (
     Executor,
     dask_executor,
     local_executor,
-    mp_context,
-    worker_start,
 )
 from .manifest import (
     FileHasher,
@@ -58,6 +56,7 @@ from .manifest import (
 )
 from .params import DEFAULT_DATA_DIR, Project, RunEntry, load_project, quarter_slug
 from .periods import parse_period
+from .prepare import prepare
 from .publish import STAGED_REPORT, Layout
 from .runs import FORMATS, OUTPUT_SUFFIXES, RunResult, RunTask, one_line, run_task
 
@@ -360,51 +359,7 @@ def _note_old_layout(layout: Layout, notes: list[str]) -> None:
         )
 
 
-# --- preparing the authorities: summaries and identifiers, once each -------------------------
-
-CHUNK = 8  # authorities per preparing task: bounds a worker's memory (its chunk's records are
-# held while read: 16 made the prepare phase's peak 1.8 GiB PSS), keeps the pass vectorised
-
-
-def prepare(
-    project: Project,
-    data_dir: Path,
-    quarter: str,
-    authorities: Sequence[str],
-    jobs: int | None,
-    notes: list[str],
-) -> dict[str, privacy.PackedIdentifiers]:
-    """Before any notebook runs: build the authorities' missing or stale summaries (read
-    once, indicators computed in one vectorised pass per chunk; see
-    :mod:`safeguarding.summary`) and collect each one's identifiers for the privacy scan.
-
-    Chunks of authorities, balanced by input size, run in parallel worker processes. Nothing
-    here fails a run: an authority whose records cannot be read gets no summary, so its
-    notebooks raise the loaders' error themselves, and an authority whose identifiers could
-    not be collected is left to its workers (which fail the run with the reason).
-    """
-    chunks = _chunks(data_dir, authorities, jobs or os.cpu_count() or 1)
-    args = [(str(project.root), str(data_dir), quarter, chunk) for chunk in chunks]
-    found: dict[str, privacy.PackedIdentifiers] = {}
-    results: list[Any] = []
-    if len(chunks) <= 1 or (jobs or os.cpu_count() or 1) <= 1:
-        results = [_guarded_prepare(a) for a in args]
-    else:
-        from concurrent.futures import ProcessPoolExecutor
-
-        with ProcessPoolExecutor(
-            min(len(chunks), jobs or os.cpu_count() or 1),
-            mp_context=mp_context(),
-            initializer=worker_start,
-            initargs=(None, os.getpid()),
-        ) as pool:
-            results = list(pool.map(_guarded_prepare, args))
-    for result in results:
-        if isinstance(result, str):
-            notes.append(f"preparing the summaries failed ({result}); the reports built them")
-        else:
-            found.update(result)
-    return found
+# --- preparing the authorities (safeguarding.prepare), the warm kernel meanwhile ---------------
 
 
 def _prepare_warming(
@@ -429,51 +384,6 @@ def _prepare_warming(
         with contextlib.suppress(Exception):  # the run starts it again and reports why not
             engines.warm_kernel(engines.kernel_for(tasks[0].notebook))
         return prepared.result()
-
-
-def _chunks(data_dir: Path, authorities: Sequence[str], jobs: int) -> list[list[str]]:
-    """At least ``jobs`` chunks of at most :data:`CHUNK` authorities, balanced by the bytes
-    of their inputs (the largest first, each into the lightest chunk)."""
-
-    def size(code: str) -> int:
-        folder = data_dir / code
-        return (
-            sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
-            if folder.is_dir()
-            else 0
-        )
-
-    sizes = {code: size(code) for code in authorities}
-    count = min(len(authorities), max(jobs, -(-len(authorities) // CHUNK)))
-    bins: list[list[str]] = [[] for _ in range(count)]
-    loads = [0] * count
-    for code in sorted(authorities, key=lambda c: -sizes[c]):
-        i = loads.index(min(loads))
-        bins[i].append(code)
-        loads[i] += sizes[code]
-    return [b for b in bins if b]
-
-
-def _guarded_prepare(
-    args: tuple[str, str, str, list[str]],
-) -> dict[str, privacy.PackedIdentifiers] | str:
-    try:
-        return _prepare_chunk(*args)
-    except Exception as exc:  # noqa: BLE001 - the runs still work without the cache
-        return one_line(f"{type(exc).__name__}: {exc}")
-
-
-def _prepare_chunk(
-    root: str, data_dir: str, quarter: str, authorities: list[str]
-) -> dict[str, privacy.PackedIdentifiers]:
-    from . import summary
-
-    summary.ensure(load_project(root), Path(data_dir), authorities, quarter)
-    found = {}
-    for code in authorities:
-        with contextlib.suppress(Exception):  # the run's worker tries again and reports it
-            found[code] = privacy.identifiers_from_folder(Path(data_dir) / code).pack()
-    return found
 
 
 def _check_selection(project: Project, entries: Sequence[RunEntry], options: BatchOptions) -> None:
