@@ -129,15 +129,7 @@ def _short_statuses(eps: pd.DataFrame, extract: pd.Timestamp | None = None) -> p
         too_long &= ~(eps["episode_end"].isna() & (cut >= extract))
     if not too_long.any():
         return eps
-    head = eps[too_long].copy()
-    tail = head.copy()
-    head["episode_end"] = cut[too_long]
-    head["reason_end"] = "X1"
-    tail["episode_start"] = cut[too_long]
-    tail["rne"] = "L"
-    tail["legal_status"] = AFTER_SHORT
-    out = pd.concat([eps[~too_long], head, tail], ignore_index=True)
-    out = out.sort_values(["child_id", "episode_start"], kind="stable").reset_index(drop=True)
+    out = _split_at(eps, too_long, cut, pd.Series(AFTER_SHORT, index=eps.index))
     # the status cannot return later in the same run of episodes: it follows on
     prev_ls = out.groupby("child_id")["legal_status"].shift()
     chained = out["legal_status"].isin(list(LIMITS)) & out["rne"].ne("S") & prev_ls.notna()
@@ -182,18 +174,24 @@ def _short_runs(eps: pd.DataFrame, extract: pd.Timestamp | None = None) -> pd.Da
         on_cut = first & eps["episode_start"].ge(cut)
         eps.loc[on_cut, "legal_status"] = follows[on_cut]
         eps.loc[on_cut & eps["rne"].eq("P"), "rne"] = "B"
-        split = first & ~on_cut
-        head = eps[split].copy()
-        tail = head.copy()
-        head["episode_end"] = cut[split]
-        head["reason_end"] = "X1"
-        tail["episode_start"] = cut[split]
-        tail["rne"] = "L"
-        tail["legal_status"] = follows[split]
-        eps = pd.concat([eps[~split], head, tail], ignore_index=True)
-        eps = eps.sort_values(["child_id", "episode_start"], kind="stable")
-        eps = eps.reset_index(drop=True)
+        eps = _split_at(eps, first & ~on_cut, cut, follows)
     return eps
+
+
+def _split_at(
+    eps: pd.DataFrame, split: pd.Series, cut: pd.Series, follows: pd.Series
+) -> pd.DataFrame:
+    """Each ``split`` episode ended at its ``cut`` (reason X1) and followed from there by a
+    legal-status change (``RNE`` L) to ``follows`` in the same placement."""
+    head = eps[split].copy()
+    tail = head.copy()
+    head["episode_end"] = cut[split]
+    head["reason_end"] = "X1"
+    tail["episode_start"] = cut[split]
+    tail["rne"] = "L"
+    tail["legal_status"] = follows[split]
+    out = pd.concat([eps[~split], head, tail], ignore_index=True)
+    return out.sort_values(["child_id", "episode_start"], kind="stable").reset_index(drop=True)
 
 
 def _merge_repeats(eps: pd.DataFrame) -> pd.DataFrame:
