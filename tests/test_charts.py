@@ -104,3 +104,13 @@ def test_highest_point_has_headroom_and_zeros_keep_a_readable_scale():
         charts._format_axis(ax, ind)
         assert ax.get_ylim()[0] == 0
         assert ax.get_ylim()[1] >= expected_top
+
+
+def test_a_series_that_starts_late_keeps_every_quarter_the_caption_names_on_the_axis():
+    labels = ["Q3 22-23", "Q4 22-23", "Q1 23-24", "Q2 23-24", "Q3 23-24", "Q4 23-24",
+              "Q1 24-25", "Q2 24-25"]  # fmt: skip
+    chart = charts.trend_chart(
+        catalogue()["NI65"], labels, [None, None, 18.2, 17.4, 16.0, 15.0, 14.0, 12.0]
+    )
+    # matplotlib drops the ticks outside the data's own range unless the axis is fixed
+    assert all(label in chart.svg for label in labels)

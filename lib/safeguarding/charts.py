@@ -396,6 +396,9 @@ def _draw_trend(
                     color="#333333",
                 )
         ax.set_xticks(x, list(labels))
+        # every quarter the caption names is on the axis, drawn or not (a series that starts
+        # late would otherwise shrink the axis to its own quarters); room for the end labels
+        ax.set_xlim(-0.45, n - 0.55)
         _format_axis(ax, indicator, ylabel)
         handles, _ = ax.get_legend_handles_labels()
         ax.legend(
