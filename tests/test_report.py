@@ -101,7 +101,7 @@ def test_indicator_section_outputs_text_chart_and_commentary(public):
 
 def test_chart_captions_name_only_what_is_drawn(public):
     """NI65 has a target band; NI67 a target (the fixture's targets); a count has no
-    comparators; CPP_AT_END_RATE has no target and no comparator figures, so none is named."""
+    comparators."""
     name = public.meta.authority_name
     assert public.trend_chart("NI65").caption.endswith(
         f"{name} against England, statistical neighbours and the target band"
@@ -110,8 +110,10 @@ def test_chart_captions_name_only_what_is_drawn(public):
         f"{name} against England, statistical neighbours and target"
     )
     assert public.trend_chart("CPP_AT_END").caption.endswith(f", {name}")
-    # the fixture has no England or neighbour figures for the rate: neither is named
-    assert public.trend_chart("CPP_AT_END_RATE").caption.endswith(f", {name}")
+    # the fixture has no figure at all for the rate (no population): a note, not bare axes
+    assert "Not charted: no figure could be worked out" in (
+        public.trend_chart("CPP_AT_END_RATE").markdown
+    )
 
 
 def test_analyst_text_replaces_the_draft_when_asked():

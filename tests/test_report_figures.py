@@ -33,7 +33,7 @@ def test_suppressed_no_target_not_computable_and_provisional_are_told_apart():
     ]
     r = _report(rows, provisional=("NI67",))
     status = {i: r.status(r.catalogue[i]) for i in ("NI62", "CPP_AT_END", "NI64", "NI67")}
-    assert status["NI62"] == ("suppressed", "figure not published (fewer than six children)")
+    assert status["NI62"] == ("suppressed", "figure not published (one to five children)")
     assert status["CPP_AT_END"] == ("none", "")
     assert status["NI64"] == ("unavailable", "no cases in the period to count")
     assert r.status(r.catalogue["NI64"], short=True) == ("unavailable", "no cases")
@@ -46,8 +46,20 @@ def test_suppressed_no_target_not_computable_and_provisional_are_told_apart():
     )
     assert cells["Children on a CP plan"] == "[No target]{.rag .rag-none}"
     notes = " ".join(table.notes)
-    assert "Suppressed: a target is set but the figure rests on fewer than six" in notes
+    assert "Suppressed: the figure rests on between one and five children" in notes
     assert "Not computable: the figure cannot be worked out" in notes
+
+
+def test_a_withheld_figure_without_a_target_is_suppressed_not_no_target():
+    rows = [("CPP_AT_END", Q2, 4, 4, None)]  # four children, and no target is set for it
+    r = _report(rows)
+    ind = r.catalogue["CPP_AT_END"]
+    assert r.status(ind) == ("suppressed", "figure not published (one to five children); "
+                                           "no target set")  # fmt: skip
+    assert r.status(ind, short=True) == ("suppressed", "no target")
+    row = next(row for row in r.scorecard("child_protection").blocks[1].rows
+               if row[0] == "Children on a CP plan")  # fmt: skip
+    assert row[-1] == "[Suppressed: no target]{.rag .rag-suppressed}"
 
 
 def _quarters(indicator, values, numerator=None, denominator=None):

@@ -184,10 +184,12 @@ class QuarterlyReport:
         fig = self.figure(ind.id, self.period)
         has_target = self.target(ind, self.period.financial_year) is not None
         if fig is not None and fig.hidden:
-            words = "" if short else "figure not published (fewer than six children)"
-            if not has_target:
-                words = "figure not published" if not short else "not published"
-            return ("suppressed", words) if has_target else ("none", words)
+            # withheld whether or not a target is set ("No target: not published" would say
+            # the missing target is why); without one, the words say so
+            if short:
+                return "suppressed", "" if has_target else "no target"
+            words = "figure not published (one to five children)"
+            return "suppressed", words if has_target else f"{words}; no target set"
         row = self.assessed(ind.id)
         if fig is None or is_missing(fig.value) or row is None:
             reason = self.not_computable_reason(ind)

@@ -35,8 +35,8 @@ STATUS_MEANINGS = {
     "amber": "close to target (within its amber margin)",
     "red": "target missed",
     "none": "no target or band is set for this indicator",
-    "suppressed": "a target is set but the figure rests on fewer than six children and is not "
-    "published",
+    "suppressed": "the figure rests on between one and five children (or would let such a "
+    "count be worked out) and is not published",
     "unavailable": "the figure cannot be worked out from the data (the reason is given)",
 }
 
