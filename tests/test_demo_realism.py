@@ -55,3 +55,34 @@ def test_a_short_status_within_its_limit_or_still_running_at_the_extract_is_left
     pd.testing.assert_frame_equal(out, eps)
     # without an extract date the open order has run past its limit: cut
     assert len(realism._short_runs(eps.copy())) == 3
+
+
+def test_freeing_orders_before_2005_and_placement_orders_after():
+    eps = _episodes([
+        ("a", "2004-05-01", "2006-03-01", "E1", "S", "U1", "P1"),  # a placement order in 2004
+        ("a", "2006-03-01", None, "E1", "P", "U2", None),  # a move after the 2002 Act
+    ])  # fmt: skip
+    realism._freeing_orders(eps)
+    # DfE rules 446 (no E1 before December 2005) and 445 (no D1 after it)
+    assert eps["legal_status"].tolist() == ["D1", "E1"]
+    assert eps["rne"].tolist() == ["S", "B"]  # the move changes the legal status too
+
+
+def test_semi_independent_living_carried_past_its_end_is_supported_accommodation():
+    eps = _episodes([
+        ("a", "2023-01-01", "2023-06-01", "V2", "S", "P2", "X1"),
+        ("a", "2023-06-01", None, "C2", "L", "P2", None),  # carried P2 past 28 October 2023
+        ("b", "2023-01-01", "2023-10-28", "V2", "S", "P2", "E11"),  # ended on the day: P2
+    ])  # fmt: skip
+    realism._no_p2_after(eps)
+    assert eps["placement"].tolist() == ["P2", "H5", "P2"]
+    assert eps["rne"].tolist() == ["S", "B", "S"]
+
+
+def test_no_social_worker_episode_lasts_no_time():
+    eps = _episodes([("a", "2022-01-01", "2023-07-01", "C2", "S", "U1", "E11")])
+    eps["rne"] = "S"
+    sw = realism.sw_episodes(eps, T("2025-03-31"))
+    assert len(sw) and (sw["end_date"].isna() | (sw["end_date"] > sw["start_date"])).all()
+    # back to back: each worker takes over the day the last one left
+    assert (sw["start_date"].iloc[1:].to_numpy() == sw["end_date"].iloc[:-1].to_numpy()).all()

@@ -32,6 +32,7 @@ from .dates import add_working_days
 
 LIMITS = {"L1": 3, "L2": 21, "J2": 21}  # days a short legal status may last
 P2_ENDS = pd.Timestamp("2023-10-28")
+FREEING_ENDS = pd.Timestamp("2005-12-30")  # the Adoption and Children Act 2002 in force
 AFTER_SHORT = "V2"
 FOSTER = ("U1", "U2", "U3", "U4", "U5", "U6")
 SW_REASONS = {"MANAGE": 20, "LEFTRL": 35, "ORGRST": 15, "ABSENC": 8, "CHCHAN": 7, "PCCHAN": 10,
@@ -80,9 +81,7 @@ def tidy_episodes(
         ls = ls.where(~(ls.isin(["J1", "J2", "J3"]) & (eps["episode_start"] <= ten)), "V2")
     eps["legal_status"] = ls
     eps["placement"] = eps["placement"].replace({"A3": "A4", "A5": "A6"})
-    # semi-independent living (P2) ended on 28 October 2023: supported accommodation (H5)
-    after = eps["episode_end"].isna() | (eps["episode_end"] >= P2_ENDS)
-    eps.loc[eps["placement"].eq("P2") & after, "placement"] = "H5"
+    _no_p2_after(eps)
     former_carers = eps["reason_end"].isin(["E45", "E46"]) & ~eps["placement"].isin(FOSTER)
     eps.loc[former_carers, "reason_end"] = "E41"
     eps = _merge_repeats(eps)
@@ -104,6 +103,8 @@ def tidy_episodes(
     # a placement change (P) keeps the legal status, which can carry a short status past its
     # limit through a run of moves: the runs are cut there too
     eps = _short_runs(eps, extract)
+    _freeing_orders(eps)
+    _no_p2_after(eps)  # again: a legal-status change above may have carried P2 past its end
     same_child = eps["child_id"].eq(eps["child_id"].shift())
     contiguous = same_child & eps["episode_start"].eq(eps["episode_end"].shift())
     legal_only = contiguous & eps["rne"].eq("L")
@@ -135,6 +136,36 @@ def _short_statuses(eps: pd.DataFrame, extract: pd.Timestamp | None = None) -> p
     chained = out["legal_status"].isin(list(LIMITS)) & out["rne"].ne("S") & prev_ls.notna()
     out.loc[chained, "legal_status"] = AFTER_SHORT
     return out
+
+
+def _no_p2_after(eps: pd.DataFrame) -> None:
+    """Semi-independent living (P2) ended on 28 October 2023 (DfE rule 217t): an episode
+    still open then is in supported accommodation (H5); a legal-status change (``RNE`` L)
+    that moves from P2 to H5 so changes the placement too (``RNE`` B)."""
+    after = eps["episode_end"].isna() | (eps["episode_end"] > P2_ENDS)
+    p2 = eps["placement"].eq("P2") & after
+    if not p2.any():
+        return
+    eps.loc[p2, "placement"] = "H5"
+    same_child = eps["child_id"].eq(eps["child_id"].shift())
+    contiguous = same_child & eps["episode_start"].eq(eps["episode_end"].shift())
+    moved = p2 & contiguous & eps["rne"].eq("L") & eps["placement"].shift().ne("H5")
+    eps.loc[moved, "rne"] = "B"
+
+
+def _freeing_orders(eps: pd.DataFrame) -> None:
+    """A placement order (E1) before 30 December 2005 was a freeing order (D1), and none is
+    made after (DfE rules 445 and 446): a move after that date under a freeing order takes
+    the placement order, a change of legal status too (``RNE`` B)."""
+    before = eps["episode_start"] < FREEING_ENDS
+    eps.loc[eps["legal_status"].eq("E1") & before, "legal_status"] = "D1"
+    later = eps["legal_status"].eq("D1") & ~before
+    eps.loc[later, "legal_status"] = "E1"
+    same_child = eps["child_id"].eq(eps["child_id"].shift())
+    contiguous = same_child & eps["episode_start"].eq(eps["episode_end"].shift())
+    status = eps["legal_status"]
+    changed = contiguous & status.shift().eq("D1") & status.ne("D1") & eps["rne"].eq("P")
+    eps.loc[changed, "rne"] = "B"
 
 
 def _carry_status_through_moves(eps: pd.DataFrame) -> None:
@@ -269,6 +300,8 @@ def sw_episodes(eps: pd.DataFrame, extract: pd.Timestamp) -> pd.DataFrame:
                 # a worker whose child leaves care in the year's last days has handed over a
                 # few days before (DfE rule SW11b expects a next worker after one ending then)
                 closes = pd.Timestamp(closes.year, 3, 25)
+            if pd.notna(closes) and closes <= when:  # a worker for no day (DfE rule SW09STG2)
+                break
             # the reason this worker took over (the first of a period: management's decision)
             reason = "MANAGE" if k == 0 else _pick(f"{child}{k}", SW_REASONS, "swr")
             rows.append((child, f"SW{_hash(np.array([f'{child}{k}w']), 'id')[0] % 997:03d}",
