@@ -65,3 +65,26 @@ def test_the_data_quality_note_lists_the_figures_not_computable() -> None:
     text = data_quality(report).markdown
     assert "shown as blank" in text and "NI65 for 2017-18: not computable" in text
     assert "no data-quality problems" in text  # no loader warnings besides
+
+
+def test_a_note_about_a_whole_file_is_not_shown_as_a_count_of_records() -> None:
+    from fixtures import report_fixture as fx
+    from safeguarding import report
+    from safeguarding.summary import records_summary
+    from safeguarding.validation import Issue
+
+    data = fx.dataset()
+    data.issues.append(Issue(
+        "warning", "999/annex_a.xlsx", "annex_a_older_than_returns",
+        "this Annex A extract is older than the returns", authority=fx.AUTHORITY,
+    ))  # fmt: skip
+    summary = records_summary(data, fx.AUTHORITY, fx.QUARTER)
+    assert summary.file_notes == ["annex_a_older_than_returns"]
+    inputs = report.ReportInputs(fx.outturns(), fx.targets(), fx.comparators(), data=summary)
+    r = report.QuarterlyReport(fx.meta("public"), inputs)
+    table = r.data_quality().blocks[1]
+    counts = {row[0].replace("\\_", "_"): row[1] for row in table.rows}  # Markdown cells
+    # one note is not "1 record" (nor "c", as if it were a hidden count of children)
+    assert counts["annex_a_older_than_returns"] == "–"
+    assert counts["end-before-start"] == "c"  # one record: a count, hidden in public
+    assert any("a note about a whole file, not a count of records" in n for n in table.notes)

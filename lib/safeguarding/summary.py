@@ -88,6 +88,9 @@ class AuthoritySummary:
     caseloads: pd.DataFrame | None = None  # None: no team allocations for the authority
     events: dict[tuple[str, str], pd.Series] = field(default_factory=dict)  # absent: no data
     warnings: list[tuple[str, int, str]] = field(default_factory=list)  # rule, count, message
+    # the rules whose warnings are about a whole file (an extract's date, an older extract),
+    # not about records: their count is of notes, and is not shown as a count of records
+    file_notes: list[str] = field(default_factory=list)
     sources: list[Source] = field(default_factory=list)
     # why figures are empty: an absent column, or a window the returns do not cover (one
     # line per indicator and reason, naming the periods)
@@ -134,10 +137,14 @@ def records_summary(data: DataSet, authority: str, quarter: Period | str) -> Aut
                     own[table], column, teams, start, end
                 )
     by_rule: dict[str, list[str]] = {}
+    whole_file: dict[str, bool] = {}
     for w in data.warnings:
         if w.authority in (None, authority):
             by_rule.setdefault(w.rule, []).append(w.message)
+            about_file = w.row is None and w.column is None
+            whole_file[w.rule] = whole_file.get(w.rule, True) and about_file
     summary.warnings = [(rule, len(m), m[0]) for rule, m in sorted(by_rule.items())]
+    summary.file_notes = sorted(rule for rule, about_file in whole_file.items() if about_file)
     summary.sources = [s for s in data.sources if s.authority in (None, authority)]
     summary.framework = framework_frames(data, authority, period)
     summary.records_span = records_span(data, authority)

@@ -35,20 +35,30 @@ def data_quality(r: QuarterlyReport) -> Fragment:
         )
         return Fragment(blocks)
     rows = [[esc(rule), record_count(r, rule), esc(message)] for rule, _, message in warnings]
+    notes = []
+    if any(rule not in r.ledger.records for rule, _, _ in warnings):
+        notes.append(f"{NOT_A_COUNT}: a note about a whole file, not a count of records.")
     blocks.append(
         Table(
             "Data-quality warnings by rule",
             ["Rule", "Records", "Example"],
             rows,
             align="lrl",
+            notes=notes,
         )
     )
     return Fragment(blocks)
 
 
+NOT_A_COUNT = "–"
+
+
 def record_count(r: QuarterlyReport, rule: str) -> str:
     """A rule's count of records, from the ledger (``c`` when hidden, as in every table:
-    "fewer than 6" would say which hidden counts are the small ones)."""
+    "fewer than 6" would say which hidden counts are the small ones); ``–`` for a rule whose
+    warnings are about whole files."""
+    if rule not in r.ledger.records:
+        return NOT_A_COUNT
     return r.ledger.text(r.ledger.records[rule])
 
 

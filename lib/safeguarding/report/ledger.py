@@ -293,10 +293,14 @@ class ReportLedger(Ledger):
         self.relate(view.key(TOTAL), [view.key(t) for t in counts.index])
         self.events[event] = view
 
-    def add_records(self, warnings: Sequence[tuple[str, int, str]]) -> None:
-        """The data-quality note's record counts, one per rule."""
+    def add_records(
+        self, warnings: Sequence[tuple[str, int, str]], file_notes: Sequence[str] = ()
+    ) -> None:
+        """The data-quality note's record counts, one per rule (none for a rule whose
+        warnings are about whole files: ``file_notes``)."""
         for rule, count, _ in warnings:
-            self.records[rule] = self.add(("records", rule), count)
+            if rule not in file_notes:
+                self.records[rule] = self.add(("records", rule), count)
 
     def link_records_to_figures(self, period: Period) -> None:
         """The same count in a table and an indicator is one quantity (when equal)."""
@@ -401,7 +405,7 @@ def report_ledger(
                 ledger.add_caseloads(records.caseloads, case_types)
         for event, counts in records.events.items():
             ledger.add_events(event, counts)
-        ledger.add_records(records.warnings)
+        ledger.add_records(records.warnings, getattr(records, "file_notes", ()))
         from .framework import add_to_ledger  # the National Framework report's tables
 
         add_to_ledger(ledger, records, period)
