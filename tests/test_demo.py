@@ -281,3 +281,42 @@ def test_generate_in_worker_processes_gives_the_same_canonical_tables(data):
     for name, frame in data.tables.items():
         assert parallel.table(name).equals(frame), name
         assert coerce_dtypes(frame, name).equals(frame), name  # stacked parts stay canonical
+
+
+def test_a_conference_after_an_enquiry_from_last_year_is_on_the_episode():
+    """DfE 2885: a plan starts on its conference's day. The enquiry began in March 2022 and its
+    assessment was authorised then, so the enquiry stays in 2021-22's census; the conference
+    (and plan) of 11 April 2022 are in 2022-23's, the conference on the episode (CINdetails)."""
+    T = pd.Timestamp
+    one = {"authority": "901", "child_id": "901C1"}
+    tables = {
+        "children": pd.DataFrame([{**one, "dob": T("2015-05-01"), "sex": "1",
+                                   "ethnicity": "WBRI", "upn": "A901000000001"}]),
+        "referrals": pd.DataFrame([{**one, "referral_id": "R1", "referral_date": T("2022-03-15"),
+                                    "closure_date": pd.NaT, "referral_source": "1A",
+                                    "nfa": False}]),
+        "assessments": pd.DataFrame([{**one, "assessment_id": "A1", "referral_id": "R1",
+                                      "assessment_type": "single",
+                                      "start_date": T("2022-03-15"),
+                                      "authorised_date": T("2022-03-25")}]),
+        "section47": pd.DataFrame([{**one, "s47_id": "S1", "referral_id": "R1",
+                                    "s47_start_date": T("2022-03-21"),
+                                    "icpc_date": T("2022-04-11"), "icpc_not_required": False}]),
+        "cp_plans": pd.DataFrame([{**one, "plan_id": "P1", "start_date": T("2022-04-11"),
+                                   "end_date": pd.NaT, "initial_category": "NEG",
+                                   "latest_category": "NEG", "previous_plans": 0}]),
+        "cp_reviews": pd.DataFrame([{**one, "plan_id": "P1", "review_date": T("2022-07-01")}]),
+        "cin_plans": pd.DataFrame(columns=["authority", "child_id", "referral_id", "start_date",
+                                           "end_date"]),
+    }  # fmt: skip
+    data = DataSet({name: coerce_dtypes(frame, name) for name, frame in tables.items()})
+    before, after = parse_year_range("2021-22..2022-23")
+    last_year = etree.fromstring(cin_census_xml(data, "901", before).encode())
+    this_year = etree.fromstring(cin_census_xml(data, "901", after).encode())
+    # last year: the enquiry, its conference not yet held; this year: no enquiry
+    assert last_year.findtext(".//Section47/S47ActualStartDate") == "2022-03-21"
+    assert last_year.findtext(".//Section47/DateOfInitialCPC") is None
+    assert this_year.find(".//Section47") is None
+    details = this_year.find(".//CINdetails")
+    assert details.findtext("DateOfInitialCPC") == "2022-04-11"
+    assert details.findtext("ChildProtectionPlans/CPPstartDate") == "2022-04-11"

@@ -86,3 +86,40 @@ def test_no_social_worker_episode_lasts_no_time():
     assert len(sw) and (sw["end_date"].isna() | (sw["end_date"] > sw["start_date"])).all()
     # back to back: each worker takes over the day the last one left
     assert (sw["start_date"].iloc[1:].to_numpy() == sw["end_date"].iloc[:-1].to_numpy()).all()
+
+
+def _leavers(rows: list[tuple]) -> pd.DataFrame:
+    columns = ["child_id", "dob", "collection_year", "in_touch", "activity", "accommodation"]
+    out = pd.DataFrame(rows, columns=columns)
+    out["dob"] = pd.to_datetime(out["dob"])
+    return out
+
+
+def test_no_care_leaver_record_after_death_or_a_transfer_to_another_authority():
+    eps = _episodes([
+        ("died", "2020-01-01", "2022-06-01", "C2", "S", "U1", "E2"),  # DfE 1000
+        ("moved", "2020-01-01", "2021-03-01", "C2", "S", "U1", "P1"),
+        ("moved", "2021-03-01", "2022-06-01", "C2", "P", "U2", "E3"),  # DfE 1011
+        ("left", "2020-01-01", "2022-06-01", "V2", "S", "U1", "E3"),
+        ("left", "2022-06-01", "2022-07-01", "V2", "S", "U1", "E4A"),  # E3 not the last
+    ])  # fmt: skip
+    leavers = _leavers([
+        ("died", "2005-01-01", "2022-23", "YES", "F2", "U1"),
+        ("moved", "2005-01-01", "2022-23", "YES", "F2", "U1"),
+        ("left", "2005-01-01", "2022-23", "YES", "F2", "U1"),
+    ])  # fmt: skip
+    out = realism.care_leavers(leavers, eps)
+    assert out["child_id"].tolist() == ["left"]
+
+
+def test_a_care_leaver_at_17_is_not_with_former_foster_carers():
+    eps = _episodes([("a", "2020-01-01", "2021-06-01", "C2", "S", "U1", "E8")])
+    leavers = _leavers([
+        ("a", "2005-03-31", "2022-23", "YES", "F2", "Z1"),  # 17 on 31 March 2022: 2021-22
+        ("a", "2005-04-01", "2022-23", "YES", "F2", "Z1"),  # 17 on 1 April 2022 (DfE 3001)
+        ("a", "2006-03-31", "2022-23", "YES", "F2", "Z1"),  # 17 on 31 March 2023 (DfE 3001)
+        ("a", "2004-04-01", "2022-23", "NO", "0", "B2"),
+    ])  # fmt: skip
+    out = realism.care_leavers(leavers, eps)
+    # supported lodgings with the same carers, as suitable as before
+    assert out["accommodation"].tolist() == ["Z1", "E1", "E1", "B2"]

@@ -117,6 +117,15 @@ def _bool_text(values: pd.Series) -> pd.Series:
     return values.astype("boolean").map({True: "true", False: "false"})
 
 
+def _episode_icpc(earlier: pd.DataFrame, with_s47: set[str]) -> pd.Series:
+    """The initial conference (by referral) of an enquiry begun in an earlier census year and
+    not returned in this one, where the census records it: on the episode itself, and only
+    where the episode returns no enquiry of its own (DfE 2884: at one level only; 2885: the
+    plan starts on the conference's day)."""
+    earlier = earlier[earlier["icpc_date"].notna() & ~earlier["referral_id"].isin(with_s47)]
+    return earlier.sort_values("icpc_date").groupby("referral_id")["icpc_date"].first()
+
+
 def sex_codes(sex: pd.Series, year: Period) -> pd.Series:
     """Sex as the year's returns code it: M/F/U from 2024-25, 1/2 before."""
     if year.year >= SEX_ELEMENT_FROM:
@@ -130,7 +139,8 @@ def cin_census_xml(data: DataSet, authority: str, year: Period) -> str:
     As the census guide asks: every CIN episode open at some point in the year, and in it the
     activity of the year (assessments authorised in it or still open, enquiries started in it
     or with a conference in it, plans open in it, their reviews in it); an initial conference
-    is recorded in its Section47 block only; a case closed after assessment (RC8/RC9) has an
+    is recorded in its Section47 block, or on the episode where the enquiry began in an earlier
+    year and is not returned; a case closed after assessment (RC8/RC9) has an
     assessment and nothing after it.
     """
     ref = pd.Timestamp(year.end)
@@ -168,10 +178,11 @@ def cin_census_xml(data: DataSet, authority: str, year: Period) -> str:
     s47 = s47[(s47["icpc_date"] >= start)
               | (s47["icpc_date"].isna() & (s47["s47_start_date"] >= start))]  # fmt: skip
     # an enquiry from before the year (its conference in it) goes with an assessment in it;
-    # one whose assessment was completed last year stays in last year's census
-    s47 = s47[
-        (s47["s47_start_date"] >= start) | s47["referral_id"].isin(set(assess["referral_id"]))
-    ]
+    # one whose assessment was completed last year stays in last year's census, and its
+    # conference, held this year, is recorded on the episode (CINdetails) instead
+    kept = (s47["s47_start_date"] >= start) | s47["referral_id"].isin(set(assess["referral_id"]))
+    episode_icpc = _episode_icpc(s47[~kept], set(s47.loc[kept, "referral_id"]))
+    s47 = s47[kept]
     cin_plans = d.table("cin_plans")
     cin_plans = cin_plans[
         cin_plans["referral_id"].isin(ids)
@@ -184,7 +195,7 @@ def cin_census_xml(data: DataSet, authority: str, year: Period) -> str:
     rid = refs["referral_id"]
     assessed = rid.isin(set(assess["referral_id"]))
     worked = rid.isin(set(s47["referral_id"]) | set(plans["referral_id"])
-                      | set(cin_plans["referral_id"]))  # fmt: skip
+                      | set(cin_plans["referral_id"]) | set(episode_icpc.index))  # fmt: skip
     reason = np.where(
         assessed & ~worked,
         stable_pick(rid, CLOSURE_AFTER_ASSESSMENT, "closure"),
@@ -262,6 +273,7 @@ def cin_census_xml(data: DataSet, authority: str, year: Period) -> str:
         + _el("PrimaryNeedCode", pd.Series(need, index=refs.index), 8)
         + _el("CINclosureDate", refs["closure_date"], 8)
         + _el("ReasonForClosure", reason, 8)
+        + _el("DateOfInitialCPC", pd.to_datetime(rid.map(episode_icpc.to_dict())), 8)
         + _lookup(rid, by_ref["assessments"])
         + _lookup(rid, by_ref["cin_plans"])
         + _lookup(rid, by_ref["s47"])

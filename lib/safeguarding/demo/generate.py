@@ -130,6 +130,7 @@ def _realism(tables: dict[str, pd.DataFrame], auth: DemoAuthority, extract: pd.T
     dob = dob[~dob.index.duplicated()]
     eps = realism.tidy_episodes(tables["la_episodes"], area=auth.index, dob=dob, extract=extract)
     tables["la_episodes"] = eps
+    tables["care_leavers"] = realism.care_leavers(tables["care_leavers"], eps)
     tables["cin_plans"] = realism.cin_plans(
         tables["referrals"], tables["assessments"], tables["cp_plans"], tables["section47"]
     )

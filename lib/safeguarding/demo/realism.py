@@ -389,3 +389,27 @@ def _pick(key: str, choices: dict[str, float], salt: str) -> str:
     u = _hash(np.array([key]), salt)[0] / 2.0**64
     weights = np.cumsum(list(choices.values()))
     return list(choices)[int(np.searchsorted(weights / weights[-1], u, side="right"))]
+
+
+# a care leaver's accommodation at 17 cannot be with former foster carers (DfE 3001: staying
+# put starts at 18); the carers then host the young person as supported lodgings, suitable or not
+AT_17_WITH_FORMER_CARERS = {"Z1": "E1", "Z2": "E2"}
+# a period of care that ended in death (E2) or in a transfer to another authority (E3) leaves
+# no care leaver of this authority to ask about (DfE 1000 and 1011)
+NO_LEAVER_AFTER = ("E2", "E3")
+
+
+def care_leavers(leavers: pd.DataFrame, eps: pd.DataFrame) -> pd.DataFrame:
+    """``care_leavers`` made to keep the SSDA903 OC3 rules: none for a child whose care ended
+    in death or a transfer to another authority, none with former foster carers at 17."""
+    e = eps.sort_values(["child_id", "episode_start"], kind="stable")
+    last = e.drop_duplicates("child_id", keep="last")
+    gone = set(last.loc[last["reason_end"].isin(NO_LEAVER_AFTER), "child_id"])
+    out = leavers[~leavers["child_id"].isin(gone)].reset_index(drop=True)
+    year_start = pd.to_datetime(out["collection_year"].str[:4] + "-04-01")
+    age17 = pd.to_datetime(out["dob"]) + pd.DateOffset(years=17)
+    seventeen = (age17 >= year_start) & (age17 < year_start + pd.DateOffset(years=1))
+    out["accommodation"] = out["accommodation"].where(
+        ~seventeen, out["accommodation"].replace(AT_17_WITH_FORMER_CARERS)
+    )
+    return out
