@@ -375,7 +375,7 @@ def ssda903_tables(data: DataSet, authority: str, year: Period) -> dict[str, pd.
     eps = eps.assign(provider=_providers(eps), urn=_urns(eps, _no_urn(year)))
     # the reason for a placement change sits on the episode the change ended
     next_rne = eps.groupby("child_id")["rne"].shift(-1)
-    moved = (next_rne == "P") & eps["episode_end"].notna()
+    moved = next_rne.isin(["P", "B", "T", "U"]) & eps["episode_end"].notna()  # DfE rule 225
     eps = eps[(eps["episode_start"] <= end)
               & (eps["episode_end"].isna() | (eps["episode_end"] >= start))]  # fmt: skip
     moved = moved.loc[eps.index] & (eps["episode_end"] <= end)

@@ -103,6 +103,7 @@ def tidy_episodes(
     # a placement change (P) keeps the legal status, which can carry a short status past its
     # limit through a run of moves: the runs are cut there too
     eps = _short_runs(eps, extract)
+    eps = _merge_repeats(eps)  # a move that took the status before may make an L repeat it
     _freeing_orders(eps)
     _no_p2_after(eps)  # again: a legal-status change above may have carried P2 past its end
     same_child = eps["child_id"].eq(eps["child_id"].shift())
