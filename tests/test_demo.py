@@ -283,10 +283,9 @@ def test_generate_in_worker_processes_gives_the_same_canonical_tables(data):
         assert coerce_dtypes(frame, name).equals(frame), name  # stacked parts stay canonical
 
 
-def test_a_conference_after_an_enquiry_from_last_year_is_on_the_episode():
-    """DfE 2885: a plan starts on its conference's day. The enquiry began in March 2022 and its
-    assessment was authorised then, so the enquiry stays in 2021-22's census; the conference
-    (and plan) of 11 April 2022 are in 2022-23's, the conference on the episode (CINdetails)."""
+def _one_child_census(reviews: bool = True) -> DataSet:
+    """A child with an enquiry begun on 21 March 2022 and a plan from its conference on
+    11 April 2022 (reviewed on 1 July 2022, or never)."""
     T = pd.Timestamp
     one = {"authority": "901", "child_id": "901C1"}
     tables = {
@@ -305,11 +304,19 @@ def test_a_conference_after_an_enquiry_from_last_year_is_on_the_episode():
         "cp_plans": pd.DataFrame([{**one, "plan_id": "P1", "start_date": T("2022-04-11"),
                                    "end_date": pd.NaT, "initial_category": "NEG",
                                    "latest_category": "NEG", "previous_plans": 0}]),
-        "cp_reviews": pd.DataFrame([{**one, "plan_id": "P1", "review_date": T("2022-07-01")}]),
+        "cp_reviews": pd.DataFrame([{**one, "plan_id": "P1", "review_date": T("2022-07-01")}]
+                                   if reviews else [], columns=[*one, "plan_id", "review_date"]),
         "cin_plans": pd.DataFrame(columns=["authority", "child_id", "referral_id", "start_date",
                                            "end_date"]),
     }  # fmt: skip
-    data = DataSet({name: coerce_dtypes(frame, name) for name, frame in tables.items()})
+    return DataSet({name: coerce_dtypes(frame, name) for name, frame in tables.items()})
+
+
+def test_a_conference_after_an_enquiry_from_last_year_is_on_the_episode():
+    """DfE 2885: a plan starts on its conference's day. The enquiry began in March 2022 and its
+    assessment was authorised then, so the enquiry stays in 2021-22's census; the conference
+    (and plan) of 11 April 2022 are in 2022-23's, the conference on the episode (CINdetails)."""
+    data = _one_child_census()
     before, after = parse_year_range("2021-22..2022-23")
     last_year = etree.fromstring(cin_census_xml(data, "901", before).encode())
     this_year = etree.fromstring(cin_census_xml(data, "901", after).encode())
@@ -320,3 +327,12 @@ def test_a_conference_after_an_enquiry_from_last_year_is_on_the_episode():
     details = this_year.find(".//CINdetails")
     assert details.findtext("DateOfInitialCPC") == "2022-04-11"
     assert details.findtext("ChildProtectionPlans/CPPstartDate") == "2022-04-11"
+
+
+def test_census_year_whose_plans_have_no_reviews():
+    # a year in which no plan was reviewed still writes its census: the plan, no Reviews block
+    year = parse_year_range("2022-23..2022-23")[0]
+    census = etree.fromstring(cin_census_xml(_one_child_census(reviews=False), "901", year).encode())
+    plan = census.find(".//ChildProtectionPlans")
+    assert plan.findtext("CPPstartDate") == "2022-04-11"
+    assert plan.find("Reviews") is None

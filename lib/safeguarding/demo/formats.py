@@ -244,7 +244,8 @@ def cin_census_xml(data: DataSet, authority: str, year: Period) -> str:
         + "        </CINPlanDates>\n"
     )
     review_xml = _join(_el("CPPreviewDate", reviews["review_date"], 12), reviews["plan_id"])
-    plan_reviews = plans["plan_id"].map(review_xml)
+    # object, so that a year whose plans have no reviews still concatenates (to NaN, then "")
+    plan_reviews = plans["plan_id"].map(review_xml).astype(object)
     category = plans["initial_category"]
     plan_xml = (
         "        <ChildProtectionPlans>\n"
