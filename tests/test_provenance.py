@@ -54,16 +54,20 @@ def test_the_summary_says_why_figures_are_not_computable() -> None:
     assert ("missing_column", 1) in [(rule, n) for rule, n, _ in summary.warnings]
 
 
-def test_the_data_quality_note_lists_the_figures_not_computable() -> None:
-    from types import SimpleNamespace
+def test_the_data_quality_note_lists_the_figures_not_computable_that_the_report_shows() -> None:
+    from fixtures import report_fixture as fx
+    from safeguarding import report
 
-    from safeguarding.report.closing import data_quality
-
-    line = "NI65 for 2017-18: not computable: the cp_plans input has no 'previous_plans' column"
-    records = AuthoritySummary("350", "2017-18 Q4", not_computable=[line])
-    report = SimpleNamespace(records=records, meta=SimpleNamespace(audience="public"))
-    text = data_quality(report).markdown
-    assert "shown as blank" in text and "NI65 for 2017-18: not computable" in text
+    repeat = "NI65 for 2017-18: not computable: the cp_plans input has no 'previous_plans' column"
+    moves = "NI62 for 2017-18: not computable: the la_episodes input has no 'rne' column"
+    records = AuthoritySummary(fx.AUTHORITY, fx.QUARTER, not_computable=[repeat, moves])
+    inputs = report.ReportInputs(fx.outturns(), fx.targets(), fx.comparators(), data=records)
+    r = report.QuarterlyReport(fx.meta("public", "child_protection"), inputs)
+    text = r.data_quality().markdown
+    # the repeat-plans measure is the child protection report's; placement moves are not
+    title = r.catalogue["NI65"].title
+    assert "shown as blank" in text and f"{title} (NI65) for 2017-18: not computable" in text
+    assert "NI62" not in text and "'rne'" not in text
     assert "no data-quality problems" in text  # no loader warnings besides
 
 

@@ -18,7 +18,7 @@ def data_quality(r: QuarterlyReport) -> Fragment:
     """What the loaders warned about, in a sentence per rule."""
     blocks: list[Block] = [Heading(2, "Data quality", "data-quality")]
     warnings = [] if r.records is None else r.records.warnings
-    missing = list(getattr(r.records, "not_computable", None) or [])
+    missing = not_computable_here(r)
     if missing:
         blocks.append(
             Para(
@@ -51,6 +51,22 @@ def data_quality(r: QuarterlyReport) -> Fragment:
 
 
 NOT_A_COUNT = "–"
+
+
+def not_computable_here(r: QuarterlyReport) -> list[str]:
+    """The engine's not-computable lines for the indicators of this report's themes (the
+    summary explains every indicator in the catalogue; a scorecard's reader need not hear
+    about a measure only another report shows), each named as the report names it."""
+    out = []
+    for line in getattr(r.records, "not_computable", None) or []:
+        indicator, sep, rest = line.partition(" for ")
+        if not sep or indicator not in r.catalogue:
+            out.append(line)  # not the engine's form: shown as it is rather than lost
+            continue
+        ind = r.catalogue[indicator]
+        if ind.theme in r.themes and ind.applies_to(r.period):
+            out.append(f"{ind.title} ({ind.id}) for {rest}")
+    return out
 
 
 def record_count(r: QuarterlyReport, rule: str) -> str:
