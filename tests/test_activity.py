@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import pandas as pd
 from safeguarding import activity
 
@@ -36,3 +38,15 @@ def test_events_by_team_uses_the_allocation_on_the_event_date():
     )
     counts = activity.events_by_team(events, "start_date", _teams(), "2024-04-01", "2024-09-30")
     assert counts.to_dict() == {"North": 1, "Not allocated": 2, "South": 1}
+
+
+def test_events_with_no_allocation_in_the_window_are_all_not_allocated():
+    # no allocation is open in May 2024 for these children: every event is "Not allocated"
+    # (the team lookup is empty then, and filling it must not trip pandas' dtype warnings)
+    events = pd.DataFrame(
+        {"child_id": ["D", "Z"], "start_date": pd.to_datetime(["2024-05-02", "2024-05-03"])}
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        counts = activity.events_by_team(events, "start_date", _teams(), "2024-05-01", "2024-05-31")
+    assert counts.to_dict() == {"Not allocated": 2}

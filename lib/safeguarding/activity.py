@@ -75,6 +75,7 @@ def events_by_team(
     )
     merged = merged[live].sort_values(["_row", "start_date", "team"])
     team_of = merged.groupby("_row")["team"].last()
-    labels = dated["_row"].map(team_of).fillna(UNALLOCATED)
+    # object first: with no allocation found the lookup is all NaN, a float column
+    labels = dated["_row"].map(team_of).astype(object).fillna(UNALLOCATED)
     counts = labels.value_counts().sort_index()
     return counts.astype("int64").rename_axis("Team").rename("count")
