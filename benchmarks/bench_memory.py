@@ -15,6 +15,9 @@ tests.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import resource
 import subprocess
 import sys
 import threading
@@ -44,9 +47,12 @@ def kind(cmdline: list[str], root_pid: int, pid: int) -> str:
     return "other"
 
 
-def sample(root_pid: int, interval: float, stop: threading.Event, peaks: dict) -> None:
+def sample(
+    root_pid: int, interval: float, stop: threading.Event, peaks: dict, timeline: list | None = None
+) -> None:
     import psutil
 
+    start = time.perf_counter()
     while not stop.is_set():
         try:
             root = psutil.Process(root_pid)
@@ -55,16 +61,25 @@ def sample(root_pid: int, interval: float, stop: threading.Event, peaks: dict) -
             break
         by_kind: dict[str, int] = defaultdict(int)
         counts: dict[str, int] = defaultdict(int)
+        each: dict[int, tuple[str, int]] = {}
         for proc in procs:
             try:
                 k = kind(proc.cmdline(), root_pid, proc.pid)
-                by_kind[k] += _pss(proc.pid, proc.memory_info().rss)
-                counts[k] += 1
+                pss = _pss(proc.pid, proc.memory_info().rss)
             except (psutil.Error, OSError):
                 continue
+            with contextlib.suppress(psutil.Error):
+                times = proc.cpu_times()
+                peaks["cpu"][proc.pid] = times.user + times.system
+            by_kind[k] += pss
+            counts[k] += 1
+            each[proc.pid] = (k, pss)
         total = sum(by_kind.values())
+        seconds = time.perf_counter() - start
+        if timeline is not None:
+            timeline.append((seconds, total, dict(by_kind), each))
         if total > peaks["total"]:
-            peaks.update(total=total, at=dict(by_kind), counts=dict(counts))
+            peaks.update(total=total, at=dict(by_kind), counts=dict(counts), seconds=seconds)
         for k, v in by_kind.items():
             peaks["each"][k] = max(peaks["each"].get(k, 0), v)
         stop.wait(interval)
@@ -77,31 +92,53 @@ def main() -> int:
     parser.add_argument("--authority", nargs="+", required=True)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--interval", type=float, default=0.25)
+    parser.add_argument(
+        "--timeline", type=Path, help="write every sample here (CSV: seconds, kind, pid, PSS)"
+    )
     args = parser.parse_args()
     command = [sys.executable, "-m", "safeguarding.cli", "run", "--quarter", args.quarter,
                "--project", str(args.project), "--force", "--jobs", str(args.jobs),
                "--authority", *args.authority]  # fmt: skip
-    peaks: dict = {"total": 0, "at": {}, "counts": {}, "each": {}}
+    peaks: dict = {"total": 0, "at": {}, "counts": {}, "each": {}, "cpu": {}}
     stop = threading.Event()
     start = time.perf_counter()
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    thread = threading.Thread(target=sample, args=(proc.pid, args.interval, stop, peaks))
+    timeline: list | None = [] if args.timeline else None
+    thread = threading.Thread(target=sample, args=(proc.pid, args.interval, stop, peaks, timeline))
     thread.start()
     output, _ = proc.communicate()
     stop.set()
     thread.join()
     seconds = time.perf_counter() - start
+    reaped = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode:
         print(output[-3000:])
     print(f"{len(args.authority)} authorities, --jobs {args.jobs}: {seconds:.0f} s, "
-          f"exit {proc.returncode}")  # fmt: skip
-    print(f"peak PSS of the tree: {peaks['total'] / GiB:.2f} GiB (goal: under 2 GiB); at it:")
+          f"exit {proc.returncode}; load {os.getloadavg()[0]:.1f} at the end")  # fmt: skip
+    # the sampled figure misses what a process did after its last sample (short pandoc runs);
+    # the reaped one misses processes whose parent did not wait for them
+    print(f"CPU of the tree: {sum(peaks['cpu'].values()):.0f} s sampled, "
+          f"{reaped.ru_utime + reaped.ru_stime:.0f} s reaped (getrusage)")  # fmt: skip
+    print(f"peak PSS of the tree: {peaks['total'] / GiB:.2f} GiB (goal: under 2 GiB), "
+          f"{peaks.get('seconds', 0):.0f} s in; at it:")  # fmt: skip
     for k, v in sorted(peaks["at"].items(), key=lambda kv: -kv[1]):
         print(f"  {k:<14} {v / GiB:5.2f} GiB  ({peaks['counts'][k]} processes)")
     print("each kind's own peak:")
     for k, v in sorted(peaks["each"].items(), key=lambda kv: -kv[1]):
         print(f"  {k:<14} {v / GiB:5.2f} GiB")
+    if timeline is not None:
+        write_timeline(args.timeline, timeline)
+        print(f"timeline: {args.timeline}")
     return proc.returncode
+
+
+def write_timeline(path: Path, timeline: list) -> None:
+    """Every sample: one row per process (seconds since the start, kind, pid, PSS in MiB)."""
+    with path.open("w", encoding="utf-8") as out:
+        out.write("seconds,kind,pid,pss_mib\n")
+        for seconds, _, _, each in timeline:
+            for pid, (k, pss) in sorted(each.items()):
+                out.write(f"{seconds:.2f},{k},{pid},{pss / 2**20:.1f}\n")
 
 
 if __name__ == "__main__":

@@ -106,3 +106,21 @@ def test_a_chart_rasterised_before_is_copied_from_the_cache_and_a_changed_one_is
     (fresh / "figure-01.png").unlink()
     render.write_pngs([fresh / "figure-01.svg"], dpi=150, cache_dir=cache)
     assert len(calls) == 3 and len(list(cache.rglob("*.png"))) == 3
+
+
+def test_typst_memory_is_released_after_each_compile_and_the_png_drawn_after_is_the_same(
+    tmp_path, monkeypatch
+):
+    # a worker renders report after report: Typst's memoised pixmaps of one report's pictures
+    # must not be kept for the next ten (the national batch's peak memory, issue 17)
+    released = []
+    real = render.release_typst_memory
+    monkeypatch.setattr(render, "release_typst_memory", lambda: released.append(1) or real())
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    svg = _chart().svg
+    [one] = _pngs(tmp_path / "a", svg)
+    assert released == [1]
+    [two] = _pngs(tmp_path / "b", svg)  # drawn afresh, nothing of the first kept
+    assert released == [1, 1]
+    assert one == two

@@ -20,6 +20,7 @@ process.
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import hashlib
 import html
@@ -88,6 +89,22 @@ def _compiler() -> typst.Compiler:
     return typst.Compiler()
 
 
+# typst-py ages every memoised result (comemo) at each compile and drops those unused for
+# this many compiles; a result is made after that step, so it outlives ten more compiles
+TYPST_CACHE_AGE = 10
+
+
+def release_typst_memory() -> None:
+    """Let Typst free what it memoised for the compiles before: a scorecard's Word pictures
+    are ~125 MB of 300 dpi pixmaps, and Typst keeps a compile's results until ten later
+    compiles have passed without using them, so a worker rendering report after report held
+    ten reports' worth (~1.3 GB). Eleven empty compiles (~2 ms) age them out."""
+    compiler = _compiler()
+    for _ in range(TYPST_CACHE_AGE + 1):
+        with contextlib.suppress(Exception):  # an empty document; nothing to report
+            compiler.compile(input=b"", format="svg")
+
+
 @lru_cache(maxsize=1)
 def pdf_standards() -> tuple[str, ...]:
     """PDF/UA-1 when this Typst can produce it (0.14 and later), else plain tagged PDF."""
@@ -153,6 +170,7 @@ def _draw_pngs(svgs: list[Path], dpi: int) -> list[bytes]:
         raise RenderError(f"typst (pictures for Word): {str(exc).strip()[:300]}") from None
     finally:
         source.unlink(missing_ok=True)
+        release_typst_memory()
     if isinstance(images, bytes):
         images = [images]
     return [_with_dpi(png, dpi) for png in images]
@@ -445,13 +463,16 @@ def _run_pandoc(jobs: dict[str, list[str]], source: Path, cwd: Path, stamp: dt.d
 
 
 def _compile_pdf(typ: Path, out: Path, stamp: dt.datetime) -> None:
-    pdf = _compiler().compile(
-        input=str(typ),
-        root=str(typ.parent),
-        format="pdf",
-        pdf_standards=list(pdf_standards()),
-        timestamp=int(stamp.timestamp()),
-    )
+    try:
+        pdf = _compiler().compile(
+            input=str(typ),
+            root=str(typ.parent),
+            format="pdf",
+            pdf_standards=list(pdf_standards()),
+            timestamp=int(stamp.timestamp()),
+        )
+    finally:
+        release_typst_memory()
     out.write_bytes(pdf)
 
 
