@@ -1,15 +1,17 @@
 """Benchmark: where the batch's memory goes, by kind of process, at its peak.
 
     .venv/bin/python benchmarks/bench_memory.py --project DIR --quarter "2024-25 Q2" \\
-        --authority 901 944 ... [--jobs 2] [--interval 0.25]
+        --authority 901 944 ... [--jobs 2] [--interval 0.25] [--timeline samples.csv]
 
 Runs ``safeguarding run`` (``--force``) for the authorities and samples the command's process
 tree every ``--interval`` seconds: PSS per process (``/proc/<pid>/smaps_rollup``), grouped as
 the batch process, its worker processes, Jupyter kernels, pandoc, Typst and the rest. Prints
-the peak total with its make-up at that moment, and each kind's own peak, beside the goal
+the peak total with its make-up at that moment (and when it was), each kind's own peak and the
+tree's CPU seconds, beside the goal
 (issue 17: the national batch under 2 GiB PSS with ``--jobs 2``). A project for a synthetic
-England is written by ``benchmarks/bench_prepare.py`` (``--work``/project). Never asserted in
-tests.
+England is written by ``benchmarks/bench_prepare.py`` (``--work``/project). ``--timeline``
+writes every sample's PSS per process (the phase of a peak: no kernel runs while preparing;
+a process growing report after report). Never asserted in tests.
 """
 
 from __future__ import annotations
