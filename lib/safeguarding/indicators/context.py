@@ -14,7 +14,25 @@ import pandas as pd
 
 from ..dataset import DataSet
 from ..exceptions import MissingParam
-from .days import Days, _d, _days
+from .days import Days, _d, _day_order, _days
+
+# The tables whose ``child_id`` keys every rule reading them shares: one numbering (one
+# hashing pass over the ids) however many rules join which of them. A rule asking for keys
+# over some of these tables gets the shared numbering, in which equal ids are equal keys
+# just the same. ``la_episodes`` comes first, so its children keep the order of their first
+# appearance in it (the order of cohort lists).
+SHARED_KEYS = {
+    "child_id": (
+        "la_episodes",
+        "children",
+        "la_reviews",
+        "sw_episodes",
+        "dolo",
+        "missing_episodes",
+        "referrals",
+        "early_help",
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -94,8 +112,13 @@ class RuleContext:
 
         Ids are only unique within an authority, so they are numbered authority by authority:
         many small hash tables rather than one over every record (several times faster for a
-        national data set, whose one table would not fit in the processor's caches).
+        national data set, whose one table would not fit in the processor's caches). Keys
+        over tables of :data:`SHARED_KEYS` share that wider numbering. A key belongs to one
+        authority: that of every row holding it.
         """
+        shared = SHARED_KEYS.get(column, ())
+        if set(vocabulary) <= set(shared):
+            vocabulary = shared
 
         def build() -> dict[str, np.ndarray]:
             names = [t for t in vocabulary if self.data.has(t)]
@@ -151,6 +174,40 @@ class RuleContext:
         codes, distinct = authority_codes(authority)
         position = {code: i for i, code in enumerate(self.authorities)}
         return np.array([position.get(c, -1) for c in distinct] + [-1], dtype=np.int64)[codes]
+
+    def day_order(self, table: str, column: str) -> np.ndarray:
+        """Rows of ``table`` with a ``column`` date, in date order (ties in row order;
+        prepared once: several rules count events of one date column)."""
+
+        def build() -> np.ndarray:
+            date = self.dates(table, column)
+            rows = np.flatnonzero(~np.isnat(date))
+            return rows[_day_order(date[rows])]
+
+        return self.memo(("day_order", table, column), build)
+
+    def events(
+        self, table: str, column: str, auth: np.ndarray | None = None, hit: np.ndarray | None = None
+    ) -> _Events:
+        """:meth:`_Events.of` the rows of ``table`` dated by ``column`` (``auth`` defaults to
+        the rows' authority positions; -1 leaves a row out), from the shared date order."""
+        auth = self.auth(table) if auth is None else auth
+        order = self.day_order(table, column)
+        rows = order[auth[order] >= 0]
+        date = self.dates(table, column)
+        return _Events(auth[rows], date[rows], None if hit is None else np.asarray(hit, bool)[rows])
+
+    def count_distinct(self, key: np.ndarray, auth: np.ndarray) -> Tally:
+        """Per authority: the distinct ``key`` values (keys from :meth:`keys`, each of which
+        belongs to one authority; -1 and rows of no authority left out). Linear: no sort."""
+        keep = (key >= 0) & (auth >= 0)
+        key, auth = key[keep], auth[keep]
+        n = len(self.authorities)
+        if not len(key):
+            return Tally(np.zeros(n, dtype=np.int64))
+        owner = np.full(int(key.max()) + 1, -1, dtype=np.int64)
+        owner[key] = auth
+        return Tally(np.bincount(owner[owner >= 0], minlength=n))
 
     def count(self, auth: np.ndarray) -> Tally:
         auth = auth[auth >= 0]
@@ -233,7 +290,7 @@ class _Events:
     @classmethod
     def of(cls, auth: np.ndarray, date: Days, hit: np.ndarray | None = None) -> _Events:
         rows = np.flatnonzero(~np.isnat(date) & (auth >= 0))
-        rows = rows[np.argsort(date[rows], kind="stable")]
+        rows = rows[_day_order(date[rows])]
         return cls(auth[rows], date[rows], None if hit is None else np.asarray(hit, bool)[rows])
 
     def tally(self, ctx: RuleContext, start: pd.Timestamp, end: pd.Timestamp) -> Tally:

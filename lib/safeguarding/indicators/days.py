@@ -100,6 +100,39 @@ def add_working_days_series(start: pd.Series, days: int) -> pd.Series:
     return out
 
 
+def _day_order(days: Days) -> np.ndarray:
+    """``np.argsort(days, kind="stable")`` of days without NaT, in linear time.
+
+    Records' dates span decades, not centuries: as 16-bit offsets from the first day they
+    sort by radix (numpy's stable sort of small integers), several times faster than a
+    comparison sort of millions of dates, with the same stable order.
+    """
+    days = np.asarray(days, dtype="datetime64[D]")
+    if len(days) == 0:
+        return np.empty(0, dtype=np.int64)
+    ints = days.astype(np.int64)
+    low = ints.min()
+    if int(ints.max()) - int(low) < 2**16:
+        return np.argsort((ints - low).astype(np.uint16), kind="stable")
+    return np.argsort(ints, kind="stable")
+
+
+def _group_day_order(group: np.ndarray, days: Days) -> np.ndarray:
+    """``np.lexsort((days, group))`` (by group, then day; ties in row order) for
+    non-negative groups and days without NaT: one stable sort of a combined integer key
+    rather than lexsort's two passes."""
+    days = np.asarray(days, dtype="datetime64[D]")
+    if len(days) == 0:
+        return np.empty(0, dtype=np.int64)
+    ints = days.astype(np.int64)
+    low = ints.min()
+    span = int(ints.max()) - int(low) + 1
+    group = np.asarray(group, dtype=np.int64)
+    if group.min() < 0 or int(group.max()) >= 2**62 // span:
+        return np.lexsort((days, group))
+    return np.argsort(group * span + (ints - low), kind="stable")
+
+
 def _find(haystack: np.ndarray, needles: np.ndarray) -> np.ndarray:
     """Position of each needle's first occurrence in ``haystack`` (-1 when absent or -1)."""
     if len(haystack) == 0:
@@ -109,6 +142,14 @@ def _find(haystack: np.ndarray, needles: np.ndarray) -> np.ndarray:
     pos = np.minimum(np.searchsorted(ordered, needles), len(ordered) - 1)
     found = (ordered[pos] == needles) & (needles >= 0)
     return np.where(found, order[pos], -1)
+
+
+def _member(values: np.ndarray, of: np.ndarray) -> np.ndarray:
+    """``np.isin(values, of)`` for integer keys, by a lookup table over their range (linear,
+    no sort)."""
+    if len(values) == 0 or len(of) == 0:
+        return np.zeros(len(values), dtype=bool)
+    return np.isin(values, of, kind="table")
 
 
 def _starts(values: np.ndarray) -> np.ndarray:

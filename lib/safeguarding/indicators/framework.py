@@ -45,16 +45,22 @@ from .context import (
     rule,
 )
 from .days import (
+    Days,
     _between,
     _d,
     _find,
+    _group_day_order,
     _last_per_group,
+    _member,
     _open_at,
     _plus_months,
 )
 from .rules import (
     _EPISODE_COLUMNS,
     SHORT_BREAKS,
+    _looked_after_at,
+    episodes,
+    plans_open_at,
 )
 
 __all__ = [
@@ -97,23 +103,14 @@ def _child_rows(ctx: RuleContext, table: str) -> np.ndarray:
     return ctx.keys("child_id", table, LA_TABLES)
 
 
-def _episode_rows(ctx: RuleContext) -> tuple[np.ndarray, ...]:
-    """(rows without short breaks sorted by child then start, child keys, starts, ends)."""
-    child = _child_rows(ctx, "la_episodes")
-    start = ctx.dates("la_episodes", "episode_start")
-    keep = ~ctx.flag("la_episodes", "legal_status", lambda c: c in SHORT_BREAKS)
-    rows = np.flatnonzero(keep & ~np.isnat(start) & (child >= 0))
-    rows = rows[np.lexsort((start[rows], child[rows]))]
-    return rows, child, start, ctx.dates("la_episodes", "episode_end")
-
-
 def episodes_in_force(ctx: RuleContext, end: pd.Timestamp) -> np.ndarray:
     """Rows of ``la_episodes`` in force at ``end``: one per child looked after then (short
-    breaks left out; the latest start where a child's open episodes overlap)."""
-
-    rows, child, start, finish = ctx.memo("framework_episodes", lambda: _episode_rows(ctx))
-    open_ = rows[_open_at(start[rows], finish[rows], _d(end))]
-    return _last_per_group(child, open_)
+    breaks left out; the latest start where a child's open episodes overlap). The looked-after
+    rules' own reading (``rules.looked_after_at``), once per date; read-only."""
+    eps = episodes(ctx)
+    return ctx.memo(
+        ("episodes_in_force", _d(end)), lambda: eps.rows[_looked_after_at(ctx, eps, _d(end))]
+    )
 
 
 def _looked_after_auth(ctx: RuleContext, end: pd.Timestamp) -> tuple[np.ndarray, np.ndarray]:
@@ -137,12 +134,26 @@ def _nfa_flags(ctx: RuleContext) -> np.ndarray:
     )
 
 
+def _open_referrals(ctx: RuleContext, end: pd.Timestamp) -> np.ndarray:
+    """Rows of ``referrals`` open on ``end`` and not ended by no further action (once per
+    date; read-only)."""
+
+    def candidates() -> tuple[np.ndarray, Days, Days]:
+        begun = ctx.dates("referrals", "referral_date")
+        rows = np.flatnonzero(~_nfa_flags(ctx) & ~np.isnat(begun))
+        return rows, begun[rows], ctx.dates("referrals", "closure_date")[rows]
+
+    def build() -> np.ndarray:
+        rows, begun, closed = ctx.memo("referrals_not_nfa", candidates)
+        return rows[_open_at(begun, closed, _d(end))]
+
+    return ctx.memo(("open_referrals", _d(end)), build)
+
+
 def _cin_parts(ctx: RuleContext, end: pd.Timestamp, with_looked_after: bool):
     """(table, rows) of the records that make children in need on ``end``: open referrals
     not ended by no further action, and (``with_looked_after``) the episodes in force."""
-    nfa = _nfa_flags(ctx)
-    begun, closed = ctx.dates("referrals", "referral_date"), ctx.dates("referrals", "closure_date")
-    parts = [("referrals", np.flatnonzero(~nfa & _open_at(begun, closed, _d(end))))]
+    parts = [("referrals", _open_referrals(ctx, end))]
     if with_looked_after:
         parts.append(("la_episodes", episodes_in_force(ctx, end)))
     return parts
@@ -160,20 +171,21 @@ def cin_at_end(ctx, start, end, params):
     for table, rows in _cin_parts(ctx, end, bool(params.get("include_looked_after"))):
         keys.append(ctx.keys("child_id", table, vocabulary)[rows])
         auths.append(ctx.auth(table)[rows])
-    key, auth = np.concatenate(keys), np.concatenate(auths)
-    _, first_row = np.unique(key[key >= 0], return_index=True)
-    return ctx.count(auth[key >= 0][first_row])
+    return ctx.count_distinct(np.concatenate(keys), np.concatenate(auths))
 
 
 def _open_plans(ctx: RuleContext, end: pd.Timestamp) -> np.ndarray:
-    """Rows of ``cp_plans`` open on ``end``, one per child (its latest-starting plan)."""
-    child = ctx.keys("child_id", "cp_plans", ("cp_plans",))
-    plan_start = ctx.dates("cp_plans", "start_date")
-    rows = np.flatnonzero(
-        _open_at(plan_start, ctx.dates("cp_plans", "end_date"), _d(end)) & (child >= 0)
-    )
-    rows = rows[np.lexsort((plan_start[rows], child[rows]))]
-    return _last_per_group(child, rows)
+    """Rows of ``cp_plans`` open on ``end``, one per child (its latest-starting plan; once per
+    date, read-only)."""
+
+    def build() -> np.ndarray:
+        child = ctx.keys("child_id", "cp_plans", ("cp_plans",))
+        plan_start = ctx.dates("cp_plans", "start_date")
+        rows = np.flatnonzero(plans_open_at(ctx, end) & (child >= 0))
+        rows = rows[_group_day_order(child[rows], plan_start[rows])]
+        return _last_per_group(child, rows)
+
+    return ctx.memo(("open_plans", _d(end)), build)
 
 
 COHORTS = ("cin", "cp", "cla")
@@ -208,7 +220,7 @@ def referral_nfa(ctx, start, end, params):
 
     def build() -> _Events:
         nfa = _nfa_flags(ctx)
-        return _Events.of(ctx.auth("referrals"), ctx.dates("referrals", "referral_date"), nfa)
+        return ctx.events("referrals", "referral_date", hit=nfa)
 
     return ctx.memo("referral_nfa", build).tally(ctx, start, end)
 
@@ -247,7 +259,7 @@ def referrals_after_early_help(ctx, start, end, params):
         recent = np.isnat(e_end[eh]) | (e_end[eh] >= since)
         hit = np.zeros(len(r_date), dtype=bool)
         hit[row[before & recent]] = True
-        return _Events.of(ctx.auth("referrals"), r_date, hit)
+        return ctx.events("referrals", "referral_date", hit=hit)
 
     return ctx.memo(("referrals_after_early_help", months), build).tally(ctx, start, end)
 
@@ -270,7 +282,7 @@ def closed_for_reason(ctx, start, end, params):
         recorded &= ~_nfa_flags(ctx)
         auth = np.where(recorded, ctx.auth("referrals"), -1)
         hit = ctx.flag("referrals", "closure_reason", codes.__contains__)
-        return _Events.of(auth, ctx.dates("referrals", "closure_date"), hit)
+        return ctx.events("referrals", "closure_date", auth, hit)
 
     return ctx.memo(("closed_for_reason", codes), build).tally(ctx, start, end)
 
@@ -280,9 +292,7 @@ def pre_proceedings_started(ctx, start, end, params):
     """PP_STARTED: pre-proceedings started in the window (PPStartDate), each start counted."""
     events = ctx.memo(
         "pre_proceedings",
-        lambda: _Events.of(
-            ctx.auth("pre_proceedings"), ctx.dates("pre_proceedings", "start_date")
-        ),
+        lambda: ctx.events("pre_proceedings", "start_date"),
     )
     return events.tally(ctx, start, end)
 
@@ -313,7 +323,7 @@ def fgdm(ctx, start, end, params):
             base &= table["fgdm_offered"].fillna(False).astype(bool)
         auth = np.where(base.to_numpy(), ctx.auth("pre_proceedings"), -1)
         hit = answer.fillna(False).to_numpy(dtype=bool)
-        return _Events.of(auth, ctx.dates("pre_proceedings", "start_date"), hit)
+        return ctx.events("pre_proceedings", "start_date", auth, hit)
 
     return ctx.memo(("fgdm", which, of), build).tally(ctx, start, end)
 
@@ -351,7 +361,7 @@ def left_care_by(ctx, start, end, params):
         ceased &= ~ctx.flag("la_episodes", "legal_status", lambda c: c in SHORT_BREAKS)
         auth = np.where(ceased, ctx.auth("la_episodes"), -1)
         hit = ctx.flag("la_episodes", "reason_end", codes.__contains__)
-        return _Events.of(auth, ctx.dates("la_episodes", "episode_end"), hit)
+        return ctx.events("la_episodes", "episode_end", auth, hit)
 
     return ctx.memo(("left_care_by", codes), build).tally(ctx, start, end)
 
@@ -392,14 +402,14 @@ def went_missing(ctx, start, end, params):
     of a ``missing_type`` in ``types`` (M missing, A away) starting in the window."""
     kinds = tuple(str(c).upper() for c in param(params, "types"))
     s, e = _d(start), _d(end)
-    rows, child, begun, finish = ctx.memo("framework_episodes", lambda: _episode_rows(ctx))
-    during = rows[(begun[rows] <= e) & (np.isnat(finish[rows]) | (finish[rows] > s))]
-    during = _last_per_group(child, during)  # one row per child
+    eps = episodes(ctx)
+    during = np.flatnonzero((eps.start <= e) & (np.isnat(eps.end) | (eps.end > s)))
+    during = _last_per_group(eps.child, during)  # one row per child
     m_child = _child_rows(ctx, "missing_episodes")
     went = ctx.flag("missing_episodes", "missing_type", kinds.__contains__)
     went &= (m_child >= 0) & _between(ctx.dates("missing_episodes", "start_date"), s, e)
-    hit = np.isin(child[during], m_child[went])
-    return ctx.proportion(ctx.auth("la_episodes")[during], hit)
+    hit = _member(eps.child_keys[eps.child[during]], m_child[went])
+    return ctx.proportion(eps.auth[during], hit)
 
 
 # --- outcome 4: stable, loving homes ------------------------------------------------------------

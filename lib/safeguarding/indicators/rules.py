@@ -47,6 +47,7 @@ from .days import (
     _d,
     _days,
     _find,
+    _group_day_order,
     _last_per_group,
     _open_at,
     _plus_months,
@@ -214,7 +215,7 @@ def _chain(
     group, date = group[keep], date[keep]
     keep = date >= base[group]  # reviews before the clock started belong to nothing here
     group, date = group[keep], date[keep]
-    order = np.lexsort((date, group))
+    order = _group_day_order(group, date)
     group, date = group[order], date[order]
     distinct = _starts(group) | _starts(date)
     group, date = group[distinct], date[distinct]
@@ -248,6 +249,7 @@ def _chain(
 
 @dataclass(frozen=True)
 class _Episodes:
+    rows: np.ndarray  # per episode: its row of ``la_episodes``
     auth: np.ndarray
     child: np.ndarray  # child index (per authority and child_id)
     start: Days
@@ -276,7 +278,7 @@ def episodes(ctx: RuleContext) -> _Episodes:
             & ~np.isnat(all_start)
             & (all_keys >= 0)
         )
-        rows = rows[np.lexsort((all_start[rows], all_keys[rows]))]  # by child, then start
+        rows = rows[_group_day_order(all_keys[rows], all_start[rows])]  # by child, then start
         keys = all_keys[rows]
         new_child = _starts(keys)
         start, end = all_start[rows], ctx.dates("la_episodes", "episode_end")[rows]
@@ -298,6 +300,7 @@ def episodes(ctx: RuleContext) -> _Episodes:
         same_care = placement_care[1:] == placement_care[:-1]
         before[1:] = np.where(same_care, placement_first[:-1], np.datetime64("NaT", "D"))
         return _Episodes(
+            rows=rows,
             auth=ctx.auth("la_episodes")[rows],
             child=child,
             start=start,
@@ -494,13 +497,18 @@ def _plans(ctx: RuleContext) -> _Plans:
     return ctx.memo("cp_plans", build)
 
 
+def plans_open_at(ctx: RuleContext, end: pd.Timestamp) -> np.ndarray:
+    """Per row of ``cp_plans``: open on ``end`` (once per date; read-only)."""
+    plans = _plans(ctx)
+    return ctx.memo(("plans_open", _d(end)), lambda: _open_at(plans.start, plans.end, _d(end)))
+
+
 @rule("cp_plans_at_end", tables=("cp_plans",), reads={"cp_plans": ("end_date",)})
 def cp_plans_at_end(ctx, start, end, params):
     """CPP_AT_END: children (not plans) with a plan open on ``end``."""
     plans = _plans(ctx)
-    open_ = np.flatnonzero(_open_at(plans.start, plans.end, _d(end)))
-    _, first = np.unique(plans.child[open_], return_index=True)
-    return ctx.count(plans.auth[open_[first]])
+    open_ = plans_open_at(ctx, end)
+    return ctx.count_distinct(plans.child[open_], plans.auth[open_])
 
 
 @rule("plans_ended_long", tables=("cp_plans",), reads={"cp_plans": ("end_date",)})
@@ -512,7 +520,7 @@ def plans_ended_long(ctx, start, end, params):
 
     def build() -> _Events:
         lasted = plans.end >= _anniversary(plans.start, years)
-        return _Events.of(plans.auth, plans.end, lasted)
+        return ctx.events("cp_plans", "end_date", plans.auth, lasted)
 
     return ctx.memo(("plans_ended", years), build).tally(ctx, start, end)
 
@@ -524,7 +532,7 @@ def open_plans_long(ctx, start, end, params):
     years = int(param(params, "years"))
     due = ctx.memo(("plan_anniversary", years), lambda: _anniversary(plans.start, years))
     e = _d(end)
-    open_ = _open_at(plans.start, plans.end, e)
+    open_ = plans_open_at(ctx, end)
     return ctx.proportion(plans.auth[open_], due[open_] <= e)
 
 
@@ -534,7 +542,8 @@ def repeat_plans(ctx, start, end, params):
     earlier-starting plan of the same child in the data, or ``previous_plans`` > 0."""
     plans = _plans(ctx)
     events = ctx.memo(
-        "plans_started", lambda: _Events.of(plans.auth, plans.start, plans.has_previous)
+        "plans_started",
+        lambda: ctx.events("cp_plans", "start_date", plans.auth, plans.has_previous),
     )
     return events.tally(ctx, start, end)
 
@@ -567,7 +576,7 @@ def cp_reviews_on_time(ctx, start, end, params):
 
     chain, qualifies_from = ctx.memo(("cp_reviews", first, later, qualifying), build)
     e = _d(end)
-    cohort = np.flatnonzero(_open_at(plans.start, plans.end, e) & (qualifies_from <= e))
+    cohort = np.flatnonzero(plans_open_at(ctx, end) & (qualifies_from <= e))
     ok = chain.all_on_time(cohort, _d(start), e)
     children, first_row, inverse = np.unique(
         plans.child[cohort], return_index=True, return_inverse=True
@@ -592,7 +601,7 @@ def icpc_timeliness(ctx, start, end, params):
         on_time = _within_working_days(begin, ctx.dates("section47", "icpc_date"), days)
         timeable = ~np.isnat(begin)
         auth = np.where(timeable, ctx.auth("section47"), -1)
-        return _Events.of(auth, ctx.dates("section47", "icpc_date"), on_time)
+        return ctx.events("section47", "icpc_date", auth, on_time)
 
     return ctx.memo(("icpc", days), build).tally(ctx, start, end)
 
@@ -653,7 +662,7 @@ def referral_conversion(ctx, start, end, params):
         linked = ctx.keys("referral_id", "assessments", REFERRAL_IDS)[of_kind]
         referral = ctx.keys("referral_id", "referrals", REFERRAL_IDS)
         assessed = np.isin(referral, linked[linked >= 0])
-        return _Events.of(ctx.auth("referrals"), ctx.dates("referrals", "referral_date"), assessed)
+        return ctx.events("referrals", "referral_date", hit=assessed)
 
     return ctx.memo(("referral_conversion", kind), build).tally(ctx, start, end)
 
@@ -663,7 +672,7 @@ def referrals_in_period(ctx, start, end, params):
     """REFERRALS: referrals (not children) dated in the window."""
     events = ctx.memo(
         "referrals",
-        lambda: _Events.of(ctx.auth("referrals"), ctx.dates("referrals", "referral_date")),
+        lambda: ctx.events("referrals", "referral_date"),
     )
     return events.tally(ctx, start, end)
 
@@ -681,7 +690,7 @@ def rereferrals(ctx, start, end, params):
         child = ctx.keys("child_id", "referrals", ("referrals",))
         date = ctx.dates("referrals", "referral_date")
         rows = np.flatnonzero(~np.isnat(date) & (child >= 0))
-        order = rows[np.lexsort((date[rows], child[rows]))]
+        order = rows[_group_day_order(child[rows], date[rows])]
         c, d = child[order], date[order]
         same_child = ~_starts(c)
         new_day = _starts(d) | ~same_child
@@ -697,7 +706,7 @@ def rereferrals(ctx, start, end, params):
         # back than its lists do
         counted = pd.to_numeric(ctx.table("referrals")["referrals_12m"], errors="coerce")
         repeat |= counted.fillna(0).to_numpy() >= 1
-        return _Events.of(ctx.auth("referrals"), date, repeat)
+        return ctx.events("referrals", "referral_date", hit=repeat)
 
     return ctx.memo(("rereferrals", months), build).tally(ctx, start, end)
 
