@@ -43,27 +43,36 @@ class Tally:
     denominator: np.ndarray | None = None
 
 
-def authority_codes(column: pd.Series) -> tuple[np.ndarray, list[str]]:
-    """Per row: the index of its authority among the distinct codes returned (-1: blank).
+def authority_runs(column: pd.Series) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """The authority column as runs of equal codes: (per run, the index of its authority among
+    the distinct codes returned, -1 blank; per run, its length; the distinct codes).
 
     Records come in long runs of one authority (returns are stacked authority by
-    authority), so only the first row of each run is hashed: a national data set's 18
+    authority), so only the first row of each run is hashed: a national data set's 21
     million authority cells cost one comparison each. Any order gives the same answer.
     """
     values = column.to_numpy(dtype=object)
     if not len(values):
-        return np.empty(0, dtype=np.int64), []
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), []
     change = np.empty(len(values), dtype=bool)
     change[0] = True
     try:
         np.not_equal(values[1:], values[:-1], out=change[1:])
     except TypeError:  # pd.NA has no truth value: hash every row instead
         codes, distinct = pd.factorize(column)
-        return codes.astype(np.int64), [str(c) for c in distinct]
+        ones = np.ones(len(codes), dtype=np.int64)
+        return codes.astype(np.int64), ones, [str(c) for c in distinct]
     heads = np.flatnonzero(change)
     codes, distinct = pd.factorize(values[heads])
     runs = np.diff(np.r_[heads, len(values)])
-    return np.repeat(codes.astype(np.int64), runs), [str(c) for c in distinct]
+    return codes.astype(np.int64), runs, [str(c) for c in distinct]
+
+
+def authority_codes(column: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Per row: the index of its authority among the distinct codes returned (-1: blank);
+    see :func:`authority_runs`."""
+    codes, runs, distinct = authority_runs(column)
+    return np.repeat(codes, runs), distinct
 
 
 class RuleContext:
@@ -73,6 +82,7 @@ class RuleContext:
         self.data = data
         self.authorities = list(authorities if authorities is not None else data.authorities)
         self._memo: dict[Any, Any] = {}
+        self._scratch = np.empty(0, dtype=np.int64)  # see :meth:`count_distinct`
 
     def table(self, name: str) -> pd.DataFrame:
         return self.data.table(name)
@@ -83,24 +93,36 @@ class RuleContext:
             self._memo[key] = build()
         return self._memo[key]
 
+    def authority_runs(self, table: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """:func:`authority_runs` of ``table`` (prepared once)."""
+        return self.memo(
+            ("authority_runs", table), lambda: authority_runs(self.table(table)["authority"])
+        )
+
     def authority_codes(self, table: str) -> tuple[np.ndarray, list[str]]:
         """Per row of ``table``: the index of its authority among the table's distinct
-        codes (-1: blank), and those codes (prepared once; see :func:`authority_codes`)."""
-        return self.memo(
-            ("authority_codes", table), lambda: authority_codes(self.table(table)["authority"])
-        )
+        codes (-1: blank), and those codes (see :func:`authority_codes`)."""
+        codes, runs, distinct = self.authority_runs(table)
+        return np.repeat(codes, runs), distinct
+
+    def _positions(self, table: str) -> tuple[np.ndarray, np.ndarray]:
+        """Per run of ``table``'s authority column: the position of its authority (-1: blank
+        or not in ``self.authorities``), and the runs' lengths."""
+        codes, runs, distinct = self.authority_runs(table)
+        position = {code: i for i, code in enumerate(self.authorities)}
+        lookup = np.array([position.get(c, -1) for c in distinct] + [-1], dtype=np.int64)
+        return lookup[codes], runs
 
     def auth(self, table: str) -> np.ndarray:
         """Per row of ``table``: the position of its authority (prepared once; -1: blank or
         not in ``self.authorities``)."""
+        return self.memo(("auth", table), lambda: np.repeat(*self._positions(table)))
 
-        def build() -> np.ndarray:
-            codes, distinct = self.authority_codes(table)
-            position = {code: i for i, code in enumerate(self.authorities)}
-            lookup = np.array([position.get(c, -1) for c in distinct] + [-1], dtype=np.int64)
-            return lookup[codes]
-
-        return self.memo(("auth", table), build)
+    def present(self, table: str) -> np.ndarray:
+        """Per authority: True when ``table`` has a row of it (from the runs alone)."""
+        found = np.zeros(len(self.authorities) + 1, dtype=bool)
+        found[self._positions(table)[0] + 1] = True
+        return found[1:]
 
     def dates(self, table: str, column: str) -> Days:
         """A date column of ``table`` as ``datetime64[D]`` (prepared once)."""
@@ -175,14 +197,16 @@ class RuleContext:
         position = {code: i for i, code in enumerate(self.authorities)}
         return np.array([position.get(c, -1) for c in distinct] + [-1], dtype=np.int64)[codes]
 
-    def day_order(self, table: str, column: str) -> np.ndarray:
-        """Rows of ``table`` with a ``column`` date, in date order (ties in row order;
-        prepared once: several rules count events of one date column)."""
+    def day_order(self, table: str, column: str) -> tuple[np.ndarray, Days, np.ndarray]:
+        """Rows of ``table`` with a ``column`` date in date order (ties in row order), with
+        their dates and authority positions in that order (prepared once: several rules count
+        events of one date column)."""
 
-        def build() -> np.ndarray:
+        def build() -> tuple[np.ndarray, Days, np.ndarray]:
             date = self.dates(table, column)
             rows = np.flatnonzero(~np.isnat(date))
-            return rows[_day_order(date[rows])]
+            rows = rows[_day_order(date[rows])]
+            return rows, date[rows], self.auth(table)[rows]
 
         return self.memo(("day_order", table, column), build)
 
@@ -191,23 +215,32 @@ class RuleContext:
     ) -> _Events:
         """:meth:`_Events.of` the rows of ``table`` dated by ``column`` (``auth`` defaults to
         the rows' authority positions; -1 leaves a row out), from the shared date order."""
-        auth = self.auth(table) if auth is None else auth
-        order = self.day_order(table, column)
-        rows = order[auth[order] >= 0]
-        date = self.dates(table, column)
-        return _Events(auth[rows], date[rows], None if hit is None else np.asarray(hit, bool)[rows])
+        rows, date, auth_sorted = self.day_order(table, column)
+        auth_sorted = auth_sorted if auth is None else auth[rows]
+        keep = auth_sorted >= 0
+        hit = None if hit is None else np.asarray(hit, bool)[rows][keep]
+        return _Events(auth_sorted[keep], date[keep], hit)
 
     def count_distinct(self, key: np.ndarray, auth: np.ndarray) -> Tally:
         """Per authority: the distinct ``key`` values (keys from :meth:`keys`, each of which
-        belongs to one authority; -1 and rows of no authority left out). Linear: no sort."""
+        belongs to one authority; -1 and rows of no authority left out).
+
+        Linear, with no sort: each key's slot of a scratch array (as long as the largest key,
+        kept between calls) is written with the position of one of its rows, and the rows
+        that find their own position there are one per key. Only slots written in this call
+        are read, so what earlier calls left in the array does not matter.
+        """
         keep = (key >= 0) & (auth >= 0)
         key, auth = key[keep], auth[keep]
         n = len(self.authorities)
         if not len(key):
             return Tally(np.zeros(n, dtype=np.int64))
-        owner = np.full(int(key.max()) + 1, -1, dtype=np.int64)
-        owner[key] = auth
-        return Tally(np.bincount(owner[owner >= 0], minlength=n))
+        size = int(key.max()) + 1
+        if len(self._scratch) < size:
+            self._scratch = np.empty(size, dtype=np.int64)
+        at = np.arange(len(key))
+        self._scratch[key] = at
+        return Tally(np.bincount(auth[self._scratch[key] == at], minlength=n))
 
     def count(self, auth: np.ndarray) -> Tally:
         auth = auth[auth >= 0]

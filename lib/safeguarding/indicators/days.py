@@ -66,9 +66,28 @@ def _within_working_days(begin: Days, end: Days, days: int) -> np.ndarray:
     valid = ~np.isnat(begin) & ~np.isnat(end)
     one = np.timedelta64(1, "D")
     out = np.zeros(len(begin), dtype=bool)
-    counted = np.busday_count(begin[valid] + one, end[valid] + one, holidays=bank_holidays())
-    out[valid] = counted <= days
+    out[valid] = _busday_count(begin[valid] + one, end[valid] + one) <= days
     return out
+
+
+def _busday_count(begin: Days, end: Days) -> np.ndarray:
+    """``np.busday_count(begin, end, holidays=bank_holidays())`` for days without NaT.
+
+    The working days before each day of the records' span are counted once (a cumulative
+    sum over the calendar), so each pair is two look-ups, not a walk over its weeks: the
+    difference is the count of ``begin``..``end`` (end excluded), negative when ``end`` is
+    earlier, as numpy's.
+    """
+    if len(begin) == 0:
+        return np.zeros(0, dtype=np.int64)
+    b, e = begin.astype(np.int64), end.astype(np.int64)
+    low, high = min(int(b.min()), int(e.min())), max(int(b.max()), int(e.max()))
+    if high - low >= 400_000:  # absurd dates: leave them to numpy
+        return np.busday_count(begin, end, holidays=bank_holidays())
+    calendar = np.arange(low, high + 1).astype("datetime64[D]")
+    before = np.zeros(len(calendar) + 1, dtype=np.int64)
+    np.cumsum(np.is_busday(calendar, holidays=bank_holidays()), out=before[1:])
+    return before[e - low] - before[b - low]
 
 
 def _between(days: Days, start: np.datetime64, end: np.datetime64) -> np.ndarray:

@@ -230,6 +230,25 @@ def _looking_back(start: pd.Timestamp, end: pd.Timestamp, params) -> tuple:
     return start - pd.DateOffset(months=int(param(params, "months"))), end
 
 
+def _pairs(
+    left_key: np.ndarray, left: np.ndarray, right_key: np.ndarray, right: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every (left row, right row) with equal keys: an inner join of the rows ``left`` and
+    ``right`` on ``left_key``/``right_key`` (keys from ``ctx.keys``: small non-negative
+    integers), in no particular order. The right rows are sorted by key once; each key's run
+    of them is found by look-up."""
+    order = right[np.argsort(right_key[right], kind="stable")]
+    wanted = left_key[left]
+    if not len(order) or not len(wanted):
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    size = max(int(right_key[order[-1]]), int(wanted.max())) + 1
+    per_key = np.bincount(right_key[right], minlength=size)
+    lo, count = (np.cumsum(per_key) - per_key)[wanted], per_key[wanted]
+    first = np.cumsum(count) - count  # where each left row's matches begin among the pairs
+    within = np.arange(int(count.sum())) - np.repeat(first, count)
+    return np.repeat(left, count), order[np.repeat(lo, count) + within]
+
+
 @rule(
     "referrals_after_early_help",
     tables=("referrals", "early_help"),
@@ -250,10 +269,7 @@ def referrals_after_early_help(ctx, start, end, params):
         e_end = ctx.dates("early_help", "end_date")
         refs = np.flatnonzero((r_child >= 0) & ~np.isnat(r_date))
         helped = np.flatnonzero((e_child >= 0) & ~np.isnat(e_start))
-        pairs = pd.DataFrame({"child": r_child[refs], "row": refs}).merge(
-            pd.DataFrame({"child": e_child[helped], "eh": helped}), on="child"
-        )
-        row, eh = pairs["row"].to_numpy(), pairs["eh"].to_numpy()
+        row, eh = _pairs(r_child, refs, e_child, helped)
         since = _plus_months(r_date[row], -months)
         before = e_start[eh] < r_date[row]
         recent = np.isnat(e_end[eh]) | (e_end[eh] >= since)
@@ -379,12 +395,16 @@ def plans_by_category(ctx, start, end, params):
     abuse (else its initial one) is ``category``."""
     wanted = str(param(params, "category")).upper()
 
+    def stripped(column: str) -> np.ndarray:
+        """Per row: the code stripped and in upper case ('' when blank), each distinct code
+        converted once."""
+        codes, uniques = ctx.factorised("cp_plans", column)
+        clean = pd.Series(uniques, dtype=object).astype("string").str.strip().str.upper()
+        return np.append(clean.fillna("").to_numpy(dtype=object), "")[codes]
+
     def build() -> np.ndarray:
-        plans = ctx.table("cp_plans")
-        latest = plans["latest_category"].astype("string").str.strip()
-        initial = plans["initial_category"].astype("string").str.strip()
-        category = latest.mask(latest.fillna("") == "", initial).fillna("").str.upper()
-        return category.to_numpy(dtype=object)
+        latest = stripped("latest_category")
+        return np.where(latest != "", latest, stripped("initial_category"))
 
     category = ctx.memo("plan_categories", build)
     rows = _open_plans(ctx, end)

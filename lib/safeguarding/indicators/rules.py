@@ -229,7 +229,8 @@ def _chain(
     due = np.where(nth == 0, first_due[group], np.where(nth == 1, prev_second, prev_later))
     late = date > due
     if first_late is not None:
-        late = np.where(nth == 0, first_late(base[group], date), late)
+        first = np.flatnonzero(nth == 0)
+        late[first] = first_late(base[group[first]], date[first])
     first_pos = np.full(len(base), -1, dtype=np.int64)
     first_pos[group[starts]] = starts
     return _Chain(
