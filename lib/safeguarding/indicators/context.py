@@ -197,29 +197,35 @@ class RuleContext:
         position = {code: i for i, code in enumerate(self.authorities)}
         return np.array([position.get(c, -1) for c in distinct] + [-1], dtype=np.int64)[codes]
 
-    def day_order(self, table: str, column: str) -> tuple[np.ndarray, Days, np.ndarray]:
-        """Rows of ``table`` with a ``column`` date in date order (ties in row order), with
-        their dates and authority positions in that order (prepared once: several rules count
-        events of one date column)."""
-
-        def build() -> tuple[np.ndarray, Days, np.ndarray]:
-            date = self.dates(table, column)
-            rows = np.flatnonzero(~np.isnat(date))
-            rows = rows[_day_order(date[rows])]
-            return rows, date[rows], self.auth(table)[rows]
-
-        return self.memo(("day_order", table, column), build)
-
     def events(
         self, table: str, column: str, auth: np.ndarray | None = None, hit: np.ndarray | None = None
-    ) -> _Events:
-        """:meth:`_Events.of` the rows of ``table`` dated by ``column`` (``auth`` defaults to
-        the rows' authority positions; -1 leaves a row out), from the shared date order."""
-        rows, date, auth_sorted = self.day_order(table, column)
-        auth_sorted = auth_sorted if auth is None else auth[rows]
-        keep = auth_sorted >= 0
-        hit = None if hit is None else np.asarray(hit, bool)[rows][keep]
-        return _Events(auth_sorted[keep], date[keep], hit)
+    ) -> Dated:
+        """:meth:`dated` for the rows of ``table`` dated by ``column`` (``auth`` defaults to
+        the rows' authority positions; -1 leaves a row out)."""
+        auth = self.auth(table) if auth is None else auth
+        return self.dated(auth, self.dates(table, column), hit)
+
+    def dated(
+        self, auth: np.ndarray, date: Days, hit: np.ndarray | None = None
+    ) -> Dated:
+        """Dated records (``auth`` -1 or no date: left out; ``hit``: the numerator's), ready
+        to be counted in windows: per authority and day when the dates span few enough days
+        (:class:`_DayCounts`: no sort), else sorted by date (:class:`_Events`)."""
+        date = np.asarray(date, dtype="datetime64[D]")
+        valid = ~np.isnat(date) & (auth >= 0)
+        n = len(self.authorities)
+        if not valid.any():
+            return _Events.of(auth, date, hit)
+        day = date.astype(np.int64)[valid]
+        low = int(day.min())
+        span = int(day.max()) - low + 1
+        if n * span > max(4 * len(date), 2**21):  # a few absurd dates: sort instead
+            return _Events.of(auth, date, hit)
+        cell = auth[valid] * span + (day - low)
+        hits = None
+        if hit is not None:
+            hits = _DayCounts.cumulative(cell[np.asarray(hit, bool)[valid]], n, span)
+        return _DayCounts(low, _DayCounts.cumulative(cell, n, span), hits)
 
     def count_distinct(self, key: np.ndarray, auth: np.ndarray) -> Tally:
         """Per authority: the distinct ``key`` values (keys from :meth:`keys`, each of which
@@ -313,6 +319,35 @@ def param(params: Mapping[str, Any], name: str) -> Any:
 
 
 @dataclass(frozen=True)
+class _DayCounts:
+    """Dated records counted per authority and day, cumulatively (``total[a, k]``: records
+    of authority ``a`` dated before day ``low + k``), so a window is two look-ups per
+    authority: built in one pass over the records, without sorting them."""
+
+    low: int  # the first day, as days since 1970-01-01
+    total: np.ndarray  # (authorities, days + 1)
+    hits: np.ndarray | None  # the same for the numerator's records; None: a count
+
+    @staticmethod
+    def cumulative(cell: np.ndarray, n: int, span: int) -> np.ndarray:
+        """(n, span + 1): per row, the records in each cell (``authority * span + day``)
+        before each day."""
+        counts = np.bincount(cell, minlength=n * span).reshape(n, span)
+        out = np.zeros((n, span + 1), dtype=np.int64)
+        np.cumsum(counts, axis=1, out=out[:, 1:])
+        return out
+
+    def tally(self, ctx: RuleContext, start: pd.Timestamp, end: pd.Timestamp) -> Tally:
+        span = self.total.shape[1] - 1
+        lo = min(max(int(_d(start).astype(np.int64)) - self.low, 0), span)
+        hi = min(max(int(_d(end).astype(np.int64)) - self.low + 1, lo), span)
+        count = self.total[:, hi] - self.total[:, lo]
+        if self.hits is None:
+            return Tally(count)
+        return Tally(self.hits[:, hi] - self.hits[:, lo], count)
+
+
+@dataclass(frozen=True)
 class _Events:
     """Dated records sorted by date, so a window is two binary searches, not a scan."""
 
@@ -332,3 +367,6 @@ class _Events:
         if self.hit is None:
             return ctx.count(self.auth[lo:hi])
         return ctx.proportion(self.auth[lo:hi], self.hit[lo:hi])
+
+
+Dated = _Events | _DayCounts  # records counted in windows (``RuleContext.dated``)

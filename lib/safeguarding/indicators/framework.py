@@ -39,8 +39,8 @@ import pandas as pd
 from ..dataset import DataSet
 from ..exceptions import MissingParam
 from .context import (
+    Dated,
     RuleContext,
-    _Events,
     param,
     rule,
 )
@@ -218,7 +218,7 @@ def cohort_children(ctx: RuleContext, cohort: str, end: pd.Timestamp) -> pd.Data
 def referral_nfa(ctx, start, end, params):
     """REFERRAL_NFA: of referrals in the window, those ending in no further action."""
 
-    def build() -> _Events:
+    def build() -> Dated:
         nfa = _nfa_flags(ctx)
         return ctx.events("referrals", "referral_date", hit=nfa)
 
@@ -260,7 +260,7 @@ def referrals_after_early_help(ctx, start, end, params):
     the ``months`` months before the referral (see the module's reading)."""
     months = int(param(params, "months"))
 
-    def build() -> _Events:
+    def build() -> Dated:
         vocabulary = ("referrals", "early_help")
         r_child = ctx.keys("child_id", "referrals", vocabulary)
         r_date = ctx.dates("referrals", "referral_date")
@@ -293,7 +293,7 @@ def closed_for_reason(ctx, start, end, params):
     from; Annex A's list 6 of children in need does not hold them either)."""
     codes = tuple(str(c).upper() for c in param(params, "reasons"))
 
-    def build() -> _Events:
+    def build() -> Dated:
         recorded = ~ctx.flag("referrals", "closure_reason", lambda c: c == "")
         recorded &= ~_nfa_flags(ctx)
         auth = np.where(recorded, ctx.auth("referrals"), -1)
@@ -331,7 +331,7 @@ def fgdm(ctx, start, end, params):
     if which not in ("offered", "held") or of not in ("started", "offered"):
         raise MissingParam("which (offered or held) and of (started or offered)")
 
-    def build() -> _Events:
+    def build() -> Dated:
         table = ctx.table("pre_proceedings")
         answer = table[FGDM_COLUMNS[which]]
         base = answer.notna()
@@ -372,7 +372,7 @@ def left_care_by(ctx, start, end, params):
     ``reasons``."""
     codes = tuple(str(c).upper() for c in param(params, "reasons"))
 
-    def build() -> _Events:
+    def build() -> Dated:
         ceased = ~ctx.flag("la_episodes", "reason_end", lambda c: c in ("", "X1"))
         ceased &= ~ctx.flag("la_episodes", "legal_status", lambda c: c in SHORT_BREAKS)
         auth = np.where(ceased, ctx.auth("la_episodes"), -1)

@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import MissingParam
-from .context import RuleContext, _Events, param, rule
+from .context import Dated, RuleContext, param, rule
 from .days import (
     Days,
     _anniversary,
@@ -519,7 +519,7 @@ def plans_ended_long(ctx, start, end, params):
     plans = _plans(ctx)
     years = int(param(params, "years"))
 
-    def build() -> _Events:
+    def build() -> Dated:
         lasted = plans.end >= _anniversary(plans.start, years)
         return ctx.events("cp_plans", "end_date", plans.auth, lasted)
 
@@ -596,7 +596,7 @@ def icpc_timeliness(ctx, start, end, params):
     data-quality note (``untimeable_conference``)."""
     days = int(param(params, "working_days"))
 
-    def build() -> _Events:
+    def build() -> Dated:
         # a blank conference date is never in a window
         begin = ctx.dates("section47", "s47_start_date")
         on_time = _within_working_days(begin, ctx.dates("section47", "icpc_date"), days)
@@ -633,7 +633,7 @@ def assessment_timeliness(ctx, start, end, params):
         raise MissingParam("start (referral or assessment)")
     days = int(param(params, "working_days"))
 
-    def build() -> _Events:
+    def build() -> Dated:
         done = ctx.dates("assessments", "authorised_date")
         rows = np.flatnonzero(
             ctx.flag("assessments", "assessment_type", lambda c: c == kind) & ~np.isnat(done)
@@ -647,7 +647,7 @@ def assessment_timeliness(ctx, start, end, params):
         else:
             begin = ctx.dates("assessments", "start_date")[rows]
         on_time = _within_working_days(begin, done[rows], days)
-        return _Events.of(ctx.auth("assessments")[rows], done[rows], on_time)
+        return ctx.dated(ctx.auth("assessments")[rows], done[rows], on_time)
 
     return ctx.memo(("assessments", kind, clock, days), build).tally(ctx, start, end)
 
@@ -658,7 +658,7 @@ def referral_conversion(ctx, start, end, params):
     by ``referral_id`` (whenever it started: the figure can rise as later extracts arrive)."""
     kind = str(param(params, "assessment_type")).upper()
 
-    def build() -> _Events:
+    def build() -> Dated:
         of_kind = ctx.flag("assessments", "assessment_type", lambda c: c == kind)
         linked = ctx.keys("referral_id", "assessments", REFERRAL_IDS)[of_kind]
         referral = ctx.keys("referral_id", "referrals", REFERRAL_IDS)
@@ -687,7 +687,7 @@ def rereferrals(ctx, start, end, params):
     is 1 or more: an extract's lists are shorter than the year the definition looks back."""
     months = int(param(params, "months"))
 
-    def build() -> _Events:
+    def build() -> Dated:
         child = ctx.keys("child_id", "referrals", ("referrals",))
         date = ctx.dates("referrals", "referral_date")
         rows = np.flatnonzero(~np.isnat(date) & (child >= 0))
@@ -721,7 +721,7 @@ def _care_leavers(ctx: RuleContext, params: Mapping[str, Any]):
     having died (``in_touch`` DIED) are left out."""
     ages = tuple(int(a) for a in param(params, "ages"))
 
-    def build() -> tuple[_Events, _Events]:
+    def build() -> tuple[Dated, Dated]:
         cl = ctx.table("care_leavers")
         years = cl["collection_year"].astype("string").str.extract(r"^\s*(\d{4})", expand=False)
         fy_start = _days(pd.to_datetime(years + "-04-01", errors="coerce"))
@@ -735,7 +735,7 @@ def _care_leavers(ctx: RuleContext, params: Mapping[str, Any]):
         auth = np.where(alive, ctx.auth("care_leavers"), -1)
         suitable = ctx.flag("care_leavers", "accommodation", lambda c: c.endswith("1"))
         eet = ctx.flag("care_leavers", "activity", lambda c: bool(EET_ACTIVITY.match(c)))
-        return _Events.of(auth, birthday, suitable), _Events.of(auth, birthday, eet)
+        return ctx.dated(auth, birthday, suitable), ctx.dated(auth, birthday, eet)
 
     return ctx.memo(("care_leavers", ages), build)
 
