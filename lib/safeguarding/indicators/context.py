@@ -216,15 +216,17 @@ class RuleContext:
         n = len(self.authorities)
         if not valid.any():
             return _Events.of(auth, date, hit)
-        day = date.astype(np.int64)[valid]
-        low = int(day.min())
-        span = int(day.max()) - low + 1
+        day = date.view(np.int64)
+        low = int(day.min(where=valid, initial=np.iinfo(np.int64).max))
+        span = int(day.max(where=valid, initial=np.iinfo(np.int64).min)) - low + 1
         if n * span > max(4 * len(date), 2**21):  # a few absurd dates: sort instead
             return _Events.of(auth, date, hit)
-        cell = auth[valid] * span + (day - low)
+        # rows left out go to one cell past the table (their wrapped arithmetic is discarded)
+        with np.errstate(over="ignore"):
+            cell = np.where(valid, auth * span + (day - low), n * span)
         hits = None
         if hit is not None:
-            hits = _DayCounts.cumulative(cell[np.asarray(hit, bool)[valid]], n, span)
+            hits = _DayCounts.cumulative(np.where(hit, cell, n * span), n, span)
         return _DayCounts(low, _DayCounts.cumulative(cell, n, span), hits)
 
     def count_distinct(self, key: np.ndarray, auth: np.ndarray) -> Tally:
@@ -330,9 +332,9 @@ class _DayCounts:
 
     @staticmethod
     def cumulative(cell: np.ndarray, n: int, span: int) -> np.ndarray:
-        """(n, span + 1): per row, the records in each cell (``authority * span + day``)
-        before each day."""
-        counts = np.bincount(cell, minlength=n * span).reshape(n, span)
+        """(n, span + 1): per authority, the records before each day, from each record's cell
+        (``authority * span + day``; ``n * span``: left out)."""
+        counts = np.bincount(cell, minlength=n * span + 1)[: n * span].reshape(n, span)
         out = np.zeros((n, span + 1), dtype=np.int64)
         np.cumsum(counts, axis=1, out=out[:, 1:])
         return out

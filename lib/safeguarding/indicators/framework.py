@@ -45,7 +45,6 @@ from .context import (
     rule,
 )
 from .days import (
-    Days,
     _between,
     _d,
     _find,
@@ -138,14 +137,19 @@ def _open_referrals(ctx: RuleContext, end: pd.Timestamp) -> np.ndarray:
     """Rows of ``referrals`` open on ``end`` and not ended by no further action (once per
     date; read-only)."""
 
-    def candidates() -> tuple[np.ndarray, Days, Days]:
+    def candidates() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The referrals not ended by no further action, with their dates as day numbers (no
+        closure: never closed)."""
         begun = ctx.dates("referrals", "referral_date")
         rows = np.flatnonzero(~_nfa_flags(ctx) & ~np.isnat(begun))
-        return rows, begun[rows], ctx.dates("referrals", "closure_date")[rows]
+        closed = ctx.dates("referrals", "closure_date")[rows]
+        closed = np.where(np.isnat(closed), np.iinfo(np.int64).max, closed.view(np.int64))
+        return rows, begun[rows].view(np.int64), closed
 
     def build() -> np.ndarray:
         rows, begun, closed = ctx.memo("referrals_not_nfa", candidates)
-        return rows[_open_at(begun, closed, _d(end))]
+        day = int(_d(end).astype(np.int64))
+        return rows[(begun <= day) & (closed > day)]  # ``_open_at`` on day numbers
 
     return ctx.memo(("open_referrals", _d(end)), build)
 

@@ -33,6 +33,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -101,6 +102,12 @@ class _Chain:
     first_pos: np.ndarray  # per group: index of its first review (-1: none)
     first_due: Days  # per group
 
+    @cached_property
+    def late_rows(self) -> np.ndarray:
+        """The reviews held late (prepared on first use; a period reads those held by its
+        end)."""
+        return np.flatnonzero(self.late)
+
     def all_on_time(
         self, groups: np.ndarray, window_start: np.datetime64, end: np.datetime64
     ) -> np.ndarray:
@@ -144,8 +151,7 @@ class _Chain:
             return ~missed
         by_end = self.date <= end
         # held reviews: missed due dates from its due date up to the day it was held
-        late = self.late & by_end
-        rows = np.flatnonzero(late)
+        rows = self.late_rows[self.date[self.late_rows] <= end]
         first = self.nth[rows] == 0
         missed_rows = _missed_in(
             self.due[rows],
