@@ -75,8 +75,8 @@ def _busday_count(begin: Days, end: Days) -> np.ndarray:
 
     The working days before each day of the records' span are counted once (a cumulative
     sum over the calendar), so each pair is two look-ups, not a walk over its weeks: the
-    difference is the count of ``begin``..``end`` (end excluded), negative when ``end`` is
-    earlier, as numpy's.
+    count of ``begin``..``end`` (end excluded), or, as numpy counts when ``end`` is earlier,
+    minus that of the day after ``end``..``begin`` (begin included).
     """
     if len(begin) == 0:
         return np.zeros(0, dtype=np.int64)
@@ -87,7 +87,9 @@ def _busday_count(begin: Days, end: Days) -> np.ndarray:
     calendar = np.arange(low, high + 1).astype("datetime64[D]")
     before = np.zeros(len(calendar) + 1, dtype=np.int64)
     np.cumsum(np.is_busday(calendar, holidays=bank_holidays()), out=before[1:])
-    return before[e - low] - before[b - low]
+    return np.where(
+        e >= b, before[e - low] - before[b - low], before[e + 1 - low] - before[b + 1 - low]
+    )
 
 
 def _between(days: Days, start: np.datetime64, end: np.datetime64) -> np.ndarray:
