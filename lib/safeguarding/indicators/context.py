@@ -221,9 +221,12 @@ class RuleContext:
         span = int(day.max(where=valid, initial=np.iinfo(np.int64).min)) - low + 1
         if n * span > max(4 * len(date), 2**21):  # a few absurd dates: sort instead
             return _Events.of(auth, date, hit)
-        # rows left out go to one cell past the table (their wrapped arithmetic is discarded)
-        with np.errstate(over="ignore"):
-            cell = np.where(valid, auth * span + (day - low), n * span)
+        # in place: each temporary of a national table is tens of megabytes; rows left out go
+        # to one cell past the table (their wrapped arithmetic is discarded)
+        cell = auth.astype(np.int64) * span
+        cell += day
+        cell -= low
+        np.putmask(cell, ~valid, n * span)
         hits = None
         if hit is not None:
             hits = _DayCounts.cumulative(np.where(hit, cell, n * span), n, span)
