@@ -16,6 +16,7 @@ from safeguarding.indicators.days import (
     _busday_count,
     _day_order,
     _group_day_order,
+    _stable_argsort,
     _within_working_days,
 )
 from safeguarding.indicators.framework import _pairs, episodes_in_force
@@ -57,6 +58,10 @@ def test_day_orders_are_numpys_stable_sorts(span: int) -> None:
     group = rng.integers(0, 500, 20_000)
     assert (_day_order(when) == np.argsort(when, kind="stable")).all()
     assert (_group_day_order(group, when) == np.lexsort((when, group))).all()
+    keys = rng.integers(-1, span, 20_000)  # ties and blanks (-1)
+    assert (_stable_argsort(keys) == np.argsort(keys, kind="stable")).all()
+    huge = np.array([2**61, -(2**61), 5, 5, -(2**61)])  # too wide to combine with the rows
+    assert _stable_argsort(huge).tolist() == np.argsort(huge, kind="stable").tolist()
 
 
 def test_day_counts_tally_as_sorted_events_do() -> None:

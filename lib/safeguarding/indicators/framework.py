@@ -53,6 +53,7 @@ from .days import (
     _member,
     _open_at,
     _plus_months,
+    _stable_argsort,
 )
 from .rules import (
     _EPISODE_COLUMNS,
@@ -241,7 +242,7 @@ def _pairs(
     ``right`` on ``left_key``/``right_key`` (keys from ``ctx.keys``: small non-negative
     integers), in no particular order. The right rows are sorted by key once; each key's run
     of them is found by look-up."""
-    order = right[np.argsort(right_key[right], kind="stable")]
+    order = right[_stable_argsort(right_key[right])]
     wanted = left_key[left]
     if not len(order) or not len(wanted):
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
