@@ -178,9 +178,16 @@ class RuleContext:
 
     def factorised(self, table: str, column: str) -> tuple[np.ndarray, Any]:
         """``pd.factorize`` of ``column`` of ``table`` (prepared once; code -1: blank)."""
-        return self.memo(
-            ("factorised", table, column), lambda: pd.factorize(self.table(table)[column])
-        )
+
+        def build() -> tuple[np.ndarray, Any]:
+            values = self.table(table)[column]
+            if isinstance(values.dtype, pd.StringDtype):
+                # the same codes and uniques, faster from the strings themselves than
+                # through the string array's own factorize
+                return pd.factorize(values.to_numpy(dtype=object))
+            return pd.factorize(values)
+
+        return self.memo(("factorised", table, column), build)
 
     def flag(self, table: str, column: str, test: Callable[[str], bool]) -> np.ndarray:
         """Per row: ``test`` on the code in ``column`` (stripped, upper case; blank = '').
