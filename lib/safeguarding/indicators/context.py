@@ -14,7 +14,25 @@ import pandas as pd
 
 from ..dataset import DataSet
 from ..exceptions import MissingParam
-from .days import Days, _d, _days
+from .days import Days, _d, _day_order, _days
+
+# The tables whose ``child_id`` keys every rule reading them shares: one numbering (one
+# hashing pass over the ids) however many rules join which of them. A rule asking for keys
+# over some of these tables gets the shared numbering, in which equal ids are equal keys
+# just the same. ``la_episodes`` comes first, so its children keep the order of their first
+# appearance in it (the order of cohort lists).
+SHARED_KEYS = {
+    "child_id": (
+        "la_episodes",
+        "children",
+        "la_reviews",
+        "sw_episodes",
+        "dolo",
+        "missing_episodes",
+        "referrals",
+        "early_help",
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -25,27 +43,36 @@ class Tally:
     denominator: np.ndarray | None = None
 
 
-def authority_codes(column: pd.Series) -> tuple[np.ndarray, list[str]]:
-    """Per row: the index of its authority among the distinct codes returned (-1: blank).
+def authority_runs(column: pd.Series) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """The authority column as runs of equal codes: (per run, the index of its authority among
+    the distinct codes returned, -1 blank; per run, its length; the distinct codes).
 
     Records come in long runs of one authority (returns are stacked authority by
-    authority), so only the first row of each run is hashed: a national data set's 18
+    authority), so only the first row of each run is hashed: a national data set's 21
     million authority cells cost one comparison each. Any order gives the same answer.
     """
     values = column.to_numpy(dtype=object)
     if not len(values):
-        return np.empty(0, dtype=np.int64), []
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), []
     change = np.empty(len(values), dtype=bool)
     change[0] = True
     try:
         np.not_equal(values[1:], values[:-1], out=change[1:])
     except TypeError:  # pd.NA has no truth value: hash every row instead
         codes, distinct = pd.factorize(column)
-        return codes.astype(np.int64), [str(c) for c in distinct]
+        ones = np.ones(len(codes), dtype=np.int64)
+        return codes.astype(np.int64), ones, [str(c) for c in distinct]
     heads = np.flatnonzero(change)
     codes, distinct = pd.factorize(values[heads])
     runs = np.diff(np.r_[heads, len(values)])
-    return np.repeat(codes.astype(np.int64), runs), [str(c) for c in distinct]
+    return codes.astype(np.int64), runs, [str(c) for c in distinct]
+
+
+def authority_codes(column: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Per row: the index of its authority among the distinct codes returned (-1: blank);
+    see :func:`authority_runs`."""
+    codes, runs, distinct = authority_runs(column)
+    return np.repeat(codes, runs), distinct
 
 
 class RuleContext:
@@ -55,6 +82,7 @@ class RuleContext:
         self.data = data
         self.authorities = list(authorities if authorities is not None else data.authorities)
         self._memo: dict[Any, Any] = {}
+        self._scratch = np.empty(0, dtype=np.int64)  # see :meth:`count_distinct`
 
     def table(self, name: str) -> pd.DataFrame:
         return self.data.table(name)
@@ -65,24 +93,36 @@ class RuleContext:
             self._memo[key] = build()
         return self._memo[key]
 
+    def authority_runs(self, table: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """:func:`authority_runs` of ``table`` (prepared once)."""
+        return self.memo(
+            ("authority_runs", table), lambda: authority_runs(self.table(table)["authority"])
+        )
+
     def authority_codes(self, table: str) -> tuple[np.ndarray, list[str]]:
         """Per row of ``table``: the index of its authority among the table's distinct
-        codes (-1: blank), and those codes (prepared once; see :func:`authority_codes`)."""
-        return self.memo(
-            ("authority_codes", table), lambda: authority_codes(self.table(table)["authority"])
-        )
+        codes (-1: blank), and those codes (see :func:`authority_codes`)."""
+        codes, runs, distinct = self.authority_runs(table)
+        return np.repeat(codes, runs), distinct
+
+    def _positions(self, table: str) -> tuple[np.ndarray, np.ndarray]:
+        """Per run of ``table``'s authority column: the position of its authority (-1: blank
+        or not in ``self.authorities``), and the runs' lengths."""
+        codes, runs, distinct = self.authority_runs(table)
+        position = {code: i for i, code in enumerate(self.authorities)}
+        lookup = np.array([position.get(c, -1) for c in distinct] + [-1], dtype=np.int64)
+        return lookup[codes], runs
 
     def auth(self, table: str) -> np.ndarray:
         """Per row of ``table``: the position of its authority (prepared once; -1: blank or
         not in ``self.authorities``)."""
+        return self.memo(("auth", table), lambda: np.repeat(*self._positions(table)))
 
-        def build() -> np.ndarray:
-            codes, distinct = self.authority_codes(table)
-            position = {code: i for i, code in enumerate(self.authorities)}
-            lookup = np.array([position.get(c, -1) for c in distinct] + [-1], dtype=np.int64)
-            return lookup[codes]
-
-        return self.memo(("auth", table), build)
+    def present(self, table: str) -> np.ndarray:
+        """Per authority: True when ``table`` has a row of it (from the runs alone)."""
+        found = np.zeros(len(self.authorities) + 1, dtype=bool)
+        found[self._positions(table)[0] + 1] = True
+        return found[1:]
 
     def dates(self, table: str, column: str) -> Days:
         """A date column of ``table`` as ``datetime64[D]`` (prepared once)."""
@@ -94,8 +134,13 @@ class RuleContext:
 
         Ids are only unique within an authority, so they are numbered authority by authority:
         many small hash tables rather than one over every record (several times faster for a
-        national data set, whose one table would not fit in the processor's caches).
+        national data set, whose one table would not fit in the processor's caches). Keys
+        over tables of :data:`SHARED_KEYS` share that wider numbering. A key belongs to one
+        authority: that of every row holding it.
         """
+        shared = SHARED_KEYS.get(column, ())
+        if set(vocabulary) <= set(shared):
+            vocabulary = shared
 
         def build() -> dict[str, np.ndarray]:
             names = [t for t in vocabulary if self.data.has(t)]
@@ -133,9 +178,16 @@ class RuleContext:
 
     def factorised(self, table: str, column: str) -> tuple[np.ndarray, Any]:
         """``pd.factorize`` of ``column`` of ``table`` (prepared once; code -1: blank)."""
-        return self.memo(
-            ("factorised", table, column), lambda: pd.factorize(self.table(table)[column])
-        )
+
+        def build() -> tuple[np.ndarray, Any]:
+            values = self.table(table)[column]
+            if isinstance(values.dtype, pd.StringDtype):
+                # the same codes and uniques, faster from the strings themselves than
+                # through the string array's own factorize
+                return pd.factorize(values.to_numpy(dtype=object))
+            return pd.factorize(values)
+
+        return self.memo(("factorised", table, column), build)
 
     def flag(self, table: str, column: str, test: Callable[[str], bool]) -> np.ndarray:
         """Per row: ``test`` on the code in ``column`` (stripped, upper case; blank = '').
@@ -151,6 +203,62 @@ class RuleContext:
         codes, distinct = authority_codes(authority)
         position = {code: i for i, code in enumerate(self.authorities)}
         return np.array([position.get(c, -1) for c in distinct] + [-1], dtype=np.int64)[codes]
+
+    def events(
+        self, table: str, column: str, auth: np.ndarray | None = None, hit: np.ndarray | None = None
+    ) -> Dated:
+        """:meth:`dated` for the rows of ``table`` dated by ``column`` (``auth`` defaults to
+        the rows' authority positions; -1 leaves a row out)."""
+        auth = self.auth(table) if auth is None else auth
+        return self.dated(auth, self.dates(table, column), hit)
+
+    def dated(
+        self, auth: np.ndarray, date: Days, hit: np.ndarray | None = None
+    ) -> Dated:
+        """Dated records (``auth`` -1 or no date: left out; ``hit``: the numerator's), ready
+        to be counted in windows: per authority and day when the dates span few enough days
+        (:class:`_DayCounts`: no sort), else sorted by date (:class:`_Events`)."""
+        date = np.asarray(date, dtype="datetime64[D]")
+        valid = ~np.isnat(date) & (auth >= 0)
+        n = len(self.authorities)
+        if not valid.any():
+            return _Events.of(auth, date, hit)
+        day = date.view(np.int64)
+        low = int(day.min(where=valid, initial=np.iinfo(np.int64).max))
+        span = int(day.max(where=valid, initial=np.iinfo(np.int64).min)) - low + 1
+        if n * span > max(4 * len(date), 2**21):  # a few absurd dates: sort instead
+            return _Events.of(auth, date, hit)
+        # in place: each temporary of a national table is tens of megabytes; rows left out go
+        # to one cell past the table (their wrapped arithmetic is discarded)
+        cell = auth.astype(np.int64) * span
+        cell += day
+        cell -= low
+        np.putmask(cell, ~valid, n * span)
+        hits = None
+        if hit is not None:
+            hits = _DayCounts.cumulative(np.where(hit, cell, n * span), n, span)
+        return _DayCounts(low, _DayCounts.cumulative(cell, n, span), hits)
+
+    def count_distinct(self, key: np.ndarray, auth: np.ndarray) -> Tally:
+        """Per authority: the distinct ``key`` values (keys from :meth:`keys`, each of which
+        belongs to one authority; -1 and rows of no authority left out).
+
+        Linear, with no sort: each key's slot of a scratch array (as long as the largest key,
+        kept between calls) is written with the position of one of its rows, and the rows
+        that find their own position there are one per key. Only slots written in this call
+        are read, so what earlier calls left in the array does not matter.
+        """
+        keep = (key >= 0) & (auth >= 0)
+        key, auth = key[keep], auth[keep]
+        n = len(self.authorities)
+        if not len(key):
+            return Tally(np.zeros(n, dtype=np.int64))
+        size = int(key.max()) + 1
+        if len(self._scratch) < size:
+            self._scratch = np.empty(size, dtype=np.int64)
+        at = np.arange(len(key))
+        self._scratch[key] = at
+        return Tally(np.bincount(auth[self._scratch[key] == at], minlength=n))
 
     def count(self, auth: np.ndarray) -> Tally:
         auth = auth[auth >= 0]
@@ -223,6 +331,35 @@ def param(params: Mapping[str, Any], name: str) -> Any:
 
 
 @dataclass(frozen=True)
+class _DayCounts:
+    """Dated records counted per authority and day, cumulatively (``total[a, k]``: records
+    of authority ``a`` dated before day ``low + k``), so a window is two look-ups per
+    authority: built in one pass over the records, without sorting them."""
+
+    low: int  # the first day, as days since 1970-01-01
+    total: np.ndarray  # (authorities, days + 1)
+    hits: np.ndarray | None  # the same for the numerator's records; None: a count
+
+    @staticmethod
+    def cumulative(cell: np.ndarray, n: int, span: int) -> np.ndarray:
+        """(n, span + 1): per authority, the records before each day, from each record's cell
+        (``authority * span + day``; ``n * span``: left out)."""
+        counts = np.bincount(cell, minlength=n * span + 1)[: n * span].reshape(n, span)
+        out = np.zeros((n, span + 1), dtype=np.int64)
+        np.cumsum(counts, axis=1, out=out[:, 1:])
+        return out
+
+    def tally(self, ctx: RuleContext, start: pd.Timestamp, end: pd.Timestamp) -> Tally:
+        span = self.total.shape[1] - 1
+        lo = min(max(int(_d(start).astype(np.int64)) - self.low, 0), span)
+        hi = min(max(int(_d(end).astype(np.int64)) - self.low + 1, lo), span)
+        count = self.total[:, hi] - self.total[:, lo]
+        if self.hits is None:
+            return Tally(count)
+        return Tally(self.hits[:, hi] - self.hits[:, lo], count)
+
+
+@dataclass(frozen=True)
 class _Events:
     """Dated records sorted by date, so a window is two binary searches, not a scan."""
 
@@ -233,7 +370,7 @@ class _Events:
     @classmethod
     def of(cls, auth: np.ndarray, date: Days, hit: np.ndarray | None = None) -> _Events:
         rows = np.flatnonzero(~np.isnat(date) & (auth >= 0))
-        rows = rows[np.argsort(date[rows], kind="stable")]
+        rows = rows[_day_order(date[rows])]
         return cls(auth[rows], date[rows], None if hit is None else np.asarray(hit, bool)[rows])
 
     def tally(self, ctx: RuleContext, start: pd.Timestamp, end: pd.Timestamp) -> Tally:
@@ -242,3 +379,6 @@ class _Events:
         if self.hit is None:
             return ctx.count(self.auth[lo:hi])
         return ctx.proportion(self.auth[lo:hi], self.hit[lo:hi])
+
+
+Dated = _Events | _DayCounts  # records counted in windows (``RuleContext.dated``)

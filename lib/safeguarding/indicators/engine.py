@@ -103,7 +103,7 @@ def _record_authorities(data: DataSet, ctx: RuleContext | None = None) -> list[s
     codes: set[str] = set()
     for name, frame in data.tables.items():
         if name not in RECORD_TABLES_EXCLUDED and len(frame):
-            codes.update(ctx.authority_codes(name)[1])
+            codes.update(ctx.authority_runs(name)[2])
     return sorted(codes)
 
 
@@ -178,7 +178,7 @@ class _Engine:
                 # reference data, or a table supplied with no rows at all: everyone is covered
                 found = np.ones(n, dtype=bool)
             else:
-                found = np.bincount(self.ctx.auth(table) + 1, minlength=n + 1)[1:] > 0
+                found = self.ctx.present(table)
             self._covered[table] = found
         return self._covered[table]
 

@@ -39,8 +39,8 @@ import pandas as pd
 from ..dataset import DataSet
 from ..exceptions import MissingParam
 from .context import (
+    Dated,
     RuleContext,
-    _Events,
     param,
     rule,
 )
@@ -48,13 +48,19 @@ from .days import (
     _between,
     _d,
     _find,
+    _group_day_order,
     _last_per_group,
+    _member,
     _open_at,
     _plus_months,
+    _stable_argsort,
 )
 from .rules import (
     _EPISODE_COLUMNS,
     SHORT_BREAKS,
+    _looked_after_at,
+    episodes,
+    plans_open_at,
 )
 
 __all__ = [
@@ -97,23 +103,14 @@ def _child_rows(ctx: RuleContext, table: str) -> np.ndarray:
     return ctx.keys("child_id", table, LA_TABLES)
 
 
-def _episode_rows(ctx: RuleContext) -> tuple[np.ndarray, ...]:
-    """(rows without short breaks sorted by child then start, child keys, starts, ends)."""
-    child = _child_rows(ctx, "la_episodes")
-    start = ctx.dates("la_episodes", "episode_start")
-    keep = ~ctx.flag("la_episodes", "legal_status", lambda c: c in SHORT_BREAKS)
-    rows = np.flatnonzero(keep & ~np.isnat(start) & (child >= 0))
-    rows = rows[np.lexsort((start[rows], child[rows]))]
-    return rows, child, start, ctx.dates("la_episodes", "episode_end")
-
-
 def episodes_in_force(ctx: RuleContext, end: pd.Timestamp) -> np.ndarray:
     """Rows of ``la_episodes`` in force at ``end``: one per child looked after then (short
-    breaks left out; the latest start where a child's open episodes overlap)."""
-
-    rows, child, start, finish = ctx.memo("framework_episodes", lambda: _episode_rows(ctx))
-    open_ = rows[_open_at(start[rows], finish[rows], _d(end))]
-    return _last_per_group(child, open_)
+    breaks left out; the latest start where a child's open episodes overlap). The looked-after
+    rules' own reading (``rules.looked_after_at``), once per date; read-only."""
+    eps = episodes(ctx)
+    return ctx.memo(
+        ("episodes_in_force", _d(end)), lambda: eps.rows[_looked_after_at(ctx, eps, _d(end))]
+    )
 
 
 def _looked_after_auth(ctx: RuleContext, end: pd.Timestamp) -> tuple[np.ndarray, np.ndarray]:
@@ -137,12 +134,31 @@ def _nfa_flags(ctx: RuleContext) -> np.ndarray:
     )
 
 
+def _open_referrals(ctx: RuleContext, end: pd.Timestamp) -> np.ndarray:
+    """Rows of ``referrals`` open on ``end`` and not ended by no further action (once per
+    date; read-only)."""
+
+    def candidates() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The referrals not ended by no further action, with their dates as day numbers (no
+        closure: never closed)."""
+        begun = ctx.dates("referrals", "referral_date")
+        rows = np.flatnonzero(~_nfa_flags(ctx) & ~np.isnat(begun))
+        closed = ctx.dates("referrals", "closure_date")[rows]
+        closed = np.where(np.isnat(closed), np.iinfo(np.int64).max, closed.view(np.int64))
+        return rows, begun[rows].view(np.int64), closed
+
+    def build() -> np.ndarray:
+        rows, begun, closed = ctx.memo("referrals_not_nfa", candidates)
+        day = int(_d(end).astype(np.int64))
+        return rows[(begun <= day) & (closed > day)]  # ``_open_at`` on day numbers
+
+    return ctx.memo(("open_referrals", _d(end)), build)
+
+
 def _cin_parts(ctx: RuleContext, end: pd.Timestamp, with_looked_after: bool):
     """(table, rows) of the records that make children in need on ``end``: open referrals
     not ended by no further action, and (``with_looked_after``) the episodes in force."""
-    nfa = _nfa_flags(ctx)
-    begun, closed = ctx.dates("referrals", "referral_date"), ctx.dates("referrals", "closure_date")
-    parts = [("referrals", np.flatnonzero(~nfa & _open_at(begun, closed, _d(end))))]
+    parts = [("referrals", _open_referrals(ctx, end))]
     if with_looked_after:
         parts.append(("la_episodes", episodes_in_force(ctx, end)))
     return parts
@@ -160,20 +176,21 @@ def cin_at_end(ctx, start, end, params):
     for table, rows in _cin_parts(ctx, end, bool(params.get("include_looked_after"))):
         keys.append(ctx.keys("child_id", table, vocabulary)[rows])
         auths.append(ctx.auth(table)[rows])
-    key, auth = np.concatenate(keys), np.concatenate(auths)
-    _, first_row = np.unique(key[key >= 0], return_index=True)
-    return ctx.count(auth[key >= 0][first_row])
+    return ctx.count_distinct(np.concatenate(keys), np.concatenate(auths))
 
 
 def _open_plans(ctx: RuleContext, end: pd.Timestamp) -> np.ndarray:
-    """Rows of ``cp_plans`` open on ``end``, one per child (its latest-starting plan)."""
-    child = ctx.keys("child_id", "cp_plans", ("cp_plans",))
-    plan_start = ctx.dates("cp_plans", "start_date")
-    rows = np.flatnonzero(
-        _open_at(plan_start, ctx.dates("cp_plans", "end_date"), _d(end)) & (child >= 0)
-    )
-    rows = rows[np.lexsort((plan_start[rows], child[rows]))]
-    return _last_per_group(child, rows)
+    """Rows of ``cp_plans`` open on ``end``, one per child (its latest-starting plan; once per
+    date, read-only)."""
+
+    def build() -> np.ndarray:
+        child = ctx.keys("child_id", "cp_plans", ("cp_plans",))
+        plan_start = ctx.dates("cp_plans", "start_date")
+        rows = np.flatnonzero(plans_open_at(ctx, end) & (child >= 0))
+        rows = rows[_group_day_order(child[rows], plan_start[rows])]
+        return _last_per_group(child, rows)
+
+    return ctx.memo(("open_plans", _d(end)), build)
 
 
 COHORTS = ("cin", "cp", "cla")
@@ -206,9 +223,9 @@ def cohort_children(ctx: RuleContext, cohort: str, end: pd.Timestamp) -> pd.Data
 def referral_nfa(ctx, start, end, params):
     """REFERRAL_NFA: of referrals in the window, those ending in no further action."""
 
-    def build() -> _Events:
+    def build() -> Dated:
         nfa = _nfa_flags(ctx)
-        return _Events.of(ctx.auth("referrals"), ctx.dates("referrals", "referral_date"), nfa)
+        return ctx.events("referrals", "referral_date", hit=nfa)
 
     return ctx.memo("referral_nfa", build).tally(ctx, start, end)
 
@@ -216,6 +233,25 @@ def referral_nfa(ctx, start, end, params):
 def _looking_back(start: pd.Timestamp, end: pd.Timestamp, params) -> tuple:
     """The dates a referral rule looking ``months`` months back from each referral reads."""
     return start - pd.DateOffset(months=int(param(params, "months"))), end
+
+
+def _pairs(
+    left_key: np.ndarray, left: np.ndarray, right_key: np.ndarray, right: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every (left row, right row) with equal keys: an inner join of the rows ``left`` and
+    ``right`` on ``left_key``/``right_key`` (keys from ``ctx.keys``: small non-negative
+    integers), in no particular order. The right rows are sorted by key once; each key's run
+    of them is found by look-up."""
+    order = right[_stable_argsort(right_key[right])]
+    wanted = left_key[left]
+    if not len(order) or not len(wanted):
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    size = max(int(right_key[order[-1]]), int(wanted.max())) + 1
+    per_key = np.bincount(right_key[right], minlength=size)
+    lo, count = (np.cumsum(per_key) - per_key)[wanted], per_key[wanted]
+    first = np.cumsum(count) - count  # where each left row's matches begin among the pairs
+    within = np.arange(int(count.sum())) - np.repeat(first, count)
+    return np.repeat(left, count), order[np.repeat(lo, count) + within]
 
 
 @rule(
@@ -229,7 +265,7 @@ def referrals_after_early_help(ctx, start, end, params):
     the ``months`` months before the referral (see the module's reading)."""
     months = int(param(params, "months"))
 
-    def build() -> _Events:
+    def build() -> Dated:
         vocabulary = ("referrals", "early_help")
         r_child = ctx.keys("child_id", "referrals", vocabulary)
         r_date = ctx.dates("referrals", "referral_date")
@@ -238,16 +274,13 @@ def referrals_after_early_help(ctx, start, end, params):
         e_end = ctx.dates("early_help", "end_date")
         refs = np.flatnonzero((r_child >= 0) & ~np.isnat(r_date))
         helped = np.flatnonzero((e_child >= 0) & ~np.isnat(e_start))
-        pairs = pd.DataFrame({"child": r_child[refs], "row": refs}).merge(
-            pd.DataFrame({"child": e_child[helped], "eh": helped}), on="child"
-        )
-        row, eh = pairs["row"].to_numpy(), pairs["eh"].to_numpy()
+        row, eh = _pairs(r_child, refs, e_child, helped)
         since = _plus_months(r_date[row], -months)
         before = e_start[eh] < r_date[row]
         recent = np.isnat(e_end[eh]) | (e_end[eh] >= since)
         hit = np.zeros(len(r_date), dtype=bool)
         hit[row[before & recent]] = True
-        return _Events.of(ctx.auth("referrals"), r_date, hit)
+        return ctx.events("referrals", "referral_date", hit=hit)
 
     return ctx.memo(("referrals_after_early_help", months), build).tally(ctx, start, end)
 
@@ -265,12 +298,12 @@ def closed_for_reason(ctx, start, end, params):
     from; Annex A's list 6 of children in need does not hold them either)."""
     codes = tuple(str(c).upper() for c in param(params, "reasons"))
 
-    def build() -> _Events:
+    def build() -> Dated:
         recorded = ~ctx.flag("referrals", "closure_reason", lambda c: c == "")
         recorded &= ~_nfa_flags(ctx)
         auth = np.where(recorded, ctx.auth("referrals"), -1)
         hit = ctx.flag("referrals", "closure_reason", codes.__contains__)
-        return _Events.of(auth, ctx.dates("referrals", "closure_date"), hit)
+        return ctx.events("referrals", "closure_date", auth, hit)
 
     return ctx.memo(("closed_for_reason", codes), build).tally(ctx, start, end)
 
@@ -280,9 +313,7 @@ def pre_proceedings_started(ctx, start, end, params):
     """PP_STARTED: pre-proceedings started in the window (PPStartDate), each start counted."""
     events = ctx.memo(
         "pre_proceedings",
-        lambda: _Events.of(
-            ctx.auth("pre_proceedings"), ctx.dates("pre_proceedings", "start_date")
-        ),
+        lambda: ctx.events("pre_proceedings", "start_date"),
     )
     return events.tally(ctx, start, end)
 
@@ -305,7 +336,7 @@ def fgdm(ctx, start, end, params):
     if which not in ("offered", "held") or of not in ("started", "offered"):
         raise MissingParam("which (offered or held) and of (started or offered)")
 
-    def build() -> _Events:
+    def build() -> Dated:
         table = ctx.table("pre_proceedings")
         answer = table[FGDM_COLUMNS[which]]
         base = answer.notna()
@@ -313,7 +344,7 @@ def fgdm(ctx, start, end, params):
             base &= table["fgdm_offered"].fillna(False).astype(bool)
         auth = np.where(base.to_numpy(), ctx.auth("pre_proceedings"), -1)
         hit = answer.fillna(False).to_numpy(dtype=bool)
-        return _Events.of(auth, ctx.dates("pre_proceedings", "start_date"), hit)
+        return ctx.events("pre_proceedings", "start_date", auth, hit)
 
     return ctx.memo(("fgdm", which, of), build).tally(ctx, start, end)
 
@@ -346,12 +377,12 @@ def left_care_by(ctx, start, end, params):
     ``reasons``."""
     codes = tuple(str(c).upper() for c in param(params, "reasons"))
 
-    def build() -> _Events:
+    def build() -> Dated:
         ceased = ~ctx.flag("la_episodes", "reason_end", lambda c: c in ("", "X1"))
         ceased &= ~ctx.flag("la_episodes", "legal_status", lambda c: c in SHORT_BREAKS)
         auth = np.where(ceased, ctx.auth("la_episodes"), -1)
         hit = ctx.flag("la_episodes", "reason_end", codes.__contains__)
-        return _Events.of(auth, ctx.dates("la_episodes", "episode_end"), hit)
+        return ctx.events("la_episodes", "episode_end", auth, hit)
 
     return ctx.memo(("left_care_by", codes), build).tally(ctx, start, end)
 
@@ -369,12 +400,16 @@ def plans_by_category(ctx, start, end, params):
     abuse (else its initial one) is ``category``."""
     wanted = str(param(params, "category")).upper()
 
+    def stripped(column: str) -> np.ndarray:
+        """Per row: the code stripped and in upper case ('' when blank), each distinct code
+        converted once."""
+        codes, uniques = ctx.factorised("cp_plans", column)
+        clean = pd.Series(uniques, dtype=object).astype("string").str.strip().str.upper()
+        return np.append(clean.fillna("").to_numpy(dtype=object), "")[codes]
+
     def build() -> np.ndarray:
-        plans = ctx.table("cp_plans")
-        latest = plans["latest_category"].astype("string").str.strip()
-        initial = plans["initial_category"].astype("string").str.strip()
-        category = latest.mask(latest.fillna("") == "", initial).fillna("").str.upper()
-        return category.to_numpy(dtype=object)
+        latest = stripped("latest_category")
+        return np.where(latest != "", latest, stripped("initial_category"))
 
     category = ctx.memo("plan_categories", build)
     rows = _open_plans(ctx, end)
@@ -392,14 +427,14 @@ def went_missing(ctx, start, end, params):
     of a ``missing_type`` in ``types`` (M missing, A away) starting in the window."""
     kinds = tuple(str(c).upper() for c in param(params, "types"))
     s, e = _d(start), _d(end)
-    rows, child, begun, finish = ctx.memo("framework_episodes", lambda: _episode_rows(ctx))
-    during = rows[(begun[rows] <= e) & (np.isnat(finish[rows]) | (finish[rows] > s))]
-    during = _last_per_group(child, during)  # one row per child
+    eps = episodes(ctx)
+    during = np.flatnonzero((eps.start <= e) & (np.isnat(eps.end) | (eps.end > s)))
+    during = _last_per_group(eps.child, during)  # one row per child
     m_child = _child_rows(ctx, "missing_episodes")
     went = ctx.flag("missing_episodes", "missing_type", kinds.__contains__)
     went &= (m_child >= 0) & _between(ctx.dates("missing_episodes", "start_date"), s, e)
-    hit = np.isin(child[during], m_child[went])
-    return ctx.proportion(ctx.auth("la_episodes")[during], hit)
+    hit = _member(eps.child_keys[eps.child[during]], m_child[went])
+    return ctx.proportion(eps.auth[during], hit)
 
 
 # --- outcome 4: stable, loving homes ------------------------------------------------------------

@@ -11,20 +11,19 @@ import numpy as np
 
 from .context import (
     Tally,
-    _Events,
     param,
     rule,
 )
 from .days import (
     _d,
     _find,
-    _open_at,
     _plus_months,
     _within_working_days,
 )
 from .rules import (
     PLAN_IDS,
     _plans,
+    plans_open_at,
 )
 
 
@@ -33,7 +32,7 @@ def contacts_in_period(ctx, start, end, params):
     """CONTACTS: contacts (not children) dated in the window."""
     events = ctx.memo(
         "contacts",
-        lambda: _Events.of(ctx.auth("contacts"), ctx.dates("contacts", "contact_date")),
+        lambda: ctx.events("contacts", "contact_date"),
     )
     return events.tally(ctx, start, end)
 
@@ -86,10 +85,9 @@ def cp_visits_in_time(ctx, start, end, params):
     days = int(param(params, "working_days"))
     e = _d(end)
     visit = ctx.dates("cp_plans", "last_visit_date")
-    snapshot = np.full(len(plans.start), e)
-    due = _open_at(plans.start, plans.end, e) & ~_within_working_days(plans.start, snapshot, days)
-    rows = np.flatnonzero(due)
-    seen = (visit[rows] <= e) & _within_working_days(visit[rows], snapshot[rows], days)
+    rows = np.flatnonzero(plans_open_at(ctx, end))
+    rows = rows[~_within_working_days(plans.start[rows], np.full(len(rows), e), days)]  # due
+    seen = (visit[rows] <= e) & _within_working_days(visit[rows], np.full(len(rows), e), days)
     return _per_child(ctx, rows, plans.child, plans.auth, seen)
 
 
@@ -125,5 +123,5 @@ def cp_reviews_up_to_date(ctx, start, end, params):
     np.maximum.at(latest, plan[upto], held[upto].astype(np.int64))
     latest = latest.view("datetime64[D]")
     next_due = np.where(np.isnat(latest), first_due, _plus_months(latest, later))
-    rows = np.flatnonzero(_open_at(plans.start, plans.end, e) & (first_due <= e))
+    rows = np.flatnonzero(plans_open_at(ctx, end) & (first_due <= e))
     return _per_child(ctx, rows, plans.child, plans.auth, e <= next_due[rows])

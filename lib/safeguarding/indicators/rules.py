@@ -33,13 +33,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..exceptions import MissingParam
-from .context import RuleContext, _Events, param, rule
+from .context import Dated, RuleContext, param, rule
 from .days import (
     Days,
     _anniversary,
@@ -47,6 +48,7 @@ from .days import (
     _d,
     _days,
     _find,
+    _group_day_order,
     _last_per_group,
     _open_at,
     _plus_months,
@@ -100,6 +102,12 @@ class _Chain:
     first_pos: np.ndarray  # per group: index of its first review (-1: none)
     first_due: Days  # per group
 
+    @cached_property
+    def late_rows(self) -> np.ndarray:
+        """The reviews held late (prepared on first use; a period reads those held by its
+        end)."""
+        return np.flatnonzero(self.late)
+
     def all_on_time(
         self, groups: np.ndarray, window_start: np.datetime64, end: np.datetime64
     ) -> np.ndarray:
@@ -143,8 +151,7 @@ class _Chain:
             return ~missed
         by_end = self.date <= end
         # held reviews: missed due dates from its due date up to the day it was held
-        late = self.late & by_end
-        rows = np.flatnonzero(late)
+        rows = self.late_rows[self.date[self.late_rows] <= end]
         first = self.nth[rows] == 0
         missed_rows = _missed_in(
             self.due[rows],
@@ -214,7 +221,7 @@ def _chain(
     group, date = group[keep], date[keep]
     keep = date >= base[group]  # reviews before the clock started belong to nothing here
     group, date = group[keep], date[keep]
-    order = np.lexsort((date, group))
+    order = _group_day_order(group, date)
     group, date = group[order], date[order]
     distinct = _starts(group) | _starts(date)
     group, date = group[distinct], date[distinct]
@@ -228,7 +235,8 @@ def _chain(
     due = np.where(nth == 0, first_due[group], np.where(nth == 1, prev_second, prev_later))
     late = date > due
     if first_late is not None:
-        late = np.where(nth == 0, first_late(base[group], date), late)
+        first = np.flatnonzero(nth == 0)
+        late[first] = first_late(base[group[first]], date[first])
     first_pos = np.full(len(base), -1, dtype=np.int64)
     first_pos[group[starts]] = starts
     return _Chain(
@@ -248,6 +256,7 @@ def _chain(
 
 @dataclass(frozen=True)
 class _Episodes:
+    rows: np.ndarray  # per episode: its row of ``la_episodes``
     auth: np.ndarray
     child: np.ndarray  # child index (per authority and child_id)
     start: Days
@@ -276,7 +285,7 @@ def episodes(ctx: RuleContext) -> _Episodes:
             & ~np.isnat(all_start)
             & (all_keys >= 0)
         )
-        rows = rows[np.lexsort((all_start[rows], all_keys[rows]))]  # by child, then start
+        rows = rows[_group_day_order(all_keys[rows], all_start[rows])]  # by child, then start
         keys = all_keys[rows]
         new_child = _starts(keys)
         start, end = all_start[rows], ctx.dates("la_episodes", "episode_end")[rows]
@@ -298,6 +307,7 @@ def episodes(ctx: RuleContext) -> _Episodes:
         same_care = placement_care[1:] == placement_care[:-1]
         before[1:] = np.where(same_care, placement_first[:-1], np.datetime64("NaT", "D"))
         return _Episodes(
+            rows=rows,
             auth=ctx.auth("la_episodes")[rows],
             child=child,
             start=start,
@@ -494,13 +504,18 @@ def _plans(ctx: RuleContext) -> _Plans:
     return ctx.memo("cp_plans", build)
 
 
+def plans_open_at(ctx: RuleContext, end: pd.Timestamp) -> np.ndarray:
+    """Per row of ``cp_plans``: open on ``end`` (once per date; read-only)."""
+    plans = _plans(ctx)
+    return ctx.memo(("plans_open", _d(end)), lambda: _open_at(plans.start, plans.end, _d(end)))
+
+
 @rule("cp_plans_at_end", tables=("cp_plans",), reads={"cp_plans": ("end_date",)})
 def cp_plans_at_end(ctx, start, end, params):
     """CPP_AT_END: children (not plans) with a plan open on ``end``."""
     plans = _plans(ctx)
-    open_ = np.flatnonzero(_open_at(plans.start, plans.end, _d(end)))
-    _, first = np.unique(plans.child[open_], return_index=True)
-    return ctx.count(plans.auth[open_[first]])
+    open_ = plans_open_at(ctx, end)
+    return ctx.count_distinct(plans.child[open_], plans.auth[open_])
 
 
 @rule("plans_ended_long", tables=("cp_plans",), reads={"cp_plans": ("end_date",)})
@@ -510,9 +525,9 @@ def plans_ended_long(ctx, start, end, params):
     plans = _plans(ctx)
     years = int(param(params, "years"))
 
-    def build() -> _Events:
+    def build() -> Dated:
         lasted = plans.end >= _anniversary(plans.start, years)
-        return _Events.of(plans.auth, plans.end, lasted)
+        return ctx.events("cp_plans", "end_date", plans.auth, lasted)
 
     return ctx.memo(("plans_ended", years), build).tally(ctx, start, end)
 
@@ -524,7 +539,7 @@ def open_plans_long(ctx, start, end, params):
     years = int(param(params, "years"))
     due = ctx.memo(("plan_anniversary", years), lambda: _anniversary(plans.start, years))
     e = _d(end)
-    open_ = _open_at(plans.start, plans.end, e)
+    open_ = plans_open_at(ctx, end)
     return ctx.proportion(plans.auth[open_], due[open_] <= e)
 
 
@@ -534,7 +549,8 @@ def repeat_plans(ctx, start, end, params):
     earlier-starting plan of the same child in the data, or ``previous_plans`` > 0."""
     plans = _plans(ctx)
     events = ctx.memo(
-        "plans_started", lambda: _Events.of(plans.auth, plans.start, plans.has_previous)
+        "plans_started",
+        lambda: ctx.events("cp_plans", "start_date", plans.auth, plans.has_previous),
     )
     return events.tally(ctx, start, end)
 
@@ -567,7 +583,7 @@ def cp_reviews_on_time(ctx, start, end, params):
 
     chain, qualifies_from = ctx.memo(("cp_reviews", first, later, qualifying), build)
     e = _d(end)
-    cohort = np.flatnonzero(_open_at(plans.start, plans.end, e) & (qualifies_from <= e))
+    cohort = np.flatnonzero(plans_open_at(ctx, end) & (qualifies_from <= e))
     ok = chain.all_on_time(cohort, _d(start), e)
     children, first_row, inverse = np.unique(
         plans.child[cohort], return_index=True, return_inverse=True
@@ -586,13 +602,13 @@ def icpc_timeliness(ctx, start, end, params):
     data-quality note (``untimeable_conference``)."""
     days = int(param(params, "working_days"))
 
-    def build() -> _Events:
+    def build() -> Dated:
         # a blank conference date is never in a window
         begin = ctx.dates("section47", "s47_start_date")
         on_time = _within_working_days(begin, ctx.dates("section47", "icpc_date"), days)
         timeable = ~np.isnat(begin)
         auth = np.where(timeable, ctx.auth("section47"), -1)
-        return _Events.of(auth, ctx.dates("section47", "icpc_date"), on_time)
+        return ctx.events("section47", "icpc_date", auth, on_time)
 
     return ctx.memo(("icpc", days), build).tally(ctx, start, end)
 
@@ -623,7 +639,7 @@ def assessment_timeliness(ctx, start, end, params):
         raise MissingParam("start (referral or assessment)")
     days = int(param(params, "working_days"))
 
-    def build() -> _Events:
+    def build() -> Dated:
         done = ctx.dates("assessments", "authorised_date")
         rows = np.flatnonzero(
             ctx.flag("assessments", "assessment_type", lambda c: c == kind) & ~np.isnat(done)
@@ -637,7 +653,7 @@ def assessment_timeliness(ctx, start, end, params):
         else:
             begin = ctx.dates("assessments", "start_date")[rows]
         on_time = _within_working_days(begin, done[rows], days)
-        return _Events.of(ctx.auth("assessments")[rows], done[rows], on_time)
+        return ctx.dated(ctx.auth("assessments")[rows], done[rows], on_time)
 
     return ctx.memo(("assessments", kind, clock, days), build).tally(ctx, start, end)
 
@@ -648,12 +664,12 @@ def referral_conversion(ctx, start, end, params):
     by ``referral_id`` (whenever it started: the figure can rise as later extracts arrive)."""
     kind = str(param(params, "assessment_type")).upper()
 
-    def build() -> _Events:
+    def build() -> Dated:
         of_kind = ctx.flag("assessments", "assessment_type", lambda c: c == kind)
         linked = ctx.keys("referral_id", "assessments", REFERRAL_IDS)[of_kind]
         referral = ctx.keys("referral_id", "referrals", REFERRAL_IDS)
         assessed = np.isin(referral, linked[linked >= 0])
-        return _Events.of(ctx.auth("referrals"), ctx.dates("referrals", "referral_date"), assessed)
+        return ctx.events("referrals", "referral_date", hit=assessed)
 
     return ctx.memo(("referral_conversion", kind), build).tally(ctx, start, end)
 
@@ -663,7 +679,7 @@ def referrals_in_period(ctx, start, end, params):
     """REFERRALS: referrals (not children) dated in the window."""
     events = ctx.memo(
         "referrals",
-        lambda: _Events.of(ctx.auth("referrals"), ctx.dates("referrals", "referral_date")),
+        lambda: ctx.events("referrals", "referral_date"),
     )
     return events.tally(ctx, start, end)
 
@@ -677,11 +693,11 @@ def rereferrals(ctx, start, end, params):
     is 1 or more: an extract's lists are shorter than the year the definition looks back."""
     months = int(param(params, "months"))
 
-    def build() -> _Events:
+    def build() -> Dated:
         child = ctx.keys("child_id", "referrals", ("referrals",))
         date = ctx.dates("referrals", "referral_date")
         rows = np.flatnonzero(~np.isnat(date) & (child >= 0))
-        order = rows[np.lexsort((date[rows], child[rows]))]
+        order = rows[_group_day_order(child[rows], date[rows])]
         c, d = child[order], date[order]
         same_child = ~_starts(c)
         new_day = _starts(d) | ~same_child
@@ -697,7 +713,7 @@ def rereferrals(ctx, start, end, params):
         # back than its lists do
         counted = pd.to_numeric(ctx.table("referrals")["referrals_12m"], errors="coerce")
         repeat |= counted.fillna(0).to_numpy() >= 1
-        return _Events.of(ctx.auth("referrals"), date, repeat)
+        return ctx.events("referrals", "referral_date", hit=repeat)
 
     return ctx.memo(("rereferrals", months), build).tally(ctx, start, end)
 
@@ -711,7 +727,7 @@ def _care_leavers(ctx: RuleContext, params: Mapping[str, Any]):
     having died (``in_touch`` DIED) are left out."""
     ages = tuple(int(a) for a in param(params, "ages"))
 
-    def build() -> tuple[_Events, _Events]:
+    def build() -> tuple[Dated, Dated]:
         cl = ctx.table("care_leavers")
         years = cl["collection_year"].astype("string").str.extract(r"^\s*(\d{4})", expand=False)
         fy_start = _days(pd.to_datetime(years + "-04-01", errors="coerce"))
@@ -725,7 +741,7 @@ def _care_leavers(ctx: RuleContext, params: Mapping[str, Any]):
         auth = np.where(alive, ctx.auth("care_leavers"), -1)
         suitable = ctx.flag("care_leavers", "accommodation", lambda c: c.endswith("1"))
         eet = ctx.flag("care_leavers", "activity", lambda c: bool(EET_ACTIVITY.match(c)))
-        return _Events.of(auth, birthday, suitable), _Events.of(auth, birthday, eet)
+        return ctx.dated(auth, birthday, suitable), ctx.dated(auth, birthday, eet)
 
     return ctx.memo(("care_leavers", ages), build)
 
