@@ -18,7 +18,7 @@ import yaml
 from .exceptions import UnknownName
 from .periods import Period, PeriodError, parse_period
 from .schema import TABLES
-from .validation import InputError, Issue
+from .validation import InputError, Issue, safe_yaml
 
 UNITS = ("percent", "count", "rate_per_10000", "days", "number")  # number: e.g. a caseload
 POLARITIES = ("high", "low", "band", "none")
@@ -380,7 +380,7 @@ def load_local_indicators(path: str | Path) -> list[Indicator]:
     """Read a council's local indicator definitions (a YAML list, or ``indicators:`` list)."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = safe_yaml(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InputError([Issue("error", str(path), "file-exists", "file not found")]) from None
     except yaml.YAMLError as exc:
@@ -434,7 +434,7 @@ def catalogue() -> Catalogue:
     global _CATALOGUE
     if _CATALOGUE is None:
         text = resources.files("safeguarding.data").joinpath("indicators.yaml").read_text("utf-8")
-        entries = yaml.safe_load(text)["indicators"]
+        entries = safe_yaml(text)["indicators"]
         _CATALOGUE = Catalogue(
             [
                 _parse_indicator(e, "indicators.yaml", f"entry {n}", local=False)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
+import yaml
 
 from .exceptions import InputError
 
@@ -61,6 +62,17 @@ class Issue:
         """An error about one value of an input (any value, shown as text; ``None``: none)."""
         shown = None if value is None else str(value)
         return cls("error", file, rule, message, row=row, column=column, value=shown)
+
+
+# libyaml's loader when PyYAML was built with it (its wheels are): the pure-Python one takes
+# 1.5 s over a national authorities.yaml and 0.35 s over the catalogue, in every process
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def safe_yaml(text: str) -> Any:
+    """``yaml.safe_load`` with libyaml's loader where there is one (the same documents: plain
+    data only, no Python objects)."""
+    return yaml.load(text, Loader=_SAFE_LOADER)  # noqa: S506  (a safe loader)
 
 
 # Byte-order marks and what they say about a file's encoding.
