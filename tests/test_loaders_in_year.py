@@ -210,3 +210,26 @@ def test_an_extract_older_than_the_returns_loses_to_them(tmp_path: Path) -> None
     rules = {w.rule: w.message for w in data.warnings}
     assert "older than the returns, which reach 2026-03-31" in rules["annex_a_older_than_returns"]
     assert "annex_a_rereferrals" not in rules  # its own count no longer feeds the figure
+
+
+def test_a_last_visit_an_older_extract_gives_is_kept_on_the_returns_plan(tmp_path: Path) -> None:
+    """The returns (to 31 March 2026) win the plan both hold, but record no statutory visits:
+    the visit on Monday 22 December 2025 that the extract of Wednesday 31 December gives,
+    as at its date, stays on the plan. Six working days before the snapshot (Christmas Day and
+    Boxing Day are bank holidays): in time, not a plan 'never visited' (it was 0%)."""
+    path = write_workbook(
+        tmp_path / "old.xlsx",
+        {
+            "List 7": [{**child("P1"), "Child Protection Plan Start Date": d("2025-12-01"),
+                        "Initial Category of Abuse": "Neglect",
+                        "Date of the Last Statutory Visit": d("2025-12-22")}],
+        },
+    )  # fmt: skip
+    old = load_annex_a(path, LA, "2025-12-31")
+    data = merge_in_year(returns(), [old])
+    plan = data.table("cp_plans").set_index("child_id").loc["P1"]
+    assert plan["plan_id"] == "HP1"  # the returns' record, kept
+    assert plan["last_visit_date"] == dt.datetime(2025, 12, 22)
+    out = compute(data, ["2025-26 Q3"], ["CP_VISITS_IN_TIME"])
+    row = out.iloc[0]
+    assert (row["value"], row["numerator"], row["denominator"]) == (100.0, 1, 1)

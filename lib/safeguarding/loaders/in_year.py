@@ -110,7 +110,8 @@ def merge_in_year(history: DataSet, extracts: Iterable[DataSet]) -> DataSet:
     remaps: dict[str, dict[tuple[str, str], str]] = {}
     for name, key in NATURAL_KEYS.items():
         if name in tables:
-            tables[name], remap = _resolve(name, tables[name], key, issues)
+            as_at = _as_at_columns(extracts, name)
+            tables[name], remap = _resolve(name, tables[name], key, issues, as_at)
             remaps[name] = remap
     for column, (owner, dependants) in ID_LINKS.items():
         mapping = remaps.get(owner, {})
@@ -175,12 +176,27 @@ def _label(part: DataSet, returns: bool) -> str:
     return files[0] if files else "an in-year extract"
 
 
+def _as_at_columns(extracts: Sequence[DataSet], table: str) -> list[str]:
+    """The columns of ``table`` some extract gives as they stood on its date (Annex A list 7's
+    last statutory visit): no other source records them."""
+    prefix = f"{table}."
+    held = {k for e in extracts for c in e.coverage for k in c.as_at}
+    return sorted(k[len(prefix) :] for k in held if k.startswith(prefix))
+
+
 def _resolve(
-    name: str, frame: pd.DataFrame, key: tuple[str, ...], issues: list[Issue]
+    name: str,
+    frame: pd.DataFrame,
+    key: tuple[str, ...],
+    issues: list[Issue],
+    as_at: Sequence[str] = (),
 ) -> tuple[pd.DataFrame, dict[tuple[str, str], str]]:
     """Where sources overlap (the same natural key in an earlier and a later source), keep
     the later source's rows; warn where a value both give differs. Rows repeating a key
-    within one source are that source's to explain, and are kept."""
+    within one source are that source's to explain, and are kept. A value an extract gives
+    as at its date (``as_at``) stays on the record kept where its source leaves it blank:
+    later returns, which never record it, do not make a plan's last visit unknown (the
+    extract's date still says it is known, so it would count as no visit)."""
     if name == "section47":
         frame["_s47_date"] = frame["s47_start_date"].fillna(frame["icpc_date"])
     full = ["authority", *key]
@@ -210,8 +226,32 @@ def _resolve(
                 issues.append(_conflict(name, kept, other, differ))
             if own_id:
                 remap[(other["authority"], other[own_id])] = kept[own_id]
+        _keep_as_at(frame, full, older, complete, as_at)
         frame = frame[~older]
     return frame.drop(columns=["_s47_date"], errors="ignore"), remap
+
+
+def _keep_as_at(
+    frame: pd.DataFrame,
+    full: list[str],
+    older: pd.Series,
+    complete: pd.Series,
+    as_at: Sequence[str],
+) -> None:
+    """Fill the kept rows' blank ``as_at`` values from the latest dropped row of the same
+    record that gives one."""
+    columns = [c for c in as_at if c in frame.columns]
+    if not columns:
+        return
+    dropped = frame[older].sort_values("_rank", kind="stable")
+    latest = dropped.groupby(full, sort=False)[columns].last()  # last non-blank per record
+    kept = frame.index[complete & ~older]
+    keys = pd.MultiIndex.from_frame(frame.loc[kept, full])
+    for column in columns:
+        blank = frame.loc[kept, column].isna().to_numpy()
+        if blank.any():
+            found = latest[column].reindex(keys[blank])
+            frame.loc[kept[blank], column] = found.to_numpy()
 
 
 # codes that say the same thing in different years' returns (Sex 1/2 until 2023-24, M/F since)
