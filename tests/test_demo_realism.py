@@ -79,6 +79,30 @@ def test_semi_independent_living_carried_past_its_end_is_supported_accommodation
     assert eps["rne"].tolist() == ["S", "B", "S"]
 
 
+def test_a_status_change_that_repeats_the_status_is_a_move_when_p2_ends():
+    # DfE 436: the L episode of 19 March 2023 repeats V2 (a short order before it ran out and
+    # took V2); from semi-independent living (P2) to supported accommodation (H5) only the
+    # placement changes: a move (P), never both (B)
+    for status in ("V2", "L2", "L1"):
+        eps = _episodes([
+            ("a", "2021-07-10", "2022-05-19", "V2", "S", "K2", "X1"),
+            ("a", "2022-05-19", "2023-03-19", "V2", "P", "P2", "X1"),
+            ("a", "2023-03-19", None, status, "L", "P2", None),
+        ])  # fmt: skip
+        out = realism.tidy_episodes(eps, extract=T("2025-03-31"))
+        both = out["rne"].eq("B") & out["legal_status"].eq(out["legal_status"].shift())
+        assert not both.any(), status
+        assert out["placement"].iloc[-1] == "H5" and out["rne"].iloc[-1] == "P", status
+        assert out["legal_status"].tolist() == ["V2"] * len(out), status
+    # a real change of status on that day is both (B)
+    eps = _episodes([
+        ("a", "2022-05-19", "2023-03-19", "V2", "S", "P2", "X1"),
+        ("a", "2023-03-19", None, "C2", "L", "P2", None),
+    ])  # fmt: skip
+    out = realism.tidy_episodes(eps, extract=T("2025-03-31"))
+    assert out["rne"].tolist() == ["S", "B"] and out["placement"].tolist() == ["P2", "H5"]
+
+
 def test_no_social_worker_episode_lasts_no_time():
     eps = _episodes([("a", "2022-01-01", "2023-07-01", "C2", "S", "U1", "E11")])
     eps["rne"] = "S"

@@ -142,7 +142,9 @@ def _short_statuses(eps: pd.DataFrame, extract: pd.Timestamp | None = None) -> p
 def _no_p2_after(eps: pd.DataFrame) -> None:
     """Semi-independent living (P2) ended on 28 October 2023 (DfE rule 217t): an episode
     still open then is in supported accommodation (H5); a legal-status change (``RNE`` L)
-    that moves from P2 to H5 so changes the placement too (``RNE`` B)."""
+    that moves from P2 to H5 so changes the placement too (``RNE`` B), or only the placement
+    (``RNE`` P) where its legal status is the one before's (an L repeating it, not yet merged:
+    DfE rule 436 reads a B keeping the legal status as a wrong reason)."""
     after = eps["episode_end"].isna() | (eps["episode_end"] > P2_ENDS)
     p2 = eps["placement"].eq("P2") & after
     if not p2.any():
@@ -151,7 +153,8 @@ def _no_p2_after(eps: pd.DataFrame) -> None:
     same_child = eps["child_id"].eq(eps["child_id"].shift())
     contiguous = same_child & eps["episode_start"].eq(eps["episode_end"].shift())
     moved = p2 & contiguous & eps["rne"].eq("L") & eps["placement"].shift().ne("H5")
-    eps.loc[moved, "rne"] = "B"
+    same_status = eps["legal_status"].eq(eps["legal_status"].shift())
+    eps.loc[moved, "rne"] = np.where(same_status[moved], "P", "B")
 
 
 def _freeing_orders(eps: pd.DataFrame) -> None:
