@@ -97,12 +97,13 @@ def tidy_episodes(
             if column in eps:
                 eps[column] = eps[column].where(~legal_only, eps[column].shift())
     # still with parents under section 20 (an L change while at home): a care order instead
-    at_parents = eps["legal_status"].eq("V2") & eps["placement"].eq("P1")
-    eps.loc[at_parents, "legal_status"] = "C2"
+    _home_on_a_care_order(eps)
     eps = _merge_repeats(eps)
     # a placement change (P) keeps the legal status, which can carry a short status past its
     # limit through a run of moves: the runs are cut there too
     eps = _short_runs(eps, extract)
+    # and can carry section 20 home to parents again
+    _home_on_a_care_order(eps)
     eps = _merge_repeats(eps)  # a move that took the status before may make an L repeat it
     _freeing_orders(eps)
     _no_p2_after(eps)  # again: a legal-status change above may have carried P2 past its end
@@ -182,6 +183,22 @@ def _carry_status_through_moves(eps: pd.DataFrame) -> None:
         if carried.equals(eps["legal_status"]):
             return
         eps["legal_status"] = carried
+
+
+def _home_on_a_care_order(eps: pd.DataFrame) -> None:
+    """Nobody placed with parents (P1) is accommodated under section 20 (V2; DfE rule 378):
+    such an episode is under a care order (C2). A move home under it changes the legal status
+    too where the episode before had another (``RNE`` B: a P would carry that status), and the
+    moves after it keep the care order."""
+    at_parents = eps["legal_status"].eq("V2") & eps["placement"].eq("P1")
+    if not at_parents.any():
+        return
+    eps.loc[at_parents, "legal_status"] = "C2"
+    same_child = eps["child_id"].eq(eps["child_id"].shift())
+    contiguous = same_child & eps["episode_start"].eq(eps["episode_end"].shift())
+    changed = eps["legal_status"].ne(eps["legal_status"].shift())
+    eps.loc[at_parents & contiguous & eps["rne"].eq("P") & changed, "rne"] = "B"
+    _carry_status_through_moves(eps)
 
 
 def _short_runs(eps: pd.DataFrame, extract: pd.Timestamp | None = None) -> pd.DataFrame:
