@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from safeguarding import dfe_rules
+from safeguarding.demo import write_demo
 from safeguarding.exceptions import ValidatorError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,13 +27,26 @@ def validators() -> Path:
 
 
 def test_the_demo_returns_pass_every_years_rules(small_demo: Path, validators, tmp_path):
-    out = tmp_path / "dfe_rules.csv"
-    runs = dfe_rules.check_returns(
-        small_demo, ["901", "902"], out, environment=validators.parent.parent
-    )
+    _pass_every_years_rules(small_demo, ["901", "902"], validators, tmp_path)
+
+
+def test_the_full_demo_returns_pass_every_years_rules(tmp_path_factory, validators):
+    """What ``scripts/demo`` writes: five authorities, simulated from 2008-09 (the long
+    history gives the records the small demo never has: children in care since 2005, freeing
+    orders, semi-independent living ended in October 2023, care leavers of many years)."""
+    folder = write_demo(tmp_path_factory.mktemp("full_demo"), jobs=2)
+    codes = sorted(p.name for p in folder.iterdir() if p.is_dir() and p.name.isdigit())
+    assert len(codes) == 5
+    _pass_every_years_rules(folder, codes, validators, tmp_path_factory.mktemp("full_rules"))
+
+
+def _pass_every_years_rules(folder: Path, codes: list[str], validators: Path, work: Path):
+    out = work / "dfe_rules.csv"
+    runs = dfe_rules.check_returns(folder, codes, out, environment=validators.parent.parent)
     years = {(kind, year) for kind, _, year in runs}
     # the demo writes its last three years as returns: each is checked with its own rule set
     assert years == {(k, y) for k in ("cin", "903") for y in ("2022-23", "2023-24", "2024-25")}
+    assert {code for _, code, _ in runs} == set(codes)
     broken = [f"{r['return']} {r['year']} {r['authority']} rule {r['rule']}: {r['message']} "
               f"({r['records']})" for r in dfe_rules.unexpected(out, dfe_rules.FICTIONAL)
               if r["rule"] not in dfe_rules.PARTIAL_HISTORY.get(r["return"], {})]  # fmt: skip
@@ -40,11 +54,11 @@ def test_the_demo_returns_pass_every_years_rules(small_demo: Path, validators, t
     flagged = {(r["authority"], r["year"], r["rule"]): int(r["records"])
                for r in dfe_rules.read_summary(out) if r["rule"] in ("1001", "1002")}  # fmt: skip
     for code, year in {(a, y) for a, y, _ in flagged} | {(a, y) for k, a, y in runs if k == "903"}:
-        unseen, too_short = _care_before_the_validators_window(small_demo, code, year)
+        unseen, too_short = _care_before_the_validators_window(folder, code, year)
         assert flagged.get((code, year, "1002"), 0) == len(unseen), (code, year)
         assert flagged.get((code, year, "1001"), 0) == len(too_short), (code, year)
         # each is a care leaver on the whole history: 13 weeks in care from 14, some after 16
-        assert too_short <= _relevant_children(small_demo, code, year), (code, year)
+        assert too_short <= _relevant_children(folder, code, year), (code, year)
     # a rule that cannot run at all is the validator's fault, not the data's: 231 (2024-25)
     # reads a header column (UASC_STATUS) that the validator's own CSV reader never makes
     assert dfe_rules.not_run(out) == {("903", "2024-25", "231")}

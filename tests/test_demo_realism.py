@@ -79,6 +79,45 @@ def test_semi_independent_living_carried_past_its_end_is_supported_accommodation
     assert eps["rne"].tolist() == ["S", "B", "S"]
 
 
+def test_a_status_change_that_repeats_the_status_is_a_move_when_p2_ends():
+    # DfE 436: the L episode of 19 March 2023 repeats V2 (a short order before it ran out and
+    # took V2); from semi-independent living (P2) to supported accommodation (H5) only the
+    # placement changes: a move (P), never both (B)
+    for status in ("V2", "L2", "L1"):
+        eps = _episodes([
+            ("a", "2021-07-10", "2022-05-19", "V2", "S", "K2", "X1"),
+            ("a", "2022-05-19", "2023-03-19", "V2", "P", "P2", "X1"),
+            ("a", "2023-03-19", None, status, "L", "P2", None),
+        ])  # fmt: skip
+        out = realism.tidy_episodes(eps, extract=T("2025-03-31"))
+        both = out["rne"].eq("B") & out["legal_status"].eq(out["legal_status"].shift())
+        assert not both.any(), status
+        assert out["placement"].iloc[-1] == "H5" and out["rne"].iloc[-1] == "P", status
+        assert out["legal_status"].tolist() == ["V2"] * len(out), status
+    # a real change of status on that day is both (B)
+    eps = _episodes([
+        ("a", "2022-05-19", "2023-03-19", "V2", "S", "P2", "X1"),
+        ("a", "2023-03-19", None, "C2", "L", "P2", None),
+    ])  # fmt: skip
+    out = realism.tidy_episodes(eps, extract=T("2025-03-31"))
+    assert out["rne"].tolist() == ["S", "B"] and out["placement"].tolist() == ["P2", "H5"]
+
+
+def test_a_move_home_to_parents_is_never_under_section_20():
+    # DfE 378: a move home (P1) carries the legal status of the foster placement before it,
+    # section 20 (V2), whatever the simulation drew for it
+    eps = _episodes([
+        ("a", "2023-01-01", "2023-05-01", "V2", "S", "U1", "P1"),
+        ("a", "2023-05-01", "2023-09-01", "C2", "P", "P1", "P1"),
+        ("a", "2023-09-01", None, "C2", "P", "U3", None),
+    ])  # fmt: skip
+    out = realism.tidy_episodes(eps, extract=T("2025-03-31"))
+    assert not (out["legal_status"].eq("V2") & out["placement"].eq("P1")).any()
+    # home under a care order, which the move after keeps: both changed, then a move
+    assert out["legal_status"].tolist() == ["V2", "C2", "C2"]
+    assert out["rne"].tolist() == ["S", "B", "P"]
+
+
 def test_no_social_worker_episode_lasts_no_time():
     eps = _episodes([("a", "2022-01-01", "2023-07-01", "C2", "S", "U1", "E11")])
     eps["rne"] = "S"

@@ -281,10 +281,15 @@ def _latest(*dates: np.ndarray) -> np.ndarray:
     return stacked.max(axis=0)
 
 
+# the spread of plan lengths (log scale): 0.56 puts about 2.3% of the plans open at 31 March at
+# two years or more, England's share (DfE d5, 2024-25); 0.6 gave 3.1% over 30 demo authorities
+PLAN_SPREAD = 0.56
+
+
 def _plan_days(rng: np.random.Generator, m: int) -> np.ndarray:
     """Plan lengths: one in ten ends within 3 months; most last 3-18 months; a few 2+ years."""
     short = rng.uniform(20, 92, m)
-    usual = rng.lognormal(np.log(270), 0.6, m)
+    usual = rng.lognormal(np.log(270), PLAN_SPREAD, m)
     return np.where(rng.random(m) < 0.1, short, usual)
 
 

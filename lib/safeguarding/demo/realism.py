@@ -97,12 +97,13 @@ def tidy_episodes(
             if column in eps:
                 eps[column] = eps[column].where(~legal_only, eps[column].shift())
     # still with parents under section 20 (an L change while at home): a care order instead
-    at_parents = eps["legal_status"].eq("V2") & eps["placement"].eq("P1")
-    eps.loc[at_parents, "legal_status"] = "C2"
+    _home_on_a_care_order(eps)
     eps = _merge_repeats(eps)
     # a placement change (P) keeps the legal status, which can carry a short status past its
     # limit through a run of moves: the runs are cut there too
     eps = _short_runs(eps, extract)
+    # and can carry section 20 home to parents again
+    _home_on_a_care_order(eps)
     eps = _merge_repeats(eps)  # a move that took the status before may make an L repeat it
     _freeing_orders(eps)
     _no_p2_after(eps)  # again: a legal-status change above may have carried P2 past its end
@@ -142,7 +143,9 @@ def _short_statuses(eps: pd.DataFrame, extract: pd.Timestamp | None = None) -> p
 def _no_p2_after(eps: pd.DataFrame) -> None:
     """Semi-independent living (P2) ended on 28 October 2023 (DfE rule 217t): an episode
     still open then is in supported accommodation (H5); a legal-status change (``RNE`` L)
-    that moves from P2 to H5 so changes the placement too (``RNE`` B)."""
+    that moves from P2 to H5 so changes the placement too (``RNE`` B), or only the placement
+    (``RNE`` P) where its legal status is the one before's (an L repeating it, not yet merged:
+    DfE rule 436 reads a B keeping the legal status as a wrong reason)."""
     after = eps["episode_end"].isna() | (eps["episode_end"] > P2_ENDS)
     p2 = eps["placement"].eq("P2") & after
     if not p2.any():
@@ -151,7 +154,8 @@ def _no_p2_after(eps: pd.DataFrame) -> None:
     same_child = eps["child_id"].eq(eps["child_id"].shift())
     contiguous = same_child & eps["episode_start"].eq(eps["episode_end"].shift())
     moved = p2 & contiguous & eps["rne"].eq("L") & eps["placement"].shift().ne("H5")
-    eps.loc[moved, "rne"] = "B"
+    same_status = eps["legal_status"].eq(eps["legal_status"].shift())
+    eps.loc[moved, "rne"] = np.where(same_status[moved], "P", "B")
 
 
 def _freeing_orders(eps: pd.DataFrame) -> None:
@@ -179,6 +183,22 @@ def _carry_status_through_moves(eps: pd.DataFrame) -> None:
         if carried.equals(eps["legal_status"]):
             return
         eps["legal_status"] = carried
+
+
+def _home_on_a_care_order(eps: pd.DataFrame) -> None:
+    """Nobody placed with parents (P1) is accommodated under section 20 (V2; DfE rule 378):
+    such an episode is under a care order (C2). A move home under it changes the legal status
+    too where the episode before had another (``RNE`` B: a P would carry that status), and the
+    moves after it keep the care order."""
+    at_parents = eps["legal_status"].eq("V2") & eps["placement"].eq("P1")
+    if not at_parents.any():
+        return
+    eps.loc[at_parents, "legal_status"] = "C2"
+    same_child = eps["child_id"].eq(eps["child_id"].shift())
+    contiguous = same_child & eps["episode_start"].eq(eps["episode_end"].shift())
+    changed = eps["legal_status"].ne(eps["legal_status"].shift())
+    eps.loc[at_parents & contiguous & eps["rne"].eq("P") & changed, "rne"] = "B"
+    _carry_status_through_moves(eps)
 
 
 def _short_runs(eps: pd.DataFrame, extract: pd.Timestamp | None = None) -> pd.DataFrame:
