@@ -92,8 +92,11 @@ def test_a_summary_becomes_data_quality_warnings(tmp_path):
 
 def _care_time(eps: pd.DataFrame, dob: pd.Series, end: pd.Timestamp) -> pd.DataFrame:
     """Per child: days looked after from the 14th birthday and from the 16th (short breaks
-    V3/V4 left out; an open episode runs to ``end``), as DfE rule 1001 counts them."""
-    eps = eps[~eps["LS"].isin(["V3", "V4"])].copy()
+    V3/V4 left out; an open episode runs to ``end``), as DfE rule 1001 counts them. The rule
+    drops short breaks by row label, and its two years' episodes share labels (it concatenates
+    them without renumbering), so an episode whose label a short break in the other year has
+    is dropped too: mirrored here, or a care leaver it so loses would look wrongly flagged."""
+    eps = eps.drop(index=eps.index[eps["LS"].isin(["V3", "V4"])]).copy()
     eps["DEC"] = eps["DEC"].fillna(end)
     born = eps["CHILD"].map(dob)
     out = pd.DataFrame({"CHILD": eps["CHILD"]})
