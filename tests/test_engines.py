@@ -193,3 +193,18 @@ def test_a_cell_that_runs_past_its_timeout_leaves_the_notebook_so_far(project: P
     written = nbformat.read(output, as_version=4)
     assert "first cell ran" in written.cells[0].outputs[0]["text"]
     assert written.cells[1].get("outputs", []) == []
+
+
+def test_the_warm_kernels_preloaded_objects_are_out_of_the_collectors_sight() -> None:
+    """Each reset runs a full garbage collection (IPython's reset): the preloaded modules'
+    objects are frozen when the kernel starts, so it walks only what notebooks made; what a
+    notebook makes is still collected."""
+    kernel = engines.warm_kernel(engines.FALLBACK_KERNEL)
+    kernel.run_silent(
+        "import gc\n"
+        "assert gc.get_freeze_count() > 10_000, gc.get_freeze_count()\n"
+        "class _Cycle:\n    pass\n"
+        "a = _Cycle(); a.me = a\n"
+        "import weakref\nref = weakref.ref(a)\ndel a\ngc.collect()\n"
+        "assert ref() is None\n"
+    )
