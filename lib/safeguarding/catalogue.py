@@ -286,18 +286,7 @@ def _parse_indicator(entry: dict[str, Any], source: str, row: str, local: bool) 
     issues: list[Issue] = []
 
     def bad(key: str, message: str, rule: str) -> None:
-        value = entry.get(key)
-        issues.append(
-            Issue(
-                "error",
-                source,
-                rule,
-                message,
-                row=row,
-                column=key,
-                value=None if value is None else str(value),
-            )
-        )
+        issues.append(Issue.error_at(source, rule, message, row, key, entry.get(key)))
 
     for key in LOCAL_KEYS:
         if key not in entry or entry[key] in (None, ""):

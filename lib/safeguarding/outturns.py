@@ -62,17 +62,7 @@ def validate_outturns(
     rows = pd.Series(range(2, len(frame) + 2), index=frame.index)
 
     def bad(i, column: str, value, message: str, rule: str) -> None:
-        issues.append(
-            Issue(
-                "error",
-                source,
-                rule,
-                message,
-                row=int(rows[i]),
-                column=column,
-                value=None if value is None else str(value),
-            )
-        )
+        issues.append(Issue.error_at(source, rule, message, int(rows[i]), column, value))
 
     out["authority"] = frame["authority"].astype(str).str.strip()
     for i in out.index[out["authority"].isin(["", "nan", "None"])]:

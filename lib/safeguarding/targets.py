@@ -99,18 +99,7 @@ def validate_targets(
     for n, rec in enumerate(frame.to_dict("records"), start=2):
 
         def bad(column: str, message: str, rule: str, rec=rec, n=n) -> None:
-            value = rec.get(column)
-            issues.append(
-                Issue(
-                    "error",
-                    source,
-                    rule,
-                    message,
-                    row=n,
-                    column=column,
-                    value=None if value is None else str(value),
-                )
-            )
+            issues.append(Issue.error_at(source, rule, message, n, column, rec.get(column)))
 
         def number(column: str, rec=rec) -> float | None:
             text = str(rec.get(column, "") or "").strip()

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -47,6 +47,20 @@ class Issue:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    @classmethod
+    def error_at(
+        cls,
+        file: str,
+        rule: str,
+        message: str,
+        row: int | str | None = None,
+        column: str | None = None,
+        value: Any = None,
+    ) -> Issue:
+        """An error about one value of an input (any value, shown as text; ``None``: none)."""
+        shown = None if value is None else str(value)
+        return cls("error", file, rule, message, row=row, column=column, value=shown)
 
 
 # Byte-order marks and what they say about a file's encoding.

@@ -26,16 +26,7 @@ class Checker:
         self.issues: list[Issue] = []
 
     def error(self, where: str, message: str, rule: str, value: Any = None) -> None:
-        self.issues.append(
-            Issue(
-                "error",
-                self.file,
-                rule,
-                message,
-                row=where or None,
-                value=None if value is None else str(value),
-            )
-        )
+        self.issues.append(Issue.error_at(self.file, rule, message, where or None, value=value))
 
     def text(self, mapping: dict, key: str, where: str, required: bool = True) -> str:
         value = mapping.get(key)
