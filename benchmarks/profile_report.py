@@ -114,10 +114,17 @@ def main() -> None:
     parser.add_argument("--report", default="quarterly_scorecard")
     parser.add_argument("--then", default="", help="another report, executed after")
     parser.add_argument("--authority", default="901")
+    parser.add_argument(
+        "--next-authority", nargs="*", default=[],
+        help="then the same report for these authorities (a worker's next reports)",
+    )
     parser.add_argument("--quarter", default="2024-25 Q2")
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--profile-run", type=int, default=0, help="which execute (from 0)")
+    parser.add_argument("--stats", default="", help="with --profile: write pstats to this file")
     parser.add_argument("--cells", action="store_true", help="time every cell")
+    parser.add_argument("--keep", default="", help="copy the executed notebook here")
     parser.add_argument("--lib", default=str(ROOT / "lib"))
     parser.add_argument("--project", default=str(ROOT), help="its params/, notebooks/, data/")
     args = parser.parse_args()
@@ -136,21 +143,39 @@ def main() -> None:
         "application/vnd.safeguarding.meta+json",
     ]
     profiler = cProfile.Profile(time.process_time) if args.profile else None
+    # The batch prepares every authority's summary before any report runs (and the cache is
+    # keyed by the library's code, so another copy of it builds its own): done here first,
+    # timed apart, so that the execute steps are a worker's.
+    from safeguarding import params as project_params
+    from safeguarding.summary import summary_for
+
+    loaded = project_params.load_project(project)
+    data_dir = loaded.data_dir if loaded.data_dir.is_absolute() else project / loaded.data_dir
+    for code in dict.fromkeys([args.authority, *args.next_authority]):
+        with clock.step(f"prepare {code}'s summary (the batch's prepare phase)"):
+            summary_for(loaded, data_dir, code, args.quarter)
     first_outputs = None
-    for k, report in enumerate([args.report] * args.repeat + ([args.then] if args.then else [])):
+    runs = [(args.report, args.authority)] * args.repeat
+    runs += [(args.then, args.authority)] if args.then else []
+    runs += [(args.report, code) for code in args.next_authority]
+    for k, (report, authority) in enumerate(runs):
         params = {
-            "authority": args.authority,
+            "authority": authority,
             "quarter": args.quarter,
             "report": report,
             "run_time": "2024-10-15T09:00:00+00:00",
         }
         cells = code_cells(project / "notebooks" / f"{report}.ipynb", params)
-        if profiler and k == 0:
+        if profiler and k == args.profile_run:
             profiler.enable()
-        when = "cold" if k == 0 else "again" if report == args.report else "after it"
+        when = (
+            "cold" if k == 0
+            else f"{authority} after" if authority != args.authority
+            else "again" if report == args.report else "after it"
+        )
         with clock.step(f"execute {report} #{k + 1} ({when})"):
             outputs = execute(shell, cells, clock, f"  #{k + 1}", args.cells)
-        if profiler and k == 0:
+        if profiler and k == args.profile_run:
             profiler.disable()
         first_outputs = first_outputs or outputs
     from safeguarding import privacy, render, word
@@ -160,6 +185,8 @@ def main() -> None:
         name = f"{args.report}.ipynb"
         executed = executed_notebook(project / "notebooks" / name, first_outputs, tmp / name)
         print("executed notebook:", executed.stat().st_size, "bytes")
+        if args.keep:
+            shutil.copyfile(executed, args.keep)
         for k in range(2):
             with clock.step(f"render #{k + 1} (html+pdf+docx, render_notebook)"):
                 render.render_notebook(executed, tmp / "out", run_time="2024-10-15T09:00:00+00:00")
@@ -181,6 +208,8 @@ def main() -> None:
     if profiler:
         stats = pstats.Stats(profiler)
         stats.sort_stats("cumulative").print_stats(45)
+        if args.stats:
+            stats.dump_stats(args.stats)
 
 
 def step_by_step(render, word, executed: Path, tmp: Path, clock: Clock) -> None:

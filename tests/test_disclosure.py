@@ -103,7 +103,10 @@ def test_zero_lines_need_no_secondary_suppression():
 
 # --- a lone hidden count's range without a linear programme -----------------------------------
 def _without_shortcut(monkeypatch):
+    """Every group solved by the linear programme (and none taken from its memo)."""
     monkeypatch.setattr(d, "_pinned", lambda coefficients, rhs: None)
+    monkeypatch.setattr(d, "_one_sum_bounds", lambda coefficients, rhs: None)
+    d._programme_bounds.cache_clear()
 
 
 @pytest.mark.parametrize("seed", range(12))
@@ -143,3 +146,80 @@ def test_a_lone_hidden_count_its_sums_cannot_agree_on_is_still_refused():
         d.hidden_ranges(values, relations, {"x"})
     assert d.hidden_ranges(values, relations[:1], {"x"}) == {"x": (5.0, 5.0)}
     assert d._pinned([1.0], [0.0]) is None  # below 1: left to the programme too
+
+
+# --- hidden counts sharing one sum, and programmes met again ------------------------------------
+def _programme(coefficients, rhs):
+    """Each unknown's bounds under one sum, by the linear programme itself."""
+    import numpy as np
+    from scipy.optimize import linprog
+
+    out = []
+    for k in range(len(coefficients)):
+        ends = []
+        for sign in (1, -1):
+            c = np.zeros(len(coefficients))
+            c[k] = sign
+            res = linprog(c, A_eq=[coefficients], b_eq=[rhs], bounds=(1, None), method="highs")
+            if res.status == 2:
+                return None
+            ends.append(float("inf") if res.status == 3 else sign * res.fun)
+        out.append(tuple(ends))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_one_sums_bounds_are_the_linear_programmes(seed):
+    """A group of hidden counts in one sum (a total and its parts, a count published twice,
+    a part that appears on both sides): its bounds read off the sum are the programme's."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 6))
+    coefficients = [float(a) for a in rng.choice([-1, 1, 1, 2, 0], size=n)]
+    if not any(coefficients):
+        coefficients[0] = 1.0
+    solution = rng.integers(1, 12, size=n)
+    rhs = float(np.dot(coefficients, solution))
+    if seed % 5 == 0:  # perhaps no solution
+        rhs -= float(rng.integers(0, 30))
+    fast, slow = d._one_sum_bounds(coefficients, rhs), _programme(coefficients, rhs)
+    if slow is None:
+        assert fast is None  # no solution: left to the programme, which says so
+        return
+    assert fast is not None and len(fast) == len(slow)
+    for (low, high), (p_low, p_high) in zip(fast, slow, strict=True):
+        assert low == pytest.approx(p_low, abs=1e-7)
+        assert high == p_high or high == pytest.approx(p_high, abs=1e-7)
+
+
+def test_one_sum_with_no_solution_is_refused_in_the_programmes_words():
+    # x + y = 1 with x, y at least 1: no published sums can say that
+    values = {"x": 1, "y": 1, "t": 1}
+    with pytest.raises(ValueError, match="no solution"):
+        d.hidden_ranges(values, [d.Relation("t", ("x", "y"))], {"x", "y", "t"} - {"t"})
+
+
+def test_a_programme_met_again_is_not_solved_again(monkeypatch):
+    """The audit asks about the same group many times while it widens and prunes: the
+    second time, its bounds come from the memo (the same bounds), with no programme run."""
+    import scipy.optimize
+
+    counts = pd.DataFrame({"x": [2, 9, 4], "y": [7, 3, 8]}, index=list("abc"))
+    table = d.with_totals(counts)
+    values = {(i, c): int(table.loc[i, c]) for i in table.index for c in table.columns}
+    relations = d.table_relations(table)
+    hidden = {("a", "x"), ("a", "y"), ("c", "x"), ("c", "y")}  # a two-way group: programmes
+    solved = []
+    real = scipy.optimize.linprog
+    monkeypatch.setattr(
+        scipy.optimize, "linprog", lambda *a, **k: solved.append(1) or real(*a, **k)
+    )
+    d._programme_bounds.cache_clear()
+    first = d.hidden_ranges(values, relations, hidden)
+    runs = len(solved)
+    assert runs == 2 * len(hidden)
+    assert d.hidden_ranges(values, relations, hidden) == first
+    assert len(solved) == runs
+    # by hand: a.x + c.x = 15 - 9 = 6 and c.x >= 1, so a.x is 1 to 5
+    assert first[("a", "x")] == pytest.approx((1.0, 5.0))

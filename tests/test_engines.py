@@ -146,22 +146,65 @@ def test_fast_engine_writes_the_notebook_at_start_and_end_only(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Papermill's per-cell saves (the whole notebook, charts and all) are skipped: the
-    notebook is written when the run starts and when it ends, not at every cell."""
+    notebook is written when the run starts (without outputs) and once when it ends (by
+    papermill's execute_notebook; its execution manager's own end-of-run save, the same
+    notebook again, is skipped too), not at every cell."""
     import papermill.engines
+    import papermill.execute
 
     writes: list[str] = []
+    final: list[str] = []
     real_write = papermill.engines.write_ipynb
 
     def counting_write(nb: nbformat.NotebookNode, path: str) -> None:
         writes.append(path)
         real_write(nb, path)
 
+    def counting_final(nb: nbformat.NotebookNode, path: str) -> None:
+        final.append(path)
+        real_write(nb, path)
+
     monkeypatch.setattr(papermill.engines, "write_ipynb", counting_write)
+    monkeypatch.setattr(papermill.execute, "write_ipynb", counting_final)
     fast = _run(project, "fast", "fast-writes.ipynb", _params(project))
-    fast_writes = len(writes)
+    fast_writes, fast_final = len(writes), len(final)
     writes.clear()
     plain = _run(project, "papermill", "plain-writes.ipynb", _params(project))
     _assert_same(plain, fast)
     cells = len(nbformat.reads(fast, as_version=4).cells)
-    assert fast_writes == 2
+    assert (fast_writes, fast_final) == (1, 1)
     assert len(writes) > cells  # what papermill itself does: every cell's start and end
+
+
+def test_a_cell_that_runs_past_its_timeout_leaves_the_notebook_so_far(project: Path) -> None:
+    """A stuck cell: the run fails with the timeout, the kernel is not reused, and the
+    notebook is still written with the cells that ran (the end-of-run save that the fast
+    engine drops after a finished run stays after a failed one)."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    nb.cells = [
+        nbformat.v4.new_code_cell("print('first cell ran')"),
+        nbformat.v4.new_code_cell("import time\ntime.sleep(60)"),
+    ]
+    notebook, output = project / "stuck.ipynb", project / "stuck-out.ipynb"
+    nbformat.write(nb, notebook)
+    with pytest.raises(Exception, match="(?i)timed? ?out"):
+        engines.execute(notebook, output, {}, engine="fast", cwd=project, timeout=3)
+    written = nbformat.read(output, as_version=4)
+    assert "first cell ran" in written.cells[0].outputs[0]["text"]
+    assert written.cells[1].get("outputs", []) == []
+
+
+def test_the_warm_kernels_preloaded_objects_are_out_of_the_collectors_sight() -> None:
+    """Each reset runs a full garbage collection (IPython's reset): the preloaded modules'
+    objects are frozen when the kernel starts, so it walks only what notebooks made; what a
+    notebook makes is still collected."""
+    kernel = engines.warm_kernel(engines.FALLBACK_KERNEL)
+    kernel.run_silent(
+        "import gc\n"
+        "assert gc.get_freeze_count() > 10_000, gc.get_freeze_count()\n"
+        "class _Cycle:\n    pass\n"
+        "a = _Cycle(); a.me = a\n"
+        "import weakref\nref = weakref.ref(a)\ndel a\ngc.collect()\n"
+        "assert ref() is None\n"
+    )

@@ -24,6 +24,7 @@ import math
 import re
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import pandas as pd
 
@@ -274,7 +275,6 @@ def _group_ranges(
     values: Mapping[Hashable, int], relations: Sequence[Relation], unknown: list[Hashable]
 ) -> Iterator[tuple[Hashable, float, float]]:
     import numpy as np
-    from scipy.optimize import linprog
 
     column = {k: i for i, k in enumerate(unknown)}
     rows, rhs = [], []
@@ -298,10 +298,33 @@ def _group_ranges(
         if pinned is not None:
             yield unknown[0], pinned, pinned
             return
-    for k, i in column.items():
+    bounds = _programme_bounds(a_eq.shape, a_eq.tobytes(), b_eq.tobytes())
+    for k, (low, high) in zip(unknown, bounds, strict=True):
+        yield k, low, high
+
+
+@lru_cache(maxsize=4096)
+def _programme_bounds(
+    shape: tuple[int, int], a_bytes: bytes, b_bytes: bytes
+) -> tuple[tuple[float, float], ...]:
+    """Each unknown's least and greatest value under ``A x = b``, ``x >= 1`` (the matrices
+    as bytes, so that a programme met again is not solved again: the audit asks about the
+    same group many times while it widens and prunes, and its answer depends on nothing
+    else)."""
+    import numpy as np
+    from scipy.optimize import linprog
+
+    a_eq = np.frombuffer(a_bytes).reshape(shape)
+    b_eq = np.frombuffer(b_bytes)
+    if shape[0] == 1:
+        solved = _one_sum_bounds([float(a) for a in a_eq[0]], float(b_eq[0]))
+        if solved is not None:
+            return solved
+    out = []
+    for i in range(shape[1]):
         bound = []
         for sign in (1, -1):
-            c = np.zeros(len(unknown))
+            c = np.zeros(shape[1])
             c[i] = sign
             res = linprog(c, A_eq=a_eq, b_eq=b_eq, bounds=(1, None), method="highs")
             if res.status == 3:  # unbounded
@@ -310,7 +333,33 @@ def _group_ranges(
                 raise ValueError(f"the published sums admit no solution: {res.message}")
             else:
                 bound.append(sign * res.fun)
-        yield k, bound[0], bound[1]
+        out.append((bound[0], bound[1]))
+    return tuple(out)
+
+
+def _one_sum_bounds(
+    coefficients: Sequence[float], rhs: float
+) -> tuple[tuple[float, float], ...] | None:
+    """The bounds :func:`_programme_bounds` finds when the hidden counts share one sum
+    (``sum(a_j x_j) = b``, every ``x_j >= 1``), read off it: each other term ``a_j x_j``
+    lies in ``[a_j, inf)`` or ``(-inf, a_j]`` by its sign, so their total lies in an
+    interval, and ``x_k = (b - total) / a_k``. Most of a report's groups are one sum;
+    solving each by linear programming was most of the audit's time. None when the sum
+    admits no solution: the programme then says so in its own words."""
+    out = []
+    for k, a_k in enumerate(coefficients):
+        others = [a for j, a in enumerate(coefficients) if j != k and a != 0]
+        if a_k == 0:  # in the group through a sum in which it cancels: nothing bounds it
+            out.append((1.0, math.inf))
+            continue
+        least = -math.inf if any(a < 0 for a in others) else sum(others)
+        most = math.inf if any(a > 0 for a in others) else sum(others)
+        ends = sorted(((rhs - most) / a_k, (rhs - least) / a_k))
+        low, high = max(1.0, ends[0]), ends[1]
+        if high < low - _TOLERANCE:
+            return None
+        out.append((low, high))
+    return tuple(out)
 
 
 def _pinned(coefficients: Sequence[float], rhs: Sequence[float]) -> float | None:

@@ -439,7 +439,8 @@ def guard_document(ast_path: Path) -> None:
             content[2][0] = name
         elif "/" in src or "\\" in src or ":" in src or not (folder / src).is_file():
             raise RenderError(f"an image that is not one of the report's own files: {src[:60]!r}")
-    ast_path.write_text(json.dumps(doc), encoding="utf-8")
+    if written:  # the document changed only if an embedded image was written out
+        ast_path.write_text(json.dumps(doc), encoding="utf-8")
 
 
 def _run_pandoc(jobs: dict[str, list[str]], source: Path, cwd: Path, stamp: dt.datetime) -> None:

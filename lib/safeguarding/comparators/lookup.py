@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -136,18 +137,7 @@ class Comparators:
     @staticmethod
     def choose_period(available: list[str], period: Period | str) -> str | None:
         """The same period if available, else the latest financial year ending by its end."""
-        period = parse_period(period)
-        if period.label in available:
-            return period.label
-        years = []
-        for label in set(available):
-            try:
-                p = parse_period(label)
-            except PeriodError:
-                continue
-            if p.kind == "year" and p.end <= period.end:
-                years.append(p)
-        return max(years).label if years else None
+        return _choose_period(frozenset(available), parse_period(period))
 
     def _pick(self, rows: pd.DataFrame, period: Period | str) -> pd.Series | None:
         rows = rows[rows["value"].notna()]
@@ -359,3 +349,20 @@ def as_comparators(
     if isinstance(data, (str, Path)):
         return Comparators.from_csv(data, catalogue, neighbour_average=neighbour_average)
     return Comparators.from_frame(data, catalogue, neighbour_average=neighbour_average)
+
+
+@lru_cache(maxsize=16384)
+def _choose_period(available: frozenset[str], period: Period) -> str | None:
+    # remembered: a report asks the same question for every comparator and period it shows,
+    # and parsing every available label each time was a tenth of the assessment
+    if period.label in available:
+        return period.label
+    years = []
+    for label in available:
+        try:
+            p = parse_period(label)
+        except PeriodError:
+            continue
+        if p.kind == "year" and p.end <= period.end:
+            years.append(p)
+    return max(years).label if years else None

@@ -232,8 +232,18 @@ class QuarterlyReport:
         return [message for rule, _, message in warnings if rule in wanted]
 
     def assessed(self, indicator: str) -> dict[str, Any] | None:
-        hit = self.assessment[self.assessment["indicator"] == indicator]
-        return None if hit.empty else hit.iloc[0].to_dict()
+        """The assessment's (first) row for ``indicator``, or None (a copy: callers may
+        change it)."""
+        row = self._assessed.get(indicator)
+        return None if row is None else dict(row)
+
+    @cached_property
+    def _assessed(self) -> dict[str, dict[str, Any]]:
+        # each indicator's row taken once: sections, scorecards and the status ask for it
+        # again and again, and filtering the frame each time was a tenth of a rerun
+        first = (~self.assessment["indicator"].duplicated()).to_numpy()
+        rows = (self.assessment.iloc[i].to_dict() for i in first.nonzero()[0])
+        return {row["indicator"]: row for row in rows}
 
     def target(self, indicator: Indicator, year: Period) -> Any:
         """The target for ``year``'s financial year, looked up once per indicator and year
