@@ -46,6 +46,7 @@ from .manifest import FileHasher, fingerprint, library_info
 from .params import REPORTS, Project, RunEntry, load_project, quarter_slug
 from .periods import parse_period
 from .render import notebook_to_markdown, resolve_time, write_pngs
+from .validation import safe_yaml
 
 QUARTO_DIR = Path("outputs") / "quarto"
 FIGURES = "figures"  # beside the staged source; Quarto's own "<name>_files" folder is its own
@@ -476,7 +477,7 @@ def staged_metadata(source: str | Path) -> dict[str, Any]:
     text = Path(source).read_text(encoding="utf-8")
     if not text.startswith("---\n"):
         return {}
-    return yaml.safe_load(text[4 : text.index("\n---\n", 4)]) or {}
+    return safe_yaml(text[4 : text.index("\n---\n", 4)]) or {}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

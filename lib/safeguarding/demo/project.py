@@ -20,6 +20,7 @@ import yaml
 
 from ..params import quarter_slug
 from ..periods import parse_period
+from ..validation import safe_yaml
 
 # the committees every authority gets: (id, name, days after the quarter's end)
 COMMITTEES = (
@@ -53,7 +54,7 @@ def write_project(
     (params / "targets").mkdir(exist_ok=True)
     (params / "commentary").mkdir(exist_ok=True)
 
-    settings = yaml.safe_load((template / "settings.yaml").read_text(encoding="utf-8"))
+    settings = safe_yaml((template / "settings.yaml").read_text(encoding="utf-8"))
     settings.update(
         data=str(data_dir), notebooks=str(Path(notebooks).resolve()), targets="params/targets"
     )

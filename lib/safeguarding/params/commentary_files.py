@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from ..validation import InputError, Issue
+from ..validation import InputError, Issue, safe_yaml
 from .fields import Checker, mapping_of, unknown_keys
 from .records import COMMENTARY_MODES
 
@@ -36,7 +36,7 @@ def read_commentary(
     match = _FRONT_MATTER.match(raw)
     if match:
         try:
-            meta = yaml.safe_load(match.group(1)) or {}
+            meta = safe_yaml(match.group(1)) or {}
         except yaml.YAMLError as exc:
             raise InputError(
                 [
