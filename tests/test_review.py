@@ -237,7 +237,7 @@ def test_reviews_in_worker_processes_give_the_list_one_process_gives(
             folder.mkdir(parents=True, exist_ok=True)
             (folder / "NI65.md").write_text(f"---\nmode: follow\n---\n{RISE}\n")
     project = load_project(root)
-    project.data_dir  # the demo data made once, before the workers read it
+    assert project.data_dir.is_dir()  # the demo data made once, before the workers read it
     runs = [("901", "child_protection"), ("999", "child_protection"), ("902", "child_protection"),
             ("903", "quarterly_scorecard")]  # fmt: skip
     keys = {"901": "a", "902": "b", "903": "c", "999": "d"}
