@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from safeguarding.loaders.checks import _no_whitespace, _text
+from safeguarding.validation import _separators_fit
 
 # every character str.strip removes, by str.strip's own definition (str.isspace)
 WHITESPACE = [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()]
@@ -95,3 +96,44 @@ def test_no_whitespace_is_str_isspace():
     for ch in WHITESPACE:
         assert not _no_whitespace(f"a{ch}b")
         assert not _no_whitespace(ch)
+
+
+def plain_separators_fit(text: str, width: int) -> bool:
+    """The definition: every line after the header has ``width - 1`` commas or is blank."""
+    lines = text.split("\n")[1:]
+    return all(line.count(",") == width - 1 or not line.strip() for line in lines)
+
+
+SEPARATOR_CASES = [
+    "a,b\n1,2\n3,4\n",
+    "a,b\n1,2\n3,4",
+    "a,b",
+    "a,b\n",
+    "a,b\n1,2\n\n3,4\n\n",
+    "a,b\n1,2\n   \n\t\n",
+    "a,b\n1,2\n\u00a0\n\u3000\r\n",
+    "a,b\r\n1,2\r\n3,4\r\n",
+    "a,b\n1,2,3\n",
+    "a,b\n1\n",
+    "a,b\n,\n,\n",
+    "a,b\n1,2\n x \n",
+    "a,b\nZoë,Łódź\n日本,語\n",
+    "a,b\nZoë,Łódź,x\n",
+    "a,b\n\u2028,\u2029\n",
+    "a,b\n\ud800,x\n",  # a lone surrogate (decoded with surrogatepass elsewhere)
+]
+
+
+@pytest.mark.parametrize("text", SEPARATOR_CASES, ids=range(len(SEPARATOR_CASES)))
+@pytest.mark.parametrize("width", [1, 2, 3])
+def test_separators_fit_matches_the_plain_count(text, width):
+    assert _separators_fit(text, width) == plain_separators_fit(text, width)
+
+
+def test_separators_fit_matches_on_random_texts():
+    rng = random.Random(3)
+    pieces = ["a", "1", ",", ",", "\n", "\n", " ", "\t", "\r", "é", "日", "\u00a0", "\u2028"]
+    for _ in range(2000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 25)))
+        width = rng.randint(1, 4)
+        assert _separators_fit(text, width) == plain_separators_fit(text, width), repr(text)

@@ -163,12 +163,21 @@ class Identifiers:
         return PackedIdentifiers(zlib.compress(pickle.dumps(self, protocol=5), 1))
 
     def add_ids(self, values: Iterable[object]) -> None:
-        # hundreds of thousands of values per authority: text takes the short way through
-        # _clean, and the set's own method is bound once
-        add = self.ids.add
-        for value in values:
-            text = (value.strip() if type(value) is str else _clean(value)).upper()
-            if not text:
+        # hundreds of thousands of values per authority, most of them a child_id already
+        # collected from another table: a column of plain text is trimmed and upper-cased by
+        # C-level maps, and a text already held is scannable (only those are held)
+        values = values if isinstance(values, list) else list(values)
+        if set(map(type, values)) <= {str}:
+            texts = map(str.upper, map(str.strip, values))
+        else:
+            texts = (
+                (value.strip() if type(value) is str else _clean(value)).upper()
+                for value in values
+            )
+        ids = self.ids
+        add = ids.add
+        for text in texts:
+            if not text or text in ids:
                 continue
             if _scannable_id(text):
                 add(text)
@@ -177,7 +186,7 @@ class Identifiers:
 
     def add_dobs(self, values: Iterable[object]) -> None:
         for value in values:
-            iso = _as_iso_date(_clean(value))
+            iso = _dob_iso(_clean(value))
             if iso:
                 self.dobs.add(iso)
 
@@ -214,6 +223,10 @@ def _scannable_id(text: str) -> bool:
 def _as_iso_date(text: str) -> str | None:
     """An input's date of birth (ISO, or day/month/year with a four-digit year) as ISO."""
     return next((dates[0] for _, _, dates in date_matches(text) if len(dates) == 1), None)
+
+
+# dates of birth repeat across tables and authorities (a few thousand distinct days)
+_dob_iso = lru_cache(maxsize=1 << 16)(_as_iso_date)
 
 
 def _iso(year: int, month: int, day: int) -> str | None:
