@@ -12,6 +12,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from safeguarding import activity
 from safeguarding.loaders.checks import _no_whitespace, _text
 from safeguarding.validation import _separators_fit
 
@@ -137,3 +138,108 @@ def test_separators_fit_matches_on_random_texts():
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 25)))
         width = rng.randint(1, 4)
         assert _separators_fit(text, width) == plain_separators_fit(text, width), repr(text)
+
+
+def plain_events_by_team(events, date_column, teams, start, end):
+    """The definition (a merge of every event with its child's allocations)."""
+    lo, hi = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
+    dated = events[(events[date_column] >= lo) & (events[date_column] <= hi)]
+    dated = dated[["child_id", date_column]].rename(columns={date_column: "_when"})
+    dated = dated.reset_index(drop=True)
+    dated["_row"] = range(len(dated))
+    alloc = teams[["child_id", "team", "start_date", "end_date"]]
+    merged = dated.merge(alloc, on="child_id", how="left")
+    live = (merged["start_date"] <= merged["_when"]) & (
+        merged["end_date"].isna() | (merged["end_date"] > merged["_when"])
+    )
+    merged = merged[live].sort_values(["_row", "start_date", "team"])
+    team_of = merged.groupby("_row")["team"].last()
+    labels = dated["_row"].map(team_of).astype(object).fillna(activity.UNALLOCATED)
+    counts = labels.value_counts().sort_index()
+    return counts.astype("int64").rename_axis("Team").rename("count")
+
+
+def _random_activity(rng: random.Random, typed: bool):
+    days = pd.date_range("2023-01-01", "2025-06-30", freq="D")
+    children = [f"C{i}" for i in range(rng.randint(1, 12))]
+    rows = []
+    for _ in range(rng.randint(0, 30)):
+        begin = rng.choice(days)
+        finish = None if rng.random() < 0.4 else begin + pd.Timedelta(days=rng.randint(0, 400))
+        if rng.random() < 0.05:
+            begin = None
+        team = rng.choice(["North", "South", "East", "Ümlaut", None if rng.random() < 0.1 else "W"])
+        rows.append((rng.choice(children), team, begin, finish))
+    teams = pd.DataFrame(rows, columns=["child_id", "team", "start_date", "end_date"])
+    events = pd.DataFrame(
+        {
+            "child_id": [rng.choice([*children, "X"]) for _ in range(rng.randint(0, 40))],
+        }
+    )
+    events["referral_date"] = [
+        None if rng.random() < 0.05 else rng.choice(days) for _ in range(len(events))
+    ]
+    for frame in (teams, events):
+        for col in ("start_date", "end_date", "referral_date"):
+            if col in frame:
+                frame[col] = pd.to_datetime(frame[col]).astype("datetime64[ns]")
+        if typed:
+            for col in ("child_id", "team"):
+                if col in frame:
+                    frame[col] = frame[col].astype("string")
+    return events, teams
+
+
+def test_events_by_team_matches_the_merge_on_random_allocations():
+    rng = random.Random(5)
+    for i in range(300):
+        events, teams = _random_activity(rng, typed=i % 2 == 0)
+        start = rng.choice(["2024-04-01", "2023-06-15", "2025-01-01"])
+        end = rng.choice(["2024-09-30", "2025-03-31", "2025-06-30"])
+        pd.testing.assert_series_equal(
+            activity.events_by_team(events, "referral_date", teams, start, end),
+            plain_events_by_team(events, "referral_date", teams, start, end),
+            check_exact=True,
+        )
+
+
+def test_events_by_team_matches_on_ties_and_edges():
+    day = pd.Timestamp
+    teams = pd.DataFrame(
+        {
+            "child_id": pd.array(["A", "A", "A", "B", "B", "C"], dtype="string"),
+            "team": pd.array(["South", "North", "East", "X", "Y", pd.NA], dtype="string"),
+            "start_date": [day("2024-04-01")] * 3 + [day("2024-05-01"), day("2024-05-01"), pd.NaT],
+            "end_date": [
+                pd.NaT,
+                day("2024-06-01"),
+                day("2024-04-01"),
+                pd.NaT,
+                day("2024-05-02"),
+                pd.NaT,
+            ],
+        }
+    )
+    events = pd.DataFrame(
+        {
+            "child_id": pd.array(["A", "A", "B", "B", "C", "D"], dtype="string"),
+            "referral_date": [
+                day("2024-04-01"),
+                day("2024-06-01"),
+                day("2024-05-01"),
+                day("2024-05-02"),
+                day("2024-05-05"),
+                day("2024-05-05"),
+            ],
+        }
+    )
+    for start, end in [
+        ("2024-04-01", "2024-09-30"),
+        ("2024-05-02", "2024-05-02"),
+        ("2025-01-01", "2025-03-31"),
+    ]:
+        pd.testing.assert_series_equal(
+            activity.events_by_team(events, "referral_date", teams, start, end),
+            plain_events_by_team(events, "referral_date", teams, start, end),
+            check_exact=True,
+        )
