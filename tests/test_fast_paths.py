@@ -12,7 +12,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-from safeguarding import activity
+from safeguarding import activity, disproportionality
 from safeguarding.loaders.checks import _no_whitespace, _text
 from safeguarding.validation import _separators_fit
 
@@ -243,3 +243,18 @@ def test_events_by_team_matches_on_ties_and_edges():
             plain_events_by_team(events, "referral_date", teams, start, end),
             check_exact=True,
         )
+
+
+def test_ethnic_groups_read_per_distinct_code_match_per_child():
+    # counts() reads each distinct code once: the same groups as reading every child's
+    rng = random.Random(11)
+    pool = ["WBRI", " wbri", "BAFR ", "MWBC", "REFU", "NOBT", "xx", "", " ", "Łódź", None, pd.NA]
+    for _ in range(50):
+        values = [rng.choice(pool) for _ in range(rng.randint(0, 40))]
+        for dtype in (object, "string"):
+            column = pd.Series(values, dtype=dtype)
+            codes, distinct = pd.factorize(column)
+            read = disproportionality.ethnic_group(pd.Series([*distinct, None], dtype=object))
+            assert list(read.to_numpy()[codes]) == list(
+                disproportionality.ethnic_group(column).to_numpy()
+            )
