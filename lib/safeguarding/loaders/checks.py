@@ -192,11 +192,14 @@ def _text(series: pd.Series) -> pd.Series:
     definition of whitespace), and only columns holding some are trimmed cell by cell."""
     s = series.astype("string")
     values = s.to_numpy(dtype=object)
-    missing = pd.isna(values)
-    present = values[~missing] if missing.any() else values
+    try:  # a column with no missing value joins as it is (a missing one is no str)
+        joined, present, missing = _SEP.join(values), values, None
+    except TypeError:
+        missing = pd.isna(values)
+        present = values[~missing]
+        joined = _SEP.join(present)
     if not len(present):
         return s
-    joined = _SEP.join(present)
     clean = (
         joined.count(_SEP) == len(present) - 1  # no value holds the separator
         and _SEP * 2 not in joined  # no empty value
@@ -208,8 +211,11 @@ def _text(series: pd.Series) -> pd.Series:
         return s
     stripped = np.array(list(map(str.strip, present)), dtype=object)
     stripped[stripped == ""] = pd.NA
-    out = values.copy()
-    out[~missing] = stripped
+    if missing is None:
+        out = stripped
+    else:
+        out = values.copy()
+        out[~missing] = stripped
     return pd.Series(pd.array(out, dtype="string"), index=s.index, name=s.name)
 
 
@@ -258,19 +264,20 @@ def validate_table(raw: RawTable, log: IssueLog) -> pd.DataFrame | None:
                 authority=raw.authority,
             )
 
-    text = pd.DataFrame(index=raw.frame.index)
-    text[ROW] = raw.frame[ROW]
+    # frames built from their columns at once (a column at a time costs pandas' insert each)
+    columns = {ROW: raw.frame[ROW]}
     for col in spec.column_names:
         if col in raw.frame:
-            text[col] = _text(raw.frame[col])
+            columns[col] = _text(raw.frame[col])
         else:
-            text[col] = pd.Series(pd.NA, index=raw.frame.index, dtype="string")
+            columns[col] = pd.Series(pd.NA, index=raw.frame.index, dtype="string")
+    text = pd.DataFrame(columns, index=raw.frame.index)
     raw.frame = text
 
-    typed = pd.DataFrame(index=text.index)
-    typed[ROW] = text[ROW]
-    if "authority" in text:
-        typed["authority"] = text["authority"]
+    # what emit reads of the typed rows (where each came from) while the columns are typed
+    where = [ROW, "authority"] if "authority" in text else [ROW]
+    typed = text[where]
+    done = {c: text[c] for c in where}
     for col in spec.columns:
         s = text[col.name]
         if col.dtype == "date":
@@ -298,14 +305,14 @@ def validate_table(raw: RawTable, log: IssueLog) -> pd.DataFrame | None:
                 "invalid_date",
                 f"year outside {MIN_YEAR}-{MAX_YEAR}",
             )
-            typed[col.name] = parsed.where(~odd).astype("datetime64[ns]")
+            done[col.name] = parsed.where(~odd).astype("datetime64[ns]")
         elif col.dtype == "int":
-            typed[col.name] = _whole_numbers(raw, typed, s, col, log)
+            done[col.name] = _whole_numbers(raw, typed, s, col, log)
         elif col.dtype == "float":
             number = pd.to_numeric(s, errors="coerce")
             bad = s.notna() & (number.isna() | (number < 0))
             emit(log, raw, typed, bad, col.name, "invalid_number", "not a number of 0 or more")
-            typed[col.name] = number.where(~bad).astype("float64")
+            done[col.name] = number.where(~bad).astype("float64")
         elif col.dtype == "bool":
             mapped = s.str.lower().map(_BOOLS)
             bad = s.notna() & mapped.isna()
@@ -318,9 +325,11 @@ def validate_table(raw: RawTable, log: IssueLog) -> pd.DataFrame | None:
                 "invalid_value",
                 "not a yes/no value (expected 1/0 or true/false)",
             )
-            typed[col.name] = mapped.astype("boolean")
+            done[col.name] = mapped.astype("boolean")
         else:
-            typed[col.name] = s
+            done[col.name] = s
+
+    typed = pd.DataFrame(done, index=text.index)
 
     for col in [c.name for c in spec.columns if c.required or c.nonblank]:
         if col in raw.allow_missing or col in raw.absent:
