@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from safeguarding import activity, disproportionality
-from safeguarding.loaders.checks import _no_whitespace, _text
+from safeguarding.loaders.checks import PairSet, _no_whitespace, _text
 from safeguarding.validation import _separators_fit
 
 # every character str.strip removes, by str.strip's own definition (str.isspace)
@@ -258,3 +258,20 @@ def test_ethnic_groups_read_per_distinct_code_match_per_child():
             assert list(read.to_numpy()[codes]) == list(
                 disproportionality.ethnic_group(column).to_numpy()
             )
+
+
+def test_pair_set_matches_multiindex_isin():
+    rng = random.Random(23)
+    pool_a = ["101", "102", "903", None]
+    pool_b = ["C1", "C2", "c1", "Ł3", "", None]
+    for _ in range(300):
+        dtype = rng.choice([object, "string", "str"])
+
+        def column(pool, n, dtype=dtype):
+            return pd.Series([rng.choice(pool) for _ in range(n)], dtype=dtype)
+
+        n, m = rng.randint(0, 15), rng.randint(0, 25)
+        ka, kb, ta, tb = column(pool_a, n), column(pool_b, n), column(pool_a, m), column(pool_b, m)
+        known = pd.MultiIndex.from_arrays([ka, kb])
+        plain = pd.MultiIndex.from_arrays([ta, tb]).isin(known)
+        assert list(PairSet(ka, kb).holds(ta, tb)) == list(plain)

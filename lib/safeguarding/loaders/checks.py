@@ -479,6 +479,28 @@ def _check_overlaps(raw: RawTable, typed: pd.DataFrame, log: IssueLog) -> None:
     )
 
 
+class PairSet:
+    """A set of (first, second) value pairs -- ``MultiIndex.isin`` without building a
+    MultiIndex (whose levels are sorted) for every table checked against it. Missing values
+    match missing values, as in a MultiIndex."""
+
+    def __init__(self, first: pd.Series, second: pd.Series) -> None:
+        self.firsts = pd.Index(first).unique()
+        self.seconds = pd.Index(second).unique()
+        self.keys = np.unique(
+            self._key(self.firsts.get_indexer(first), self.seconds.get_indexer(second))
+        )
+
+    def _key(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return a.astype(np.int64) * (len(self.seconds) + 1) + b
+
+    def holds(self, first: pd.Series, second: pd.Series) -> np.ndarray:
+        """Whether each row's pair is in the set."""
+        a = self.firsts.get_indexer(first)
+        b = self.seconds.get_indexer(second)
+        return (a >= 0) & (b >= 0) & np.isin(self._key(a, b), self.keys)
+
+
 def validate_relations(raws: Iterable[RawTable], log: IssueLog) -> None:
     """Cross-table checks: links to referrals, plans and children, and dates before them."""
     tables = {r.name: r for r in raws if r.typed is not None}
@@ -512,12 +534,12 @@ def validate_relations(raws: Iterable[RawTable], log: IssueLog) -> None:
         emit(log, raw, child, before, date, rule, message, "warning")
 
     if "children" in tables:
-        known = pd.MultiIndex.from_frame(tables["children"].typed[["authority", "child_id"]])
+        known = PairSet(tables["children"].typed["authority"], tables["children"].typed["child_id"])
         for name, raw in tables.items():
             if name == "children" or "child_id" not in raw.typed:
                 continue
-            pairs = pd.MultiIndex.from_frame(raw.typed[["authority", "child_id"]])
-            unknown = pd.Series(~pairs.isin(known), index=raw.typed.index)
+            held = known.holds(raw.typed["authority"], raw.typed["child_id"])
+            unknown = pd.Series(~held, index=raw.typed.index)
             unknown &= raw.typed["child_id"].notna()
             emit(
                 log,
