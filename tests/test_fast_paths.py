@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from safeguarding import activity, disproportionality
+from safeguarding.loaders import checks
 from safeguarding.loaders.checks import PairSet, _no_whitespace, _text
 from safeguarding.validation import _separators_fit
 
@@ -275,3 +276,19 @@ def test_pair_set_matches_multiindex_isin():
         known = pd.MultiIndex.from_arrays([ka, kb])
         plain = pd.MultiIndex.from_arrays([ta, tb]).isin(known)
         assert list(PairSet(ka, kb).holds(ta, tb)) == list(plain)
+
+
+def test_years_outside_the_range_are_found_by_comparing_dates():
+    # validate_table compares parsed dates with the first and the day after the last allowed
+    # day: the same rows as their years compared with MIN_YEAR and MAX_YEAR
+    edges = ["1899-12-31", "1900-01-01", "2100-12-31", "2101-01-01", "0201-05-04", "9999-12-31"]
+    rng = random.Random(29)
+    cases = [*edges, None, "not a date"] + [
+        f"{rng.randint(1, 9999):04d}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        for _ in range(500)
+    ]
+    parsed = pd.to_datetime(pd.Series(cases, dtype="string"), format="%Y-%m-%d", errors="coerce")
+    year = parsed.dt.year
+    plain = parsed.notna() & ((year < checks.MIN_YEAR) | (year > checks.MAX_YEAR))
+    fast = (parsed < checks._FIRST_DAY) | (parsed >= checks._AFTER_LAST_DAY)
+    pd.testing.assert_series_equal(fast, plain)

@@ -57,6 +57,8 @@ from ..validation import read_csv_text as _read_csv
 from .codes import FATAL_CODES, checked_columns, codes_for
 
 MIN_YEAR, MAX_YEAR = 1900, 2100  # plausible years for any date in a child's record
+_FIRST_DAY = pd.Timestamp(MIN_YEAR, 1, 1)
+_AFTER_LAST_DAY = pd.Timestamp(MAX_YEAR + 1, 1, 1)
 _INTEGER = re.compile(r"[+-]?\d+")
 ROW = "_row"  # where a row came from: CSV line number (int) or XML element path (str)
 
@@ -271,7 +273,7 @@ def validate_table(raw: RawTable, log: IssueLog) -> pd.DataFrame | None:
             columns[col] = _text(raw.frame[col])
         else:
             columns[col] = pd.Series(pd.NA, index=raw.frame.index, dtype="string")
-    text = pd.DataFrame(columns, index=raw.frame.index)
+    text = pd.DataFrame(columns, index=raw.frame.index, copy=False)
     raw.frame = text
 
     # what emit reads of the typed rows (where each came from) while the columns are typed
@@ -294,8 +296,8 @@ def validate_table(raw: RawTable, log: IssueLog) -> pd.DataFrame | None:
             )
             # a mistyped century (0201-05-04) parses but is no date of a child's record, and
             # would not fit the canonical nanosecond dates
-            year = parsed.dt.year
-            odd = parsed.notna() & ((year < MIN_YEAR) | (year > MAX_YEAR))
+            # (compared as dates: the same as their years against MIN_YEAR and MAX_YEAR)
+            odd = (parsed < _FIRST_DAY) | (parsed >= _AFTER_LAST_DAY)
             emit(
                 log,
                 raw,
@@ -305,7 +307,8 @@ def validate_table(raw: RawTable, log: IssueLog) -> pd.DataFrame | None:
                 "invalid_date",
                 f"year outside {MIN_YEAR}-{MAX_YEAR}",
             )
-            done[col.name] = parsed.where(~odd).astype("datetime64[ns]")
+            kept = parsed.where(~odd) if odd.any() else parsed
+            done[col.name] = kept.astype("datetime64[ns]")
         elif col.dtype == "int":
             done[col.name] = _whole_numbers(raw, typed, s, col, log)
         elif col.dtype == "float":
@@ -329,7 +332,7 @@ def validate_table(raw: RawTable, log: IssueLog) -> pd.DataFrame | None:
         else:
             done[col.name] = s
 
-    typed = pd.DataFrame(done, index=text.index)
+    typed = pd.DataFrame(done, index=text.index, copy=False)
 
     for col in [c.name for c in spec.columns if c.required or c.nonblank]:
         if col in raw.allow_missing or col in raw.absent:
@@ -431,8 +434,10 @@ def _check_duplicates(raw: RawTable, typed: pd.DataFrame, log: IssueLog) -> pd.D
     key = list(TABLES[raw.name].key)
     if not key or typed.empty:
         return typed
-    complete = typed[key].notna().all(axis=1)
-    dup = typed.duplicated(key, keep="first") & complete
+    repeated = typed.duplicated(key, keep="first")
+    if not repeated.any():  # the usual case: no need to look for blank keys
+        return typed
+    dup = repeated & typed[key].notna().all(axis=1)
     if not dup.any():
         return typed
     first = typed.groupby(key, dropna=False, sort=False)[ROW].transform("first")
