@@ -12,9 +12,10 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-from safeguarding import activity, disproportionality
+from safeguarding import activity, disproportionality, privacy
 from safeguarding.loaders import checks
 from safeguarding.loaders.checks import PairSet, _no_whitespace, _text
+from safeguarding.privacy import Identifiers
 from safeguarding.validation import _separators_fit
 
 # every character str.strip removes, by str.strip's own definition (str.isspace)
@@ -292,3 +293,31 @@ def test_years_outside_the_range_are_found_by_comparing_dates():
     plain = parsed.notna() & ((year < checks.MIN_YEAR) | (year > checks.MAX_YEAR))
     fast = (parsed < checks._FIRST_DAY) | (parsed >= checks._AFTER_LAST_DAY)
     pd.testing.assert_series_equal(fast, plain)
+
+
+def plain_add_ids(found: Identifiers, values) -> None:
+    """The definition: each value cleaned, upper-cased and kept when scannable."""
+    for value in values:
+        text = (value.strip() if type(value) is str else privacy._clean(value)).upper()
+        if not text:
+            continue
+        if privacy._scannable_id(text):
+            found.ids.add(text)
+        else:
+            found.too_short += 1
+
+
+def test_add_ids_matches_the_plain_loop():
+    rng = random.Random(31)
+    pool = ["101C0000001", " 101c0000001 ", "12345678", "1234", "ab", "", " ", "straße12345",
+            "x²³⁴⁵⁶⁷⁸⁹", "\u00a0AB123456\u00a0", "A1", None, 12345678, 1.5, float("nan"),
+            pd.Timestamp("2024-01-02"), "ǆ1234567"]  # fmt: skip
+    for _ in range(300):
+        batches = [[rng.choice(pool) for _ in range(rng.randint(0, 12))] for _ in range(3)]
+        if rng.random() < 0.5:  # plain text only: the C-level path
+            batches = [[v for v in b if type(v) is str] for b in batches]
+        fast, plain = Identifiers(), Identifiers()
+        for batch in batches:
+            fast.add_ids(batch if rng.random() < 0.5 else iter(batch))
+            plain_add_ids(plain, batch)
+        assert (fast.ids, fast.too_short) == (plain.ids, plain.too_short)
