@@ -12,10 +12,12 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-from safeguarding import activity, disproportionality, privacy
+from safeguarding import activity, disproportionality, privacy, schema
 from safeguarding.loaders import checks
+from safeguarding.loaders.canonical import read_canonical
 from safeguarding.loaders.checks import PairSet, _no_whitespace, _text
 from safeguarding.privacy import Identifiers
+from safeguarding.schema import TABLES
 from safeguarding.validation import _separators_fit
 
 # every character str.strip removes, by str.strip's own definition (str.isspace)
@@ -321,3 +323,38 @@ def test_add_ids_matches_the_plain_loop():
             fast.add_ids(batch if rng.random() < 0.5 else iter(batch))
             plain_add_ids(plain, batch)
         assert (fast.ids, fast.too_short) == (plain.ids, plain.too_short)
+
+
+def plain_coerce(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """The definition: every column converted, whatever its dtype already is."""
+    spec = TABLES[name]
+    out = frame.copy()
+    for col in spec.columns:
+        if col.name not in out:
+            out[col.name] = pd.Series([None] * len(out), index=out.index, dtype="object")
+        if col.dtype == "date":
+            out[col.name] = pd.to_datetime(out[col.name], errors="coerce").astype("datetime64[ns]")
+        elif col.dtype == "int":
+            out[col.name] = pd.to_numeric(out[col.name], errors="coerce").astype("Int64")
+        elif col.dtype == "float":
+            out[col.name] = pd.to_numeric(out[col.name], errors="coerce").astype("float64")
+        elif col.dtype == "bool":
+            if pd.api.types.is_bool_dtype(out[col.name]):
+                out[col.name] = out[col.name].astype("boolean")
+            else:
+                out[col.name] = out[col.name].map(schema._to_bool).astype("boolean")
+        else:
+            out[col.name] = out[col.name].astype("string")
+    return out[spec.column_names]
+
+
+def test_coerce_dtypes_of_canonical_and_other_frames_matches_converting_every_column(small_demo):
+    data = read_canonical(small_demo / "901", authority="901")
+    assert len(data.tables) > 10
+    for name, frame in data.tables.items():
+        variants = [frame, frame.astype(object), frame.iloc[:0], frame.drop(columns=["authority"])]
+        variants.append(frame.assign(**{c: frame[c].astype("str") for c in frame.columns[:2]}))
+        for variant in variants:
+            pd.testing.assert_frame_equal(
+                schema.coerce_dtypes(variant, name), plain_coerce(variant, name), check_exact=True
+            )
