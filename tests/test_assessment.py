@@ -177,6 +177,25 @@ authority,indicator,year,target,tolerance,band_low,band_high
     assert list(frame["tolerance"]) == [2.0, 1.5]
 
 
+def test_a_targets_file_read_again_is_the_same_and_an_edit_is_read_at_once(tmp_path):
+    """Kept per process by its bytes and the catalogue: a second read equals a first and is
+    the caller's own; an edit of the same size straight after is checked afresh (a wrong
+    cell then fails as it would in a fresh process)."""
+    text = "authority,indicator,year,target,tolerance,band_low,band_high\n901,NI59,2011-12,78,,,\n"
+    path = write(tmp_path, "targets.csv", text)
+    first = read_targets(path)
+    again = read_targets(path)
+    pd.testing.assert_frame_equal(first, again)
+    again.loc[0, "target"] = 1.0  # the caller's copy: the next read is untouched
+    assert read_targets(path).loc[0, "target"] == 78.0
+    path.write_text(text.replace(",78,", ",79,"), encoding="utf-8")
+    assert read_targets(path).loc[0, "target"] == 79.0
+    path.write_text(text.replace(",78,", ",7x,"), encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        read_targets(path)
+    assert [i.rule for i in info.value.issues] == ["numeric"]
+
+
 BAND = Target("1", "NI65", "2011-12", None, 2.0, (10, 15))
 
 
