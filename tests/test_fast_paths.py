@@ -358,3 +358,43 @@ def test_coerce_dtypes_of_canonical_and_other_frames_matches_converting_every_co
             pd.testing.assert_frame_equal(
                 schema.coerce_dtypes(variant, name), plain_coerce(variant, name), check_exact=True
             )
+
+
+def plain_first_match(parents: pd.DataFrame, child: pd.DataFrame) -> tuple[list, list]:
+    """The definition: a left merge on (authority, link) with the first parent row per key."""
+    ref = parents.drop_duplicates(["authority", "link"])
+    merged = child.merge(ref, on=["authority", "link"], how="left", indicator=True)
+    return list(merged["_merge"] == "both"), list(merged["date"])
+
+
+def test_pair_set_find_matches_a_merge_on_the_first_parent_row():
+    rng = random.Random(37)
+    for _ in range(300):
+        dtype = rng.choice([object, "string"])
+
+        def frame(n, with_date, dtype=dtype):
+            out = pd.DataFrame(
+                {
+                    "authority": pd.Series(
+                        [rng.choice(["101", "102", None]) for _ in range(n)], dtype=dtype
+                    ),
+                    "link": pd.Series(
+                        [rng.choice(["R1", "R2", "r1", "R3", None]) for _ in range(n)], dtype=dtype
+                    ),
+                }
+            )
+            if with_date:
+                out["date"] = pd.to_datetime(
+                    [rng.choice(["2024-01-01", "2024-02-01", None]) for _ in range(n)]
+                ).astype("datetime64[ns]")
+            return out
+
+        parents, child = frame(rng.randint(0, 12), True), frame(rng.randint(0, 20), False)
+        row = PairSet(parents["authority"], parents["link"]).find(
+            child["authority"], child["link"]
+        )
+        found = list(row >= 0)
+        dates = [parents["date"].iloc[r] if r >= 0 else pd.NaT for r in row]
+        plain_found, plain_dates = plain_first_match(parents, child)
+        assert found == plain_found
+        assert [str(d) for d in dates] == [str(d) for d in plain_dates]

@@ -485,25 +485,34 @@ def _check_overlaps(raw: RawTable, typed: pd.DataFrame, log: IssueLog) -> None:
 
 
 class PairSet:
-    """A set of (first, second) value pairs -- ``MultiIndex.isin`` without building a
-    MultiIndex (whose levels are sorted) for every table checked against it. Missing values
-    match missing values, as in a MultiIndex."""
+    """A set of (first, second) value pairs, each with the row where it first occurs: a
+    merge on, or ``MultiIndex.isin`` of, two key columns without building a MultiIndex (whose
+    levels are sorted) for every table looked up in it. Missing values match missing values,
+    as in a merge or a MultiIndex."""
 
     def __init__(self, first: pd.Series, second: pd.Series) -> None:
         self.firsts = pd.Index(first).unique()
         self.seconds = pd.Index(second).unique()
-        self.keys = np.unique(
-            self._key(self.firsts.get_indexer(first), self.seconds.get_indexer(second))
-        )
+        keys = self._key(self.firsts.get_indexer(first), self.seconds.get_indexer(second))
+        self.keys, self.rows = np.unique(keys, return_index=True)
 
     def _key(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return a.astype(np.int64) * (len(self.seconds) + 1) + b
 
-    def holds(self, first: pd.Series, second: pd.Series) -> np.ndarray:
-        """Whether each row's pair is in the set."""
+    def find(self, first: pd.Series, second: pd.Series) -> np.ndarray:
+        """The row of the set's columns where each pair first occurs, or -1."""
         a = self.firsts.get_indexer(first)
         b = self.seconds.get_indexer(second)
-        return (a >= 0) & (b >= 0) & np.isin(self._key(a, b), self.keys)
+        if not len(self.keys):
+            return np.full(len(a), -1, dtype=np.intp)
+        key = self._key(a, b)
+        at = np.minimum(np.searchsorted(self.keys, key), len(self.keys) - 1)
+        hit = (a >= 0) & (b >= 0) & (self.keys[at] == key)
+        return np.where(hit, self.rows[at], -1)
+
+    def holds(self, first: pd.Series, second: pd.Series) -> np.ndarray:
+        """Whether each row's pair is in the set."""
+        return self.find(first, second) >= 0
 
 
 def validate_relations(raws: Iterable[RawTable], log: IssueLog) -> None:
@@ -514,16 +523,10 @@ def validate_relations(raws: Iterable[RawTable], log: IssueLog) -> None:
             continue
         raw = tables[name]
         child = raw.typed
-        ref = (
-            tables[parent]
-            .typed[["authority", link, parent_date]]
-            .drop_duplicates(["authority", link])
-        )
-        merged = child[["authority", link, date]].merge(
-            ref, on=["authority", link], how="left", indicator=True
-        )
-        merged.index = child.index
-        unknown = child[link].notna() & (merged["_merge"] == "left_only")
+        parents = tables[parent].typed
+        row = PairSet(parents["authority"], parents[link]).find(child["authority"], child[link])
+        found = row >= 0
+        unknown = child[link].notna() & pd.Series(~found, index=child.index)
         emit(
             log,
             raw,
@@ -534,7 +537,11 @@ def validate_relations(raws: Iterable[RawTable], log: IssueLog) -> None:
             f"no {parent} record with this {link}",
             "warning",
         )
-        before = merged[date] < merged[parent_date]
+        # the date of the first parent record with the link (NaT where there is none)
+        dates = parents[parent_date]
+        taken = dates.iloc[np.where(found, row, 0)].to_numpy() if len(dates) else pd.NaT
+        linked = pd.Series(taken, index=child.index, dtype=dates.dtype).where(found)
+        before = child[date] < linked
         message = f"before the {parent_date.replace('_', ' ')} of its {parent} record"
         emit(log, raw, child, before, date, rule, message, "warning")
 
