@@ -53,15 +53,17 @@ def _damage(value: str, column: str, rng: random.Random, errors: bool) -> str:
 
 
 def write_damaged(data: Path, codes: list[str], into: Path) -> list[Path]:
-    """For each code a copy loading with warnings (``_warn``) and one with errors (``_err``)."""
+    """For each code a copy loading with warnings (``_warn``) and one with errors (``_err``),
+    kept when already there (both versions must read the same files at the same paths)."""
     made = []
     for seed, code in enumerate(codes):
         for variant in ("warn", "err"):
             errors = variant == "err"
             rng = random.Random(seed * 7 + errors)
             root = into / f"{code}_{variant}"
-            if root.exists():
-                shutil.rmtree(root)
+            made.append(root)
+            if root.exists():  # made by the other version's run: the same files (and paths)
+                continue
             (root / code).mkdir(parents=True)
             for path in sorted((data / code).glob("*.csv")):
                 with open(path, newline="", encoding="utf-8") as fh:
@@ -82,7 +84,6 @@ def write_damaged(data: Path, codes: list[str], into: Path) -> list[Path]:
             for extra in ("population.csv", "authorities.csv"):
                 if (data / extra).exists():
                     shutil.copy(data / extra, root / extra)
-            made.append(root)
     return made
 
 
