@@ -245,6 +245,24 @@ def run_batch(project: Path, quarter: str, jobs: int, codes: Sequence[str] | Non
     return {"seconds": seconds, "peak": peak, "counts": counts, "output": out}
 
 
+def batch_phases(output: str, seconds: float) -> dict[str, float]:
+    """The command's wall seconds by phase, from its batch log (``seconds: T (of which
+    preparing summaries and identifiers: P)``): preparing, the runs (executing, rendering,
+    scanning, publishing), and what follows the batch and comes before it (the review list,
+    the start-up)."""
+    import re
+
+    logs = [line.split("log: ", 1)[1] for line in output.splitlines() if line.startswith("log: ")]
+    text = Path(logs[-1]).read_text(encoding="utf-8") if logs else ""
+    found = re.search(r"seconds: ([\d.]+) \(of which preparing summaries and identifiers: "
+                      r"([\d.]+)\)", text)  # fmt: skip
+    if not found:
+        return {}
+    total, prepare = float(found[1]), float(found[2])
+    return {"preparing the summaries": prepare, "the runs": total - prepare,
+            "before and after the batch (start, review list)": seconds - total}  # fmt: skip
+
+
 def manifest_timings(project: Path, quarter: str) -> dict[str, float]:
     """Mean seconds per run of each step the workers recorded (execute, render, scan...)."""
     import json
@@ -488,6 +506,8 @@ def main() -> int:
         f"{full['counts'].get('failed', 0)}", "")  # fmt: skip
     row("(b)   seconds per report (amortised)", batch_per, "s/report", goal="at most 1.0",
         target=("<=", 1.0))  # fmt: skip
+    for phase, phase_seconds in batch_phases(full["output"], full["seconds"]).items():
+        row(f"(b)   {phase}", phase_seconds, "s")
     for step, mean in steps.items():
         row(f"(b)   in a worker: {step} (mean per run)", mean, "s")
     row(f"(c) naive: papermill CLI + fresh render, {len(naive)} reports", sum(naive), "s")

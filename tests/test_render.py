@@ -183,9 +183,13 @@ def test_pdf_never_hyphenates_and_never_leaves_a_heading_at_a_page_foot(rendered
     nb = json.loads((rendered["html"].parent.parent / "quarterly_scorecard.ipynb").read_text())
     markdown = render.notebook_to_markdown(nb, tmp_path).markdown
     source = re.sub(r"\\", "", markdown)
-    plain = subprocess.run(
-        ["pdftotext", str(rendered["pdf"]), "-"], capture_output=True, text=True, check=True
-    ).stdout if shutil.which("pdftotext") else pytest.skip("pdftotext is not installed")
+    plain = (
+        subprocess.run(
+            ["pdftotext", str(rendered["pdf"]), "-"], capture_output=True, text=True, check=True
+        ).stdout
+        if shutil.which("pdftotext")
+        else pytest.skip("pdftotext is not installed")
+    )
     assert not HYPHENATION.search(plain), HYPHENATION.search(plain)
     broken = re.findall(r"(\w+)-\n(\w+)", plain)
     invented = [f"{a}-{b}" for a, b in broken if f"{a}-{b}" not in source]
@@ -319,3 +323,40 @@ def test_index_lists_reports_with_status_and_links(rendered, tmp_path):
     assert "Internal: not for publication" in page
     _assert_strict_policy(public)
     assert render.render_index(quarter, list(reversed(runs))).read_text() == page
+
+
+def test_typst_pieces_written_at_once_are_each_as_written_alone(tmp_path):
+    """The Lua filter writes the Typst of every caption, label and front-sheet cell in one
+    pandoc run at the end; each must be what writing it alone gives (pandoc's own typst
+    writer, one run per piece), with no placeholder or separator left in the document."""
+    pieces = ["Figure *one* with # and $5 and a [link](https://example.org)",
+              "Commentary drafted from the figures", "Author", "Ann *Other*, 01234 567890",
+              "Second caption: 25% fell \\- or rose"]  # fmt: skip
+    markdown = "\n\n".join([
+        f"Author\n\n:   {pieces[3]}\n",
+        f"![{pieces[0]}](a.svg)",
+        f"::: {{.commentary-label}}\n{pieces[1]}\n:::",
+        "A paragraph between.",
+        f"![{pieces[4]}](b.svg)",
+    ])  # fmt: skip
+    (tmp_path / "a.svg").write_text("<svg/>")
+    (tmp_path / "b.svg").write_text("<svg/>")
+    source = tmp_path / "doc.md"
+    source.write_text(markdown, encoding="utf-8")
+    filters = str(render.TEMPLATES / "filters.lua")
+
+    def typst(text_or_path: str | Path, *extra: str) -> str:
+        args = [render.pandoc_path(), "--from=markdown", "--to=typst", *extra]
+        if isinstance(text_or_path, Path):
+            return subprocess.run([*args, str(text_or_path)], capture_output=True, text=True,
+                                  check=True).stdout  # fmt: skip
+        return subprocess.run(args, input=text_or_path, capture_output=True, text=True,
+                              check=True).stdout.strip()  # fmt: skip
+
+    out = typst(source, f"--lua-filter={filters}")
+    assert "\ue000" not in out and "safeguarding: next piece" not in out
+    for piece in pieces:
+        alone = typst(piece)
+        assert alone and alone in out, (piece, alone, out)
+    assert "#block(sticky: true)[" + typst(pieces[1]) + "]" in out
+    assert out.count("#figure(") == 2

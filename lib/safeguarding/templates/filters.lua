@@ -53,16 +53,57 @@ function Image(img)
   return nil
 end
 
+-- Typst written from blocks (captions, labels, the front sheet's cells) is written for the
+-- whole document in one pandoc.write at the end (Pandoc, below): one write per piece was a
+-- third of the Typst writer's run. Each piece leaves a placeholder in its raw block.
+local PIECES = {}
+local PIECE_SPLIT = "// safeguarding: next piece"
+
+local function typst_later(blocks, trim_left)
+  PIECES[#PIECES + 1] = { blocks = blocks, trim_left = trim_left }
+  return "\u{E000}" .. #PIECES .. "\u{E001}"
+end
+
+local function written_pieces()
+  local blocks = {}
+  for i, piece in ipairs(PIECES) do
+    if i > 1 then table.insert(blocks, pandoc.RawBlock("typst", PIECE_SPLIT)) end
+    for _, b in ipairs(piece.blocks) do table.insert(blocks, b) end
+  end
+  local text = pandoc.write(pandoc.Pandoc(blocks), "typst")
+  local out, from = {}, 1
+  for i, piece in ipairs(PIECES) do
+    local at = i < #PIECES and text:find("\n" .. PIECE_SPLIT .. "\n", from, true) or nil
+    local part = text:sub(from, at and at - 1 or #text)
+    from = at and at + #PIECE_SPLIT + 2 or #text + 1
+    part = part:gsub("%s+$", "")
+    if piece.trim_left then part = part:gsub("^%s+", "") else part = part:gsub("^\n+", "") end
+    out[i] = part
+  end
+  return out
+end
+
+function Pandoc(doc)
+  if #PIECES == 0 then return nil end
+  local written = written_pieces()
+  return doc:walk({
+    RawBlock = function(raw)
+      if raw.format ~= "typst" or not raw.text:find("\u{E000}", 1, true) then return nil end
+      raw.text = raw.text:gsub("\u{E000}(%d+)\u{E001}", function(n) return written[tonumber(n)] end)
+      return raw
+    end,
+  })
+end
+
 function Figure(el)
   if not FORMAT:match("typst") then return nil end
   local img
   pandoc.walk_block(pandoc.Div(el.content), { Image = function(i) img = i end })
   if not img then return nil end
   local alt = img.attributes["alt"] or pandoc.utils.stringify(img.caption)
-  local caption = pandoc.write(pandoc.Pandoc(el.caption.long), "typst")
   return pandoc.RawBlock("typst",
     "#figure(image(" .. typst_string(img.src) .. ", width: 100%, alt: " .. typst_string(alt) ..
-    "), caption: [" .. caption:gsub("%s+$", "") .. "])")
+    "), caption: [" .. typst_later(el.caption.long, false) .. "])")
 end
 
 local function row_headers(tbl)
@@ -115,11 +156,7 @@ function Table(tbl)
   return pandoc.Div({ tbl }, pandoc.Attr("", { "table-scroll" }, attrs))
 end
 
-local function trim(s) return (s:gsub("^%s+", ""):gsub("%s+$", "")) end
-
-local function to_typst(blocks)
-  return trim(pandoc.write(pandoc.Pandoc(blocks), "typst"))
-end
+local function to_typst(blocks) return typst_later(blocks, true) end
 
 local function description(item)
   local desc = {}
