@@ -90,7 +90,11 @@ def counts(data: DataSet, authority: str, date: pd.Timestamp) -> pd.DataFrame | 
     kids = data.table("children")
     if kids["ethnicity"].isna().all():
         return None
-    group = pd.Series(ethnic_group(kids["ethnicity"]).to_numpy(), index=kids["child_id"])
+    # each distinct code read once (a national authority's children hold a few dozen); the
+    # last entry is a missing code's group, where factorize's -1 points
+    codes, distinct = pd.factorize(kids["ethnicity"])
+    read = ethnic_group(pd.Series([*distinct, None], dtype=object)).to_numpy()
+    group = pd.Series(read[codes], index=kids["child_id"])
     group = group[~group.index.duplicated()]
     ctx = RuleContext(data, [authority])
     needs = {"cin": "referrals", "cp": "cp_plans", "cla": "la_episodes"}

@@ -163,12 +163,21 @@ class Identifiers:
         return PackedIdentifiers(zlib.compress(pickle.dumps(self, protocol=5), 1))
 
     def add_ids(self, values: Iterable[object]) -> None:
-        # hundreds of thousands of values per authority: text takes the short way through
-        # _clean, and the set's own method is bound once
-        add = self.ids.add
-        for value in values:
-            text = (value.strip() if type(value) is str else _clean(value)).upper()
-            if not text:
+        # hundreds of thousands of values per authority, most of them a child_id already
+        # collected from another table: a column of plain text is trimmed and upper-cased by
+        # C-level maps, and a text already held is scannable (only those are held)
+        values = values if isinstance(values, list) else list(values)
+        if set(map(type, values)) <= {str}:
+            texts = map(str.upper, map(str.strip, values))
+        else:
+            texts = (
+                (value.strip() if type(value) is str else _clean(value)).upper()
+                for value in values
+            )
+        ids = self.ids
+        add = ids.add
+        for text in texts:
+            if not text or text in ids:
                 continue
             if _scannable_id(text):
                 add(text)
@@ -177,7 +186,7 @@ class Identifiers:
 
     def add_dobs(self, values: Iterable[object]) -> None:
         for value in values:
-            iso = _as_iso_date(_clean(value))
+            iso = _dob_iso(_clean(value))
             if iso:
                 self.dobs.add(iso)
 
@@ -214,6 +223,10 @@ def _scannable_id(text: str) -> bool:
 def _as_iso_date(text: str) -> str | None:
     """An input's date of birth (ISO, or day/month/year with a four-digit year) as ISO."""
     return next((dates[0] for _, _, dates in date_matches(text) if len(dates) == 1), None)
+
+
+# dates of birth repeat across tables and authorities (a few thousand distinct days)
+_dob_iso = lru_cache(maxsize=1 << 16)(_as_iso_date)
 
 
 def _iso(year: int, month: int, day: int) -> str | None:
@@ -280,9 +293,12 @@ def _normal_postcode(text: str) -> str:
     return text
 
 
-def identifiers_from_frames(frames: Iterable[pd.DataFrame]) -> Identifiers:
-    """Identifiers from any tables holding the known id, date-of-birth or postcode columns."""
-    found = Identifiers()
+def identifiers_from_frames(
+    frames: Iterable[pd.DataFrame], found: Identifiers | None = None
+) -> Identifiers:
+    """Identifiers from any tables holding the known id, date-of-birth or postcode columns
+    (added to ``found`` when given)."""
+    found = Identifiers() if found is None else found
     for frame in frames:
         for column in frame.columns:
             if column in ID_COLUMNS:
@@ -326,18 +342,19 @@ def _folder_stamp(folder: Path) -> tuple:
 
 @lru_cache(maxsize=16)
 def _identifiers_from_folder(folder: str, stamp: tuple) -> Identifiers:
+    # one collection for every file: a child_id met in an earlier table is not looked at again
     found = Identifiers()
     for path_text, _, _ in stamp:
         path = Path(path_text)
         suffix = path.suffix.lower()
         if suffix == ".csv":
-            found.update(_from_csv(path))
+            _from_csv(path, found)
         elif suffix == ".xml":
-            found.update(_from_xml(path))
+            _from_xml(path, found)
     return found
 
 
-def _from_csv(path: Path) -> Identifiers:
+def _from_csv(path: Path, found: Identifiers) -> None:
     wanted = ID_COLUMNS | DOB_COLUMNS | POSTCODE_COLUMNS
     try:
         frame = pd.read_csv(
@@ -348,8 +365,8 @@ def _from_csv(path: Path) -> Identifiers:
             encoding="utf-8-sig",
         )
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError):
-        return Identifiers()  # unreadable: the loaders report it; nothing to collect here
-    return identifiers_from_frames([frame])
+        return  # unreadable: the loaders report it; nothing to collect here
+    identifiers_from_frames([frame], found)
 
 
 def _xml_pattern(tags: frozenset[str]) -> re.Pattern[bytes]:
@@ -360,11 +377,10 @@ def _xml_pattern(tags: frozenset[str]) -> re.Pattern[bytes]:
 _XML_VALUES = _xml_pattern(ID_COLUMNS | DOB_COLUMNS | POSTCODE_COLUMNS)
 
 
-def _from_xml(path: Path) -> Identifiers:
+def _from_xml(path: Path, found: Identifiers) -> None:
     """Element text of the id, date-of-birth and postcode elements. A regular expression over
     the bytes is many times faster than parsing, and a CIN census or SSDA903 file holds nothing
     that could make it match elsewhere (the tags are unique names)."""
-    found = Identifiers()
     values: dict[str, set[bytes]] = {"id": set(), "dob": set(), "postcode": set()}
     for tag, value in _XML_VALUES.findall(path.read_bytes()):
         name = tag.decode()
@@ -373,7 +389,6 @@ def _from_xml(path: Path) -> Identifiers:
     found.add_ids(v.decode("utf-8", "replace") for v in values["id"])
     found.add_dobs(v.decode("utf-8", "replace") for v in values["dob"])
     found.add_postcodes(v.decode("utf-8", "replace") for v in values["postcode"])
-    return found
 
 
 # --- scanning ------------------------------------------------------------------------------

@@ -444,6 +444,8 @@ def coerce_dtypes(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     for col in spec.columns:
         if col.name not in out:
             out[col.name] = pd.Series([None] * len(out), index=out.index, dtype="object")
+        if out[col.name].dtype == _canonical_dtype(col.dtype):
+            continue  # already canonical (a loader's table set again): the same column
         if col.dtype == "date":
             # one resolution everywhere, whatever the source parsed to (pandas 3 infers s/us)
             out[col.name] = pd.to_datetime(out[col.name], errors="coerce").astype("datetime64[ns]")
@@ -459,6 +461,20 @@ def coerce_dtypes(frame: pd.DataFrame, name: str) -> pd.DataFrame:
         else:
             out[col.name] = out[col.name].astype("string")
     return out[spec.column_names]
+
+
+_CANONICAL_DTYPES = {
+    "date": "datetime64[ns]",
+    "int": "Int64",
+    "float": "float64",
+    "bool": "boolean",
+    "str": "string",
+}
+
+
+def _canonical_dtype(kind: str) -> object:
+    """The dtype :func:`coerce_dtypes` gives a column of ``kind``."""
+    return pd.api.types.pandas_dtype(_CANONICAL_DTYPES[kind])
 
 
 _TRUE = {"1", "true", "t", "yes", "y"}

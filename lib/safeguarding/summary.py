@@ -126,16 +126,14 @@ def records_summary(data: DataSet, authority: str, quarter: Period | str) -> Aut
     if teams is not None and not teams.empty:
         summary.caseloads = activity.caseloads(teams, period.end)
     if teams is not None:
-        start, end = period.window("year_to_date")
+        allocations = activity.Allocations(teams, *period.window("year_to_date"))
         own: dict[str, pd.DataFrame] = {}
         for table, column in ACTIVITY_EVENTS:
             if data.has(table):
                 if table not in own:
                     events = data.table(table)
                     own[table] = events[events["authority"] == authority]
-                summary.events[(table, column)] = activity.events_by_team(
-                    own[table], column, teams, start, end
-                )
+                summary.events[(table, column)] = allocations.events_by_team(own[table], column)
     by_rule: dict[str, list[str]] = {}
     whole_file: dict[str, bool] = {}
     for w in data.warnings:

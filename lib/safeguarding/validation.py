@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -165,12 +166,29 @@ def decode_text(path: str | Path, what: str = "CSV") -> tuple[str, list[Issue]]:
     return text, warnings
 
 
+def _separators_fit(text: str, width: int) -> bool:
+    """Whether every line after the header of an unquoted CSV holds ``width - 1`` commas or
+    is blank: counting separators per line is then exact. Counted on the UTF-8 bytes at once
+    (no multi-byte character holds a comma or newline byte); only lines with another count
+    are looked at one by one (a blank last line, say)."""
+    data = np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+    newlines = np.flatnonzero(data == 10)
+    if not len(newlines):
+        return True
+    commas = np.flatnonzero(data == 44)
+    ends = np.append(newlines[1:], len(data))
+    counts = np.searchsorted(commas, ends) - np.searchsorted(commas, newlines)
+    for line in np.flatnonzero(counts != width - 1):
+        start, end = newlines[line] + 1, ends[line]
+        if data[start:end].tobytes().decode("utf-8", "surrogatepass").strip():
+            return False
+    return True
+
+
 def _ragged_rows(file: str, text: str, width: int) -> list[Issue]:
     """Rows with more or fewer fields than the header: pandas would drop or pad them."""
-    if '"' not in text:  # no quoted fields: counting separators per line is exact (and fast)
-        lines = text.split("\n")[1:]
-        if all(line.count(",") == width - 1 or not line.strip() for line in lines):
-            return []
+    if '"' not in text and _separators_fit(text, width):
+        return []
     issues = []
     reader = csv.reader(io.StringIO(text))
     next(reader, None)

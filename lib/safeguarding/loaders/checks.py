@@ -47,6 +47,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..dataset import DataSet, Source
@@ -56,6 +57,8 @@ from ..validation import read_csv_text as _read_csv
 from .codes import FATAL_CODES, checked_columns, codes_for
 
 MIN_YEAR, MAX_YEAR = 1900, 2100  # plausible years for any date in a child's record
+_FIRST_DAY = pd.Timestamp(MIN_YEAR, 1, 1)
+_AFTER_LAST_DAY = pd.Timestamp(MAX_YEAR + 1, 1, 1)
 _INTEGER = re.compile(r"[+-]?\d+")
 ROW = "_row"  # where a row came from: CSV line number (int) or XML element path (str)
 
@@ -173,10 +176,49 @@ def emit(
     return count
 
 
+_SEP = "\x00"  # joins a column's values to test them at once: CSV inputs cannot hold it
+
+
+def _no_whitespace(text: str) -> bool:
+    """True when no character of ``text`` is whitespace as ``str.strip`` sees it."""
+    parts = text.split(None, 1)
+    return len(parts) == 1 and len(parts[0]) == len(text)
+
+
 def _text(series: pd.Series) -> pd.Series:
-    """Trimmed text with blanks as missing."""
-    s = series.astype("string").str.strip()
-    return s.mask(s == "")
+    """Trimmed text with blanks as missing: ``series.astype("string").str.strip()`` with
+    ``""`` masked, without a Python call per cell where no cell needs trimming.
+
+    Most columns (identifiers, dates, codes) hold no whitespace at all; that is tested on
+    the column's values joined into one string (``str.split`` uses ``str.strip``'s own
+    definition of whitespace), and only columns holding some are trimmed cell by cell."""
+    s = series.astype("string")
+    values = s.to_numpy(dtype=object)
+    try:  # a column with no missing value joins as it is (a missing one is no str)
+        joined, present, missing = _SEP.join(values), values, None
+    except TypeError:
+        missing = pd.isna(values)
+        present = values[~missing]
+        joined = _SEP.join(present)
+    if not len(present):
+        return s
+    clean = (
+        joined.count(_SEP) == len(present) - 1  # no value holds the separator
+        and _SEP * 2 not in joined  # no empty value
+        and not joined.startswith(_SEP)
+        and not joined.endswith(_SEP)
+        and _no_whitespace(joined)
+    )
+    if clean:
+        return s
+    stripped = np.array(list(map(str.strip, present)), dtype=object)
+    stripped[stripped == ""] = pd.NA
+    if missing is None:
+        out = stripped
+    else:
+        out = values.copy()
+        out[~missing] = stripped
+    return pd.Series(pd.array(out, dtype="string"), index=s.index, name=s.name)
 
 
 def missing_table(log: IssueLog, file: str, table: str, authority: str | None) -> None:
@@ -224,19 +266,20 @@ def validate_table(raw: RawTable, log: IssueLog) -> pd.DataFrame | None:
                 authority=raw.authority,
             )
 
-    text = pd.DataFrame(index=raw.frame.index)
-    text[ROW] = raw.frame[ROW]
+    # frames built from their columns at once (a column at a time costs pandas' insert each)
+    columns = {ROW: raw.frame[ROW]}
     for col in spec.column_names:
         if col in raw.frame:
-            text[col] = _text(raw.frame[col])
+            columns[col] = _text(raw.frame[col])
         else:
-            text[col] = pd.Series(pd.NA, index=raw.frame.index, dtype="string")
+            columns[col] = pd.Series(pd.NA, index=raw.frame.index, dtype="string")
+    text = pd.DataFrame(columns, index=raw.frame.index, copy=False)
     raw.frame = text
 
-    typed = pd.DataFrame(index=text.index)
-    typed[ROW] = text[ROW]
-    if "authority" in text:
-        typed["authority"] = text["authority"]
+    # what emit reads of the typed rows (where each came from) while the columns are typed
+    where = [ROW, "authority"] if "authority" in text else [ROW]
+    typed = text[where]
+    done = {c: text[c] for c in where}
     for col in spec.columns:
         s = text[col.name]
         if col.dtype == "date":
@@ -253,8 +296,8 @@ def validate_table(raw: RawTable, log: IssueLog) -> pd.DataFrame | None:
             )
             # a mistyped century (0201-05-04) parses but is no date of a child's record, and
             # would not fit the canonical nanosecond dates
-            year = parsed.dt.year
-            odd = parsed.notna() & ((year < MIN_YEAR) | (year > MAX_YEAR))
+            # (compared as dates: the same as their years against MIN_YEAR and MAX_YEAR)
+            odd = (parsed < _FIRST_DAY) | (parsed >= _AFTER_LAST_DAY)
             emit(
                 log,
                 raw,
@@ -264,14 +307,15 @@ def validate_table(raw: RawTable, log: IssueLog) -> pd.DataFrame | None:
                 "invalid_date",
                 f"year outside {MIN_YEAR}-{MAX_YEAR}",
             )
-            typed[col.name] = parsed.where(~odd).astype("datetime64[ns]")
+            kept = parsed.where(~odd) if odd.any() else parsed
+            done[col.name] = kept.astype("datetime64[ns]")
         elif col.dtype == "int":
-            typed[col.name] = _whole_numbers(raw, typed, s, col, log)
+            done[col.name] = _whole_numbers(raw, typed, s, col, log)
         elif col.dtype == "float":
             number = pd.to_numeric(s, errors="coerce")
             bad = s.notna() & (number.isna() | (number < 0))
             emit(log, raw, typed, bad, col.name, "invalid_number", "not a number of 0 or more")
-            typed[col.name] = number.where(~bad).astype("float64")
+            done[col.name] = number.where(~bad).astype("float64")
         elif col.dtype == "bool":
             mapped = s.str.lower().map(_BOOLS)
             bad = s.notna() & mapped.isna()
@@ -284,9 +328,11 @@ def validate_table(raw: RawTable, log: IssueLog) -> pd.DataFrame | None:
                 "invalid_value",
                 "not a yes/no value (expected 1/0 or true/false)",
             )
-            typed[col.name] = mapped.astype("boolean")
+            done[col.name] = mapped.astype("boolean")
         else:
-            typed[col.name] = s
+            done[col.name] = s
+
+    typed = pd.DataFrame(done, index=text.index, copy=False)
 
     for col in [c.name for c in spec.columns if c.required or c.nonblank]:
         if col in raw.allow_missing or col in raw.absent:
@@ -388,8 +434,10 @@ def _check_duplicates(raw: RawTable, typed: pd.DataFrame, log: IssueLog) -> pd.D
     key = list(TABLES[raw.name].key)
     if not key or typed.empty:
         return typed
-    complete = typed[key].notna().all(axis=1)
-    dup = typed.duplicated(key, keep="first") & complete
+    repeated = typed.duplicated(key, keep="first")
+    if not repeated.any():  # the usual case: no need to look for blank keys
+        return typed
+    dup = repeated & typed[key].notna().all(axis=1)
     if not dup.any():
         return typed
     first = typed.groupby(key, dropna=False, sort=False)[ROW].transform("first")
@@ -436,6 +484,37 @@ def _check_overlaps(raw: RawTable, typed: pd.DataFrame, log: IssueLog) -> None:
     )
 
 
+class PairSet:
+    """A set of (first, second) value pairs, each with the row where it first occurs: a
+    merge on, or ``MultiIndex.isin`` of, two key columns without building a MultiIndex (whose
+    levels are sorted) for every table looked up in it. Missing values match missing values,
+    as in a merge or a MultiIndex."""
+
+    def __init__(self, first: pd.Series, second: pd.Series) -> None:
+        self.firsts = pd.Index(first).unique()
+        self.seconds = pd.Index(second).unique()
+        keys = self._key(self.firsts.get_indexer(first), self.seconds.get_indexer(second))
+        self.keys, self.rows = np.unique(keys, return_index=True)
+
+    def _key(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return a.astype(np.int64) * (len(self.seconds) + 1) + b
+
+    def find(self, first: pd.Series, second: pd.Series) -> np.ndarray:
+        """The row of the set's columns where each pair first occurs, or -1."""
+        a = self.firsts.get_indexer(first)
+        b = self.seconds.get_indexer(second)
+        if not len(self.keys):
+            return np.full(len(a), -1, dtype=np.intp)
+        key = self._key(a, b)
+        at = np.minimum(np.searchsorted(self.keys, key), len(self.keys) - 1)
+        hit = (a >= 0) & (b >= 0) & (self.keys[at] == key)
+        return np.where(hit, self.rows[at], -1)
+
+    def holds(self, first: pd.Series, second: pd.Series) -> np.ndarray:
+        """Whether each row's pair is in the set."""
+        return self.find(first, second) >= 0
+
+
 def validate_relations(raws: Iterable[RawTable], log: IssueLog) -> None:
     """Cross-table checks: links to referrals, plans and children, and dates before them."""
     tables = {r.name: r for r in raws if r.typed is not None}
@@ -444,16 +523,10 @@ def validate_relations(raws: Iterable[RawTable], log: IssueLog) -> None:
             continue
         raw = tables[name]
         child = raw.typed
-        ref = (
-            tables[parent]
-            .typed[["authority", link, parent_date]]
-            .drop_duplicates(["authority", link])
-        )
-        merged = child[["authority", link, date]].merge(
-            ref, on=["authority", link], how="left", indicator=True
-        )
-        merged.index = child.index
-        unknown = child[link].notna() & (merged["_merge"] == "left_only")
+        parents = tables[parent].typed
+        row = PairSet(parents["authority"], parents[link]).find(child["authority"], child[link])
+        found = row >= 0
+        unknown = child[link].notna() & pd.Series(~found, index=child.index)
         emit(
             log,
             raw,
@@ -464,17 +537,21 @@ def validate_relations(raws: Iterable[RawTable], log: IssueLog) -> None:
             f"no {parent} record with this {link}",
             "warning",
         )
-        before = merged[date] < merged[parent_date]
+        # the date of the first parent record with the link (NaT where there is none)
+        dates = parents[parent_date]
+        taken = dates.iloc[np.where(found, row, 0)].to_numpy() if len(dates) else pd.NaT
+        linked = pd.Series(taken, index=child.index, dtype=dates.dtype).where(found)
+        before = child[date] < linked
         message = f"before the {parent_date.replace('_', ' ')} of its {parent} record"
         emit(log, raw, child, before, date, rule, message, "warning")
 
     if "children" in tables:
-        known = pd.MultiIndex.from_frame(tables["children"].typed[["authority", "child_id"]])
+        known = PairSet(tables["children"].typed["authority"], tables["children"].typed["child_id"])
         for name, raw in tables.items():
             if name == "children" or "child_id" not in raw.typed:
                 continue
-            pairs = pd.MultiIndex.from_frame(raw.typed[["authority", "child_id"]])
-            unknown = pd.Series(~pairs.isin(known), index=raw.typed.index)
+            held = known.holds(raw.typed["authority"], raw.typed["child_id"])
+            unknown = pd.Series(~held, index=raw.typed.index)
             unknown &= raw.typed["child_id"].notna()
             emit(
                 log,
