@@ -377,13 +377,16 @@ def _programme_exposed(
     shape: tuple[int, int], a_bytes: bytes, b_bytes: bytes, point_bytes: bytes
 ) -> tuple[int, ...]:
     """The unknowns :func:`_gives_away` marks by their :func:`_programme_bounds`, without
-    solving most of their programmes: every solution found is a feasible point (as are the
-    published counts, ``point``), and an unknown that two feasible points put at whole
-    numbers ``u < v`` with ``v >= 6`` has a greatest value of at least ``v`` above its least:
-    it is not given away. Programmes that push the undecided unknowns up and down give such
-    points for most of a group at once; what stays undecided has its own two programmes
-    solved exactly as :func:`_programme_bounds` solves them (the same calls, the same
-    answers), so the marked unknowns are the ones its bounds mark."""
+    solving most of their programmes (the audit needs a yes or no per count, not its range).
+
+    An unknown that no direction along which the sums stay true moves is fixed by them, at
+    its published value: given away. Any feasible point is a certificate: an unknown that two
+    put at whole numbers ``u < v`` with ``v >= 6`` ranges at least from ``u`` to ``v``: not
+    given away. The points are the published counts (``point``), walks from them along the
+    free directions to the edge ``x >= 1``, and a few programmes pushing the undecided up and
+    down. Only what stays undecided has its own programmes solved, with the very calls of
+    :func:`_programme_bounds` (so the same answers): the marked unknowns are its bounds'.
+    """
     from scipy.optimize import linprog
 
     a_eq = np.frombuffer(a_bytes).reshape(shape)
@@ -416,7 +419,7 @@ def _programme_exposed(
     walks = free.shape[1]
     rng = np.random.default_rng(0)
     steps = [free[:, k] for k in range(walks)]
-    steps += [free @ rng.standard_normal(walks) for _ in range(walks > 1 and 4)]
+    steps += [free @ rng.standard_normal(walks) for _ in range(4 if walks > 1 else 0)]
     for step in steps:
         for way in (step, -step):
             down = way < -1e-12
@@ -424,9 +427,8 @@ def _programme_exposed(
             reach = min(reach, 2 * (np.abs(b_eq).sum() + point.sum() + 6) / np.abs(way).max())
             found(point + reach * way)
     open_ = ~decided(most) & ~fixed
-    # at most two rounds of pushing every undecided unknown up (within a cap, so that the
-    # programme is bounded: a point of the capped programme is a point of the group's), then
-    # down, while they decide some
+    # push the undecided up (within a cap, so that the programme is bounded: its points are
+    # the group's too), then down, twice, unless a round down decided none
     cap = 2 * (np.abs(b_eq).sum() + SMALL[-1] + 1)
     for sign in (-1, 1, -1, 1):
         if not open_.any():
@@ -450,9 +452,10 @@ def _programme_exposed(
             raise ValueError(f"the published sums admit no solution: {res.message}")
         found(res.x)
         high = -res.fun
-        if decided(np.array([high if j == i else most[j] for j in range(n)]))[i]:
-            continue
-        if math.floor(high + _TOLERANCE) <= SMALL[-1]:
+        top = math.floor(high + _TOLERANCE)
+        if top > SMALL[-1] and top > math.ceil(least[i] - _TOLERANCE):
+            continue  # its greatest value and a point's lower one: not given away
+        if top <= SMALL[-1]:
             given.append(int(i))
             continue
         c[i] = 1
