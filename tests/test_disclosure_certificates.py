@@ -175,3 +175,19 @@ def test_suppression_is_the_same_with_the_audit_on_the_full_programme(seed, monk
         d._programme_bounds.cache_clear()
         slow = d.suppress(values, relations, "public")
     assert fast == slow
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_free_directions_span_the_sums_null_space(seed):
+    """The directions the walks take keep every sum, and there are as many as the sums
+    leave free (``A``'s columns less its rank), so a count none moves is fixed."""
+    rng = np.random.default_rng(seed)
+    rows, columns = int(rng.integers(1, 9)), int(rng.integers(1, 12))
+    a_eq = rng.choice([-1.0, 0.0, 0.0, 1.0, 1.0, 2.0], size=(rows, columns))
+    if seed % 4 == 0 and rows > 1:  # a sum repeated: dependent rows
+        a_eq[-1] = a_eq[0]
+    basis = d._free_directions(a_eq)
+    assert basis.shape == (columns, columns - np.linalg.matrix_rank(a_eq))
+    assert np.abs(a_eq @ basis).max(initial=0.0) < 1e-9
+    if basis.shape[1]:
+        assert np.linalg.matrix_rank(basis) == basis.shape[1]

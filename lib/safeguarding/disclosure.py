@@ -397,7 +397,9 @@ def _programme_exposed(
 
     def found(x: np.ndarray | None) -> None:
         # a point off the sums by more than the solver's tolerance proves nothing: dropped
-        if x is None or np.abs(a_eq @ x - b_eq).max() > _TOLERANCE or x.min() < 1 - _TOLERANCE:
+        if x is None or x.min() < 1 - _TOLERANCE:
+            return
+        if np.abs((a_eq * x).sum(axis=1) - b_eq).max() > _TOLERANCE:
             return
         np.maximum(most, x, out=most)
         np.minimum(least, x, out=least)
@@ -412,14 +414,12 @@ def _programme_exposed(
     # directions along which the sums stay true: an unknown none of them moves is fixed by
     # the sums alone, at its published value (both of its programmes find that value, which
     # gives it away); walking from the published counts along them gives free points
-    _, singular, vt = np.linalg.svd(a_eq)
-    rank = int((singular > 1e-9 * max(1.0, singular.max(initial=0.0))).sum())
-    free = vt[rank:].T  # a basis of the directions, one per column
+    free = _free_directions(a_eq)
     fixed = np.abs(free).max(axis=1, initial=0.0) < 1e-9
     walks = free.shape[1]
     rng = np.random.default_rng(0)
     steps = [free[:, k] for k in range(walks)]
-    steps += [free @ rng.standard_normal(walks) for _ in range(4 if walks > 1 else 0)]
+    steps += [(free * rng.standard_normal(walks)).sum(axis=1) for _ in range(4 if walks > 1 else 0)]
     for step in steps:
         for way in (step, -step):
             down = way < -1e-12
@@ -466,6 +466,36 @@ def _programme_exposed(
         if _gives_away(res.fun, high):
             given.append(int(i))
     return tuple(sorted(given))
+
+
+def _free_directions(a_eq: np.ndarray) -> np.ndarray:
+    """A basis (one per column) of the directions ``d`` with ``A d = 0``, from ``A``'s reduced
+    row echelon form: one per column without a pivot. Eliminated by elementwise steps, not
+    LAPACK: its threads' spinning cost more CPU than a small group's programmes. A pivot
+    within rounding of 0 is taken as none, which errs on the safe side (a direction that is
+    not free: walks along it leave the sums, and their points are dropped)."""
+    reduced = a_eq.astype(float)
+    rows, columns = reduced.shape
+    pivots: list[int] = []
+    for column in range(columns):
+        row = len(pivots)
+        if row == rows:
+            break
+        best = row + int(np.abs(reduced[row:, column]).argmax())
+        if abs(reduced[best, column]) <= 1e-9:
+            continue
+        reduced[[row, best]] = reduced[[best, row]]
+        reduced[row] /= reduced[row, column]
+        factors = reduced[:, column].copy()
+        factors[row] = 0.0
+        reduced -= np.multiply.outer(factors, reduced[row])
+        pivots.append(column)
+    others = [c for c in range(columns) if c not in set(pivots)]
+    basis = np.zeros((columns, len(others)))
+    for k, column in enumerate(others):
+        basis[column, k] = 1.0
+        basis[pivots, k] = -reduced[: len(pivots), column]
+    return basis
 
 
 def _one_sum_bounds(
