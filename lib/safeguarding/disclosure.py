@@ -26,6 +26,7 @@ from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 
 from .exceptions import ParameterError
@@ -231,15 +232,20 @@ def hidden_ranges(
     ``relations`` (linear programming; a hidden count is at least 1, since zeros are shown).
     The greatest is ``inf`` when nothing bounds it. Solved per group of hidden counts that
     share sums; with ``near``, only the groups sharing a sum with those keys."""
-    return {k: (low, high) for k, low, high in _ranges(values, relations, set(hidden), near)}
+    return {
+        k: (low, high)
+        for own, group in _groups(values, relations, set(hidden), near)
+        for k, low, high in _group_ranges(values, own, group)
+    }
 
 
-def _ranges(
+def _groups(
     values: Mapping[Hashable, int],
     relations: Sequence[Relation],
     hidden: set[Hashable],
     near: Iterable[Hashable] | None,
-) -> Iterator[tuple[Hashable, float, float]]:
+) -> Iterator[tuple[list[Relation], list[Hashable]]]:
+    """Each group of hidden counts linked by sums (in order), with the sums touching it."""
     touching = [r for r in relations if any(m in hidden for m in r.members)]
     groups = _components(hidden, touching)
     if near is not None:
@@ -248,7 +254,7 @@ def _ranges(
         groups = [g for g in groups if g & (wanted | near)]
     for group in groups:
         own = [r for r in touching if any(m in group for m in r.members)]
-        yield from _group_ranges(values, own, sorted(group, key=repr))
+        yield own, sorted(group, key=repr)
 
 
 def _components(hidden: set[Hashable], relations: Sequence[Relation]) -> list[set[Hashable]]:
@@ -271,9 +277,10 @@ def _components(hidden: set[Hashable], relations: Sequence[Relation]) -> list[se
     return list(groups.values())
 
 
-def _group_ranges(
+def _programme(
     values: Mapping[Hashable, int], relations: Sequence[Relation], unknown: list[Hashable]
-) -> Iterator[tuple[Hashable, float, float]]:
+):
+    """The group's sums as ``A x = b`` over its hidden counts (None: no sum holds one)."""
     import numpy as np
 
     column = {k: i for i, k in enumerate(unknown)}
@@ -290,9 +297,18 @@ def _group_ranges(
             rows.append(row)
             rhs.append(const)
     if not rows:
+        return None
+    return np.array(rows), np.array(rhs)
+
+
+def _group_ranges(
+    values: Mapping[Hashable, int], relations: Sequence[Relation], unknown: list[Hashable]
+) -> Iterator[tuple[Hashable, float, float]]:
+    programme = _programme(values, relations, unknown)
+    if programme is None:
         yield from ((k, 1.0, math.inf) for k in unknown)
         return
-    a_eq, b_eq = np.array(rows), np.array(rhs)
+    a_eq, b_eq = programme
     if len(unknown) == 1:
         pinned = _pinned(a_eq[:, 0], b_eq)
         if pinned is not None:
@@ -301,6 +317,25 @@ def _group_ranges(
     bounds = _programme_bounds(a_eq.shape, a_eq.tobytes(), b_eq.tobytes())
     for k, (low, high) in zip(unknown, bounds, strict=True):
         yield k, low, high
+
+
+def _group_exposed(
+    values: Mapping[Hashable, int], relations: Sequence[Relation], unknown: list[Hashable]
+) -> list[Hashable]:
+    """The group's hidden counts that :func:`_gives_away` marks by their ranges, in order.
+    A group of several counts under several sums is decided from feasible points
+    (:func:`_programme_exposed`) rather than by every count's two programmes; the others
+    from their ranges, which need no programme."""
+    programme = _programme(values, relations, unknown)
+    if programme is not None and programme[0].shape[0] > 1 and len(unknown) > 1:
+        a_eq, b_eq = programme
+        point = np.array([float(values[k]) for k in unknown])
+        # the published counts must obey the sums (else the programmes say they cannot)
+        if np.abs(a_eq @ point - b_eq).max() <= _TOLERANCE and point.min() >= 1:
+            given = _programme_exposed(a_eq.shape, a_eq.tobytes(), b_eq.tobytes(), point.tobytes())
+            return [unknown[i] for i in given]
+    ranges = _group_ranges(values, relations, unknown)
+    return [k for k, low, high in ranges if _gives_away(low, high)]
 
 
 @lru_cache(maxsize=4096)
@@ -335,6 +370,132 @@ def _programme_bounds(
                 bound.append(sign * res.fun)
         out.append((bound[0], bound[1]))
     return tuple(out)
+
+
+@lru_cache(maxsize=4096)
+def _programme_exposed(
+    shape: tuple[int, int], a_bytes: bytes, b_bytes: bytes, point_bytes: bytes
+) -> tuple[int, ...]:
+    """The unknowns :func:`_gives_away` marks by their :func:`_programme_bounds`, without
+    solving most of their programmes (the audit needs a yes or no per count, not its range).
+
+    An unknown that no direction along which the sums stay true moves is fixed by them, at
+    its published value: given away. Any feasible point is a certificate: an unknown that two
+    put at whole numbers ``u < v`` with ``v >= 6`` ranges at least from ``u`` to ``v``: not
+    given away. The points are the published counts (``point``), walks from them along the
+    free directions to the edge ``x >= 1``, and a few programmes pushing the undecided up and
+    down. Only what stays undecided has its own programmes solved, with the very calls of
+    :func:`_programme_bounds` (so the same answers): the marked unknowns are its bounds'.
+    """
+    from scipy.optimize import linprog
+
+    a_eq = np.frombuffer(a_bytes).reshape(shape)
+    b_eq = np.frombuffer(b_bytes)
+    n = shape[1]
+    most = np.full(n, -np.inf)  # the greatest value of each unknown among the points found
+    least = np.full(n, np.inf)
+
+    def found(x: np.ndarray | None) -> None:
+        # a point off the sums by more than the solver's tolerance proves nothing: dropped
+        if x is None or x.min() < 1 - _TOLERANCE:
+            return
+        if np.abs((a_eq * x).sum(axis=1) - b_eq).max() > _TOLERANCE:
+            return
+        np.maximum(most, x, out=most)
+        np.minimum(least, x, out=least)
+
+    def decided(high: np.ndarray) -> np.ndarray:
+        # not given away: a whole number >= 6 reached, and a smaller whole number reached
+        top = np.floor(high + _TOLERANCE)
+        return (top > SMALL[-1]) & (top > np.ceil(least - _TOLERANCE))
+
+    point = np.frombuffer(point_bytes)
+    found(point)
+    # directions along which the sums stay true: an unknown none of them moves is fixed by
+    # the sums alone, at its published value (both of its programmes find that value, which
+    # gives it away); walking from the published counts along them gives free points
+    free = _free_directions(a_eq)
+    fixed = np.abs(free).max(axis=1, initial=0.0) < 1e-9
+    walks = free.shape[1]
+    rng = np.random.default_rng(0)
+    steps = [free[:, k] for k in range(walks)]
+    steps += [(free * rng.standard_normal(walks)).sum(axis=1) for _ in range(4 if walks > 1 else 0)]
+    for step in steps:
+        for way in (step, -step):
+            down = way < -1e-12
+            reach = ((point[down] - 1) / -way[down]).min(initial=np.inf)
+            reach = min(reach, 2 * (np.abs(b_eq).sum() + point.sum() + 6) / np.abs(way).max())
+            found(point + reach * way)
+    open_ = ~decided(most) & ~fixed
+    # push the undecided up (within a cap, so that the programme is bounded: its points are
+    # the group's too), then down, twice, unless a round down decided none
+    cap = 2 * (np.abs(b_eq).sum() + SMALL[-1] + 1)
+    for sign in (-1, 1, -1, 1):
+        if not open_.any():
+            break
+        res = linprog(
+            sign * open_.astype(float), A_eq=a_eq, b_eq=b_eq, bounds=(1, cap), method="highs"
+        )
+        before = open_.sum()
+        found(res.x if res.status == 0 else None)
+        open_ &= ~decided(most)
+        if open_.sum() == before and sign == 1:
+            break
+    given = [int(i) for i in np.flatnonzero(fixed)]
+    for i in np.flatnonzero(open_):
+        c = np.zeros(n)
+        c[i] = -1
+        res = linprog(c, A_eq=a_eq, b_eq=b_eq, bounds=(1, None), method="highs")
+        if res.status == 3:  # unbounded above: not given away
+            continue
+        if res.status != 0:
+            raise ValueError(f"the published sums admit no solution: {res.message}")
+        found(res.x)
+        high = -res.fun
+        top = math.floor(high + _TOLERANCE)
+        if top > SMALL[-1] and top > math.ceil(least[i] - _TOLERANCE):
+            continue  # its greatest value and a point's lower one: not given away
+        if top <= SMALL[-1]:
+            given.append(int(i))
+            continue
+        c[i] = 1
+        res = linprog(c, A_eq=a_eq, b_eq=b_eq, bounds=(1, None), method="highs")
+        if res.status != 0:
+            raise ValueError(f"the published sums admit no solution: {res.message}")
+        found(res.x)
+        if _gives_away(res.fun, high):
+            given.append(int(i))
+    return tuple(sorted(given))
+
+
+def _free_directions(a_eq: np.ndarray) -> np.ndarray:
+    """A basis (one per column) of the directions ``d`` with ``A d = 0``, from ``A``'s reduced
+    row echelon form: one per column without a pivot. Eliminated by elementwise steps, not
+    LAPACK: its threads' spinning cost more CPU than a small group's programmes. A pivot
+    within rounding of 0 is taken as none, which errs on the safe side (a direction that is
+    not free: walks along it leave the sums, and their points are dropped)."""
+    reduced = a_eq.astype(float)
+    rows, columns = reduced.shape
+    pivots: list[int] = []
+    for column in range(columns):
+        row = len(pivots)
+        if row == rows:
+            break
+        best = row + int(np.abs(reduced[row:, column]).argmax())
+        if abs(reduced[best, column]) <= 1e-9:
+            continue
+        reduced[[row, best]] = reduced[[best, row]]
+        reduced[row] /= reduced[row, column]
+        factors = reduced[:, column].copy()
+        factors[row] = 0.0
+        reduced -= np.multiply.outer(factors, reduced[row])
+        pivots.append(column)
+    others = [c for c in range(columns) if c not in set(pivots)]
+    basis = np.zeros((columns, len(others)))
+    for k, column in enumerate(others):
+        basis[column, k] = 1.0
+        basis[pivots, k] = -reduced[: len(pivots), column]
+    return basis
 
 
 def _one_sum_bounds(
@@ -385,11 +546,11 @@ def exposed_cells(
     numbers inside 1 to 5 (with ``near``: among the groups sharing a sum with those; with
     ``first``: stop at the first found)."""
     out = []
-    for key, low, high in _ranges(values, relations, set(hidden), near):
-        if _gives_away(low, high):
-            out.append(key)
-            if first:
-                break
+    for own, group in _groups(values, relations, set(hidden), near):
+        out += _group_exposed(values, own, group)
+        if first and out:
+            out = out[:1]
+            break
     return sorted(out, key=repr)
 
 
