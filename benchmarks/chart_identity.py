@@ -51,7 +51,7 @@ def collect(out: str, data: str, project: str, authorities: int, demo_data: str)
     for authority, report, project_dir, data_dir in jobs:
         r = QuarterlyReport.build(authority, "2024-25 Q2", report=report, audience="public",
                                   project_dir=project_dir, data_dir=data_dir)  # fmt: skip
-        for ind in r.catalogue.values():
+        for ind in r.catalogue:
             for draw in (r.trend_chart, r.spc_chart):
                 with contextlib.suppress(Exception):  # an indicator this report cannot chart
                     draw(ind)
