@@ -11,7 +11,13 @@ from safeguarding.assessment import COLUMNS, assess, judge_target
 from safeguarding.catalogue import Catalogue, catalogue
 from safeguarding.cli import main
 from safeguarding.outturns import read_outturns, validate_outturns
-from safeguarding.targets import Target, as_targets, default_tolerance, read_targets
+from safeguarding.targets import (
+    Target,
+    as_targets,
+    default_tolerance,
+    read_targets,
+    target_for,
+)
 from safeguarding.validation import InputError
 
 CAT = catalogue()
@@ -175,6 +181,57 @@ authority,indicator,year,target,tolerance,band_low,band_high
     frame = read_targets(path)
     assert list(frame["year"]) == ["2011-12", "2011-12"]
     assert list(frame["tolerance"]) == [2.0, 1.5]
+
+
+def test_a_targets_file_read_again_is_the_same_and_an_edit_is_read_at_once(tmp_path):
+    """Kept per process by its bytes and the catalogue: a second read equals a first and is
+    the caller's own; an edit of the same size straight after is checked afresh (a wrong
+    cell then fails as it would in a fresh process)."""
+    text = "authority,indicator,year,target,tolerance,band_low,band_high\n901,NI59,2011-12,78,,,\n"
+    path = write(tmp_path, "targets.csv", text)
+    first = read_targets(path)
+    again = read_targets(path)
+    pd.testing.assert_frame_equal(first, again)
+    again.loc[0, "target"] = 1.0  # the caller's copy: the next read is untouched
+    assert read_targets(path).loc[0, "target"] == 78.0
+    path.write_text(text.replace(",78,", ",79,"), encoding="utf-8")
+    assert read_targets(path).loc[0, "target"] == 79.0
+    path.write_text(text.replace(",78,", ",7x,"), encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        read_targets(path)
+    assert [i.rule for i in info.value.issues] == ["numeric"]
+
+
+def test_targets_looked_up_by_key_are_the_ones_a_filter_of_the_frame_finds(tmp_path):
+    """The report and the assessment index the targets once (first row of each key, as the
+    frame's filter finds it): same target, band, tolerance and fallback to the catalogue's
+    band, for every authority, indicator and period (a checked file has one row per key)."""
+    from safeguarding.targets import target_rows
+
+    path = write(
+        tmp_path,
+        "targets.csv",
+        """
+authority,indicator,year,target,tolerance,band_low,band_high
+901,NI59,2011-12,78,,,
+901,NI64,2011-12,,1.5,0,10
+902,NI59,2012-13,80,3,,
+902,NI65,2011-12,12,,,
+""",
+    )
+    frame = read_targets(path)
+    rows = target_rows(frame)
+    looked = 0
+    for authority in ("901", "902", "903"):
+        for indicator in ("NI59", "NI64", "NI65", "NI62"):
+            for period in ("2011-12 Q2", "2011-12", "2012-13 Q4", "2013-14"):
+                ind = CAT[indicator]
+                by_frame = target_for(frame, authority, ind, period)
+                assert target_for(rows, authority, ind, period) == by_frame, (authority, period)
+                looked += by_frame is not None
+    assert looked >= 6  # the hand-made rows are found, and NI65 falls back to its band
+    assert target_for(rows, "901", CAT["NI59"], "2011-12").target == 78.0
+    assert target_for(target_rows(None), "901", CAT["NI59"], "2011-12") is None
 
 
 BAND = Target("1", "NI65", "2011-12", None, 2.0, (10, 15))

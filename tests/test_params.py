@@ -151,3 +151,24 @@ def test_list_entries_that_are_not_mappings_are_named(project: Path) -> None:
     messages = _messages(exc)
     assert any("runs[0]" in m and "each run is a mapping" in m for m in messages), messages
     assert any("runs[1].size" in m and "unknown field" in m for m in messages), messages
+
+
+def test_authorities_are_parsed_again_when_the_text_changes_even_within_one_clock_tick(
+    tmp_path: Path,
+):
+    """The parsed file is kept by its text (a preview re-reads the project at every edit):
+    an edit of the same length at once after the last read is still seen."""
+    from safeguarding.params.authorities import read_authorities
+
+    path = tmp_path / "authorities.yaml"
+    source = (ROOT / "params" / "authorities.yaml").read_text(encoding="utf-8")
+    path.write_text(source, encoding="utf-8")
+    first = read_authorities(path)
+    name = first["901"].name
+    path.write_text(source.replace(name, name[::-1], 1), encoding="utf-8")
+    assert read_authorities(path)["901"].name == name[::-1]
+    path.write_text(source, encoding="utf-8")
+    again = read_authorities(path)
+    assert again == first and again is not first
+    again.pop("901")  # the caller's own dict: the kept one is untouched
+    assert "901" in read_authorities(path)

@@ -219,3 +219,39 @@ def test_a_rerun_after_one_authoritys_data_changed_prepares_and_reviews_that_one
     with second.review.path.open(encoding="utf-8", newline="") as handle:
         written = list(csv.reader(handle))[1:]
     assert written == [i.row() for i in items] and second.review.notes == tuple(notes)
+
+
+def test_reviews_in_worker_processes_give_the_list_one_process_gives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A national batch reviews its authorities in a pool; the list (items, their order, the
+    notes of an authority that could not be reviewed) and the kept cache are the same."""
+    from fixtures.mini_project import make_project
+    from safeguarding import review
+    from safeguarding.params import load_project
+
+    root = make_project(tmp_path / "project", authorities=("901", "902", "903"))
+    for quarter in ("2024-25-Q1", "2024-25-Q2"):  # the same words twice: stale commentary
+        for code in ("901", "903"):
+            folder = root / "params" / "commentary" / quarter / code
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / "NI65.md").write_text(f"---\nmode: follow\n---\n{RISE}\n")
+    project = load_project(root)
+    project.data_dir  # the demo data made once, before the workers read it
+    runs = [("901", "child_protection"), ("999", "child_protection"), ("902", "child_protection"),
+            ("903", "quarterly_scorecard")]  # fmt: skip
+    keys = {"901": "a", "902": "b", "903": "c", "999": "d"}
+    monkeypatch.setattr(review, "POOL_FROM", 2)
+    lists = {}
+    for jobs in (1, 2):
+        log = tmp_path / f"jobs{jobs}" / "batch-x.log"
+        cache = log.with_name(review.REVIEW_CACHE)
+        lists[jobs] = review.for_batch(project, project.data_dir, "2024-25 Q2", runs, log,
+                                       keys, cache, jobs=jobs)  # fmt: skip
+        lists[jobs] = (lists[jobs].path.read_text(encoding="utf-8"), lists[jobs].notes,
+                       cache.read_text(encoding="utf-8"))  # fmt: skip
+    assert lists[2] == lists[1]
+    written, notes, _ = lists[1]
+    stale_rows = [r for r in written.splitlines() if ",stale_commentary," in r]
+    assert [r.split(",")[0] for r in stale_rows] == ["901", "903"]
+    assert [n.split(":")[0] for n in notes] == ["authority 999 not reviewed"]

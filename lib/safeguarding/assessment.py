@@ -50,7 +50,7 @@ from .comparators import Comparators, ComparatorValue, as_comparators
 from .outturns import as_outturns, lookup
 from .periods import Period, parse_period
 from .significance import compare_counts, compare_values, is_small_numbers
-from .targets import Target, as_targets, target_for
+from .targets import Target, TargetRows, as_targets, target_for, target_rows
 
 RAG = {
     "met": "green",
@@ -373,12 +373,11 @@ def assess(
     if wanted is not None:
         current = current[current["authority"].isin(wanted)]
 
+    by_key = target_rows(target_frame)
     rows = []
     for record in current.to_dict("records"):
         indicator = cat[record["indicator"]]
-        rows.append(
-            _assess_one(record, indicator, period, index, target_frame, comps, neighbour_average)
-        )
+        rows.append(_assess_one(record, indicator, period, index, by_key, comps, neighbour_average))
     out = pd.DataFrame(rows, columns=COLUMNS)
     if narrative and len(out):
         from .narrative import draft_commentary
@@ -398,7 +397,7 @@ def _assess_one(
     indicator: Indicator,
     period: Period,
     index: dict,
-    targets: pd.DataFrame | None,
+    targets: TargetRows,
     comps: Comparators | None,
     neighbour_average: str,
 ) -> dict:

@@ -303,8 +303,9 @@ def _run_locked(
 
     runs = [(e.authority, e.report) for e in entries]
     keys = review_keys(project, quarter, fingerprints, hasher)
+    jobs = options.jobs or os.cpu_count() or 1  # the review runs here, whatever the executor
     summary.review = for_batch(project, data_dir, quarter, runs, summary.log, keys,
-                               layout.logs / REVIEW_CACHE)  # fmt: skip
+                               layout.logs / REVIEW_CACHE, jobs)  # fmt: skip
     return summary
 
 

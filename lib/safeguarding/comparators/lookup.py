@@ -238,24 +238,10 @@ class Comparators:
         """Neighbour mean and median, from a given neighbour row or the neighbour list."""
         code = self.code(authority)
         rows = self._rows(indicator)
-        memo = self.__dict__.setdefault("_lookups", {})
-        if ("given", indicator, code) not in memo:
-            memo[("given", indicator, code)] = rows[
-                rows["area_type"].isin(["neighbours", "neighbours_median"])
-                & rows["authority"].isin(["", code])
-            ]
-        given = memo[("given", indicator, code)]
-        if len(given):
-            mean_row = self._pick_memo(
-                ("neighbours", indicator, code),
-                lambda: given[given["area_type"] == "neighbours"],
-                period,
-            )
-            median_row = self._pick_memo(
-                ("neighbours_median", indicator, code),
-                lambda: given[given["area_type"] == "neighbours_median"],
-                period,
-            )
+        given = self._given_neighbours(indicator, code)
+        if given:
+            mean_row = self._first_by_period(given, "neighbours", period)
+            median_row = self._first_by_period(given, "neighbours_median", period)
             if mean_row is None and median_row is None:
                 return None
             chosen = (mean_row if mean_row is not None else median_row)["period"]
@@ -293,6 +279,37 @@ class Comparators:
             self.neighbour_average,
             int(decimals.iloc[0]) if len(decimals) else None,
         )
+
+    def _given_neighbours(self, indicator: str, code: str) -> list[dict[str, Any]]:
+        """The neighbour rows the file gives for ``code`` and for every authority (a blank
+        ``authority``), as records in the file's order: split by authority once per
+        indicator, since every authority's report asks (a national file gives 153
+        authorities' neighbour figures; filtering them for each was most of its lookups)."""
+        memo = self.__dict__.setdefault("_lookups", {})
+        key = ("given", indicator)
+        if key not in memo:
+            rows = self._rows(indicator)
+            rows = rows[rows["area_type"].isin(["neighbours", "neighbours_median"])]
+            split: dict[Any, list[tuple[int, dict[str, Any]]]] = {}
+            for position, record in enumerate(rows.to_dict("records")):
+                split.setdefault(record["authority"], []).append((position, record))
+            memo[key] = split
+        split = memo[key]
+        # the code's own and the blank ones, in the file's order as one filter would give them
+        both = sorted([*split.get("", []), *(split.get(code, []) if code else [])])
+        return [record for _, record in both]
+
+    def _first_by_period(
+        self, records: list[dict[str, Any]], area_type: str, period: Period | str
+    ) -> dict[str, Any] | None:
+        """The first record of ``area_type`` with a value for the period
+        :meth:`choose_period` picks (as :meth:`_pick` over the same rows)."""
+        found: dict[Any, dict[str, Any]] = {}
+        for record in records:
+            if record["area_type"] == area_type and pd.notna(record["value"]):
+                found.setdefault(record["period"], record)
+        chosen = self.choose_period(list(found), period)
+        return None if chosen is None else found[chosen]
 
     def _shown(self, has_mean: bool, has_median: bool) -> str:
         if self.neighbour_average == "median" and has_median:

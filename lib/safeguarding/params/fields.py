@@ -69,10 +69,21 @@ def join_field(where: str, key: str) -> str:
 
 
 def read_yaml(path: Path, rel: str) -> Any:
+    return parse_yaml(file_text(path, rel), rel)
+
+
+def file_text(path: Path, rel: str) -> str:
+    """The text of the project file ``rel``; a missing one is an input error naming it."""
     try:
-        return safe_yaml(path.read_text(encoding="utf-8"))
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError([Issue("error", rel, "file-exists", "file not found")]) from None
+
+
+def parse_yaml(text: str, rel: str) -> Any:
+    """``text`` (the file ``rel``) as YAML; a syntax error names the file and line."""
+    try:
+        return safe_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         row = f"line {mark.line + 1}" if mark is not None else None

@@ -24,6 +24,7 @@ import hashlib
 from collections import OrderedDict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
@@ -340,8 +341,9 @@ class CaseloadView:
     table: pd.DataFrame
     case_types: CaseTypes
 
-    @property
+    @cached_property
     def totals(self) -> pd.DataFrame:
+        """The table with its totals, made once (read for every cell's key and count)."""
         return disclosure.with_totals(self.table)
 
     def key(self, kind: str, team: str) -> Hashable:

@@ -116,6 +116,7 @@ class QuarterlyReport:
         self.figures = self.ledger.mask(own)
         self._index = {(r["indicator"], r["period"]): r for r in self.figures.to_dict("records")}
         self._targets: dict[tuple[str, str], Any] = {}
+        self._target_rows: Any = None  # targets.TargetRows, made at the first lookup
 
     # -- construction from the project ---------------------------------------------------------
     @classmethod
@@ -249,13 +250,13 @@ class QuarterlyReport:
         """The target for ``year``'s financial year, looked up once per indicator and year
         (charts, sections and scorecards ask for it again and again; each lookup filters
         the targets' frame)."""
-        from ..targets import target_for
+        from ..targets import target_for, target_rows
 
         key = (indicator.id, parse_period(year).financial_year.label)
         if key not in self._targets:
-            self._targets[key] = target_for(
-                self.inputs.targets, self.meta.authority, indicator, year
-            )
+            if self._target_rows is None:
+                self._target_rows = target_rows(self.inputs.targets)
+            self._targets[key] = target_for(self._target_rows, self.meta.authority, indicator, year)
         return self._targets[key]
 
     def target_text(self, indicator: Indicator, year: Period) -> str:
