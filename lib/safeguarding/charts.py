@@ -18,12 +18,14 @@ or in its settings is a different chart, drawn afresh.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import math
 import re
+import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -33,8 +35,10 @@ import matplotlib
 
 matplotlib.use("svg")  # no GUI backend, even when a notebook asks for inline figures
 
+from matplotlib import font_manager  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
+from matplotlib.transforms import Bbox  # noqa: E402
 
 from . import cache  # noqa: E402
 from .catalogue import Indicator  # noqa: E402
@@ -186,6 +190,7 @@ def clear_cache() -> None:
 
 
 def _new_figure() -> tuple[Figure, Any]:
+    """A Figure and its Axes with the house margins (drawn under ``STYLE``)."""
     # Fixed margins, not constrained layout or a tight bounding box: every chart has the same
     # furniture (y label, short tick labels, a one-row legend below), and the layout solver
     # was half of each chart's time (0.18 s -> 0.09 s; a scorecard has 18 charts).
@@ -198,6 +203,95 @@ def _new_figure() -> tuple[Figure, Any]:
         "bottom": MARGINS["bottom"] / height,
     }.items()})  # fmt: skip
     return fig, fig.add_subplot()
+
+
+# One Figure and Axes per thread, drawn on again and again: a new Figure and Axes, and the
+# Tick objects matplotlib builds for them on the first draw (a tick per quarter, each a copy
+# of a template tick), were a third of every chart's CPU. Only the chart's own artists and
+# settings change between charts; the furniture (spines, axes, ticks, grid) is made under the
+# same rcParams and is left as matplotlib leaves it. tests/test_chart_reuse.py and
+# benchmarks/chart_identity.py show the SVGs are byte for byte those of a fresh Figure.
+_CANVAS = threading.local()
+
+
+def _canvas() -> tuple[Figure, Any]:
+    """The thread's Figure and Axes, as a fresh one would be (called under ``STYLE``)."""
+    settings = dict(matplotlib.rcParams)  # the furniture carries the settings it was made with
+    held = getattr(_CANVAS, "held", None)
+    if held is None or held[0] != settings:
+        fig, ax = _new_figure()
+        _CANVAS.held = (settings, fig, ax)
+        return fig, ax
+    _, fig, ax = held
+    _reset(ax)
+    return fig, ax
+
+
+def _reset(ax: Any) -> None:
+    """Take the last chart off ``ax``: its artists, legend, limits, margins and colour cycle
+    back to what ``Axes.clear`` leaves (labels, ticks and formatters each chart sets)."""
+    if ax.legend_ is not None:
+        ax.legend_.remove()
+    for kind in (ax.artists, ax.collections, ax.images, ax.lines, ax.patches, ax.tables, ax.texts):
+        for artist in list(kind):
+            artist.remove()
+    ax.containers = []
+    ax.set_prop_cycle(None)
+    ax.dataLim.set_points(Bbox.null().get_points())
+    ax.ignore_existing_data_limits = True
+    ax.use_sticky_edges = True
+    ax.margins(x=matplotlib.rcParams["axes.xmargin"], y=matplotlib.rcParams["axes.ymargin"])
+    ax.set_xlim(0, 1, auto=True)
+    ax.set_ylim(0, 1, auto=True)
+
+
+@contextlib.contextmanager
+def _chart() -> Iterator[tuple[Figure, Any]]:
+    """The house style and a clean Figure and Axes to draw one chart on (a chart that fails
+    half drawn takes its Figure with it), with font lookups remembered while it is drawn."""
+    with matplotlib.rc_context(STYLE):
+        fig, ax = _canvas()
+        _CANVAS.fonts = {}
+        try:
+            yield fig, ax
+        except BaseException:
+            _CANVAS.held = None
+            raise
+        finally:
+            _CANVAS.fonts = None
+
+
+def _remember_font_lookups() -> None:
+    """Answer matplotlib's font lookups from a memo while a chart is drawn.
+
+    Each text's layout asks the font manager for its font files afresh (about 60 times a
+    chart, for three fonts), a tenth of a chart's CPU. The memo lives for one chart, on this
+    thread, so fonts added or settings changed between charts are seen; elsewhere (and with
+    another matplotlib that lacks the method) the lookup is matplotlib's own."""
+    manager = font_manager.fontManager
+    plain = getattr(manager, "_find_fonts_by_props", None)
+    if plain is None or getattr(plain, "_safeguarding_memo", False):
+        return
+
+    def find(prop: Any, *args: Any, **kwargs: Any) -> list:
+        memo = getattr(_CANVAS, "fonts", None)
+        if memo is None or type(prop) is not font_manager.FontProperties:
+            return plain(prop, *args, **kwargs)
+        key = (
+            tuple(prop.get_family()), prop.get_style(), prop.get_variant(), prop.get_weight(),
+            prop.get_stretch(), prop.get_size(), prop.get_file(), prop.get_math_fontfamily(),
+            args, tuple(sorted(kwargs.items())),
+        )  # fmt: skip
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = plain(prop, *args, **kwargs)
+        return list(found)
+
+    find._safeguarding_memo = True  # type: ignore[attr-defined]
+    manager._find_fonts_by_props = find
+
+
+_remember_font_lookups()
 
 
 def _axis_label(indicator: Indicator) -> str:
@@ -368,8 +462,7 @@ def _draw_trend(
 ) -> str:
     n = len(labels)
     x = list(range(n))
-    with matplotlib.rc_context(STYLE):
-        fig, ax = _new_figure()
+    with _chart() as (fig, ax):
         if indicator.polarity == "band" and indicator.band:
             lo, hi = indicator.band
             ax.axhspan(lo, hi, color=BAND_FILL, zorder=0, linewidth=0)
@@ -503,8 +596,7 @@ def _draw_spc(
 ) -> str:
     n = len(labels)
     x = list(range(n))
-    with matplotlib.rc_context(STYLE):
-        fig, ax = _new_figure()
+    with _chart() as (fig, ax):
         ax.plot(
             x,
             [float("nan") if _missing(v) else v for v in own],
