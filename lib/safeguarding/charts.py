@@ -35,7 +35,6 @@ import matplotlib
 
 matplotlib.use("svg")  # no GUI backend, even when a notebook asks for inline figures
 
-from matplotlib import font_manager  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.transforms import Bbox  # noqa: E402
@@ -248,50 +247,14 @@ def _reset(ax: Any) -> None:
 @contextlib.contextmanager
 def _chart() -> Iterator[tuple[Figure, Any]]:
     """The house style and a clean Figure and Axes to draw one chart on (a chart that fails
-    half drawn takes its Figure with it), with font lookups remembered while it is drawn."""
+    half drawn takes its Figure with it)."""
     with matplotlib.rc_context(STYLE):
         fig, ax = _canvas()
-        _CANVAS.fonts = {}
         try:
             yield fig, ax
         except BaseException:
             _CANVAS.held = None
             raise
-        finally:
-            _CANVAS.fonts = None
-
-
-def _remember_font_lookups() -> None:
-    """Answer matplotlib's font lookups from a memo while a chart is drawn.
-
-    Each text's layout asks the font manager for its font files afresh (about 60 times a
-    chart, for three fonts), a tenth of a chart's CPU. The memo lives for one chart, on this
-    thread, so fonts added or settings changed between charts are seen; elsewhere (and with
-    another matplotlib that lacks the method) the lookup is matplotlib's own."""
-    manager = font_manager.fontManager
-    plain = getattr(manager, "_find_fonts_by_props", None)
-    if plain is None or getattr(plain, "_safeguarding_memo", False):
-        return
-
-    def find(prop: Any, *args: Any, **kwargs: Any) -> list:
-        memo = getattr(_CANVAS, "fonts", None)
-        if memo is None or type(prop) is not font_manager.FontProperties:
-            return plain(prop, *args, **kwargs)
-        key = (
-            tuple(prop.get_family()), prop.get_style(), prop.get_variant(), prop.get_weight(),
-            prop.get_stretch(), prop.get_size(), prop.get_file(), prop.get_math_fontfamily(),
-            args, tuple(sorted(kwargs.items())),
-        )  # fmt: skip
-        found = memo.get(key)
-        if found is None:
-            found = memo[key] = plain(prop, *args, **kwargs)
-        return list(found)
-
-    find._safeguarding_memo = True  # type: ignore[attr-defined]
-    manager._find_fonts_by_props = find
-
-
-_remember_font_lookups()
 
 
 def _axis_label(indicator: Indicator) -> str:
