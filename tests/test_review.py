@@ -255,3 +255,39 @@ def test_reviews_in_worker_processes_give_the_list_one_process_gives(
     stale_rows = [r for r in written.splitlines() if ",stale_commentary," in r]
     assert [r.split(",")[0] for r in stale_rows] == ["901", "903"]
     assert [n.split(":")[0] for n in notes] == ["authority 999 not reviewed"]
+
+
+def test_a_review_worker_that_dies_leaves_the_list_to_this_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A pool whose worker died (out of memory) is not the batch's failure: the authorities
+    are reviewed here instead, with the same items."""
+    import concurrent.futures
+    from concurrent.futures.process import BrokenProcessPool
+
+    from fixtures.mini_project import make_project
+    from safeguarding import review
+    from safeguarding.params import load_project
+
+    class DyingPool:
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def map(self, *args, **kwargs):
+            raise BrokenProcessPool("a worker died")
+
+    project = load_project(make_project(tmp_path / "project", authorities=("901", "902")))
+    runs = [("901", "child_protection"), ("902", "child_protection")]
+    alone = review.for_batch(project, project.data_dir, "2024-25 Q2", runs,
+                             tmp_path / "one" / "batch-x.log")  # fmt: skip
+    monkeypatch.setattr(review, "POOL_FROM", 2)
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", DyingPool)
+    pooled = review.for_batch(project, project.data_dir, "2024-25 Q2", runs,
+                              tmp_path / "two" / "batch-x.log", jobs=2)  # fmt: skip
+    assert pooled.path.read_text() == alone.path.read_text() and pooled.notes == alone.notes

@@ -337,24 +337,29 @@ def _review_each(
     """``{code: (items, notes)}`` for each authority, in worker processes when there are
     many: each review is independent of the others (its own report, commentary and
     figures)."""
-    if jobs <= 1 or len(runs_by_code) < POOL_FROM:
-        return {
-            code: review_quarter(project, data_dir, quarter, runs)
-            for code, runs in runs_by_code.items()
-        }
-    import os
-    from concurrent.futures import ProcessPoolExecutor
+    if jobs > 1 and len(runs_by_code) >= POOL_FROM:
+        import os
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
 
-    from .executors import mp_context, worker_start
+        from .executors import mp_context, worker_start
 
-    label = quarter.label if isinstance(quarter, Period) else str(quarter)
-    args = [(str(project.root), str(data_dir), label, code, runs) for code, runs in
-            runs_by_code.items()]  # fmt: skip
-    with ProcessPoolExecutor(
-        min(jobs, len(args)), mp_context=mp_context(), initializer=worker_start,
-        initargs=(None, os.getpid()),
-    ) as pool:  # fmt: skip
-        return dict(zip(runs_by_code, pool.map(_review_one, args, chunksize=4), strict=True))
+        label = quarter.label if isinstance(quarter, Period) else str(quarter)
+        args = [(str(project.root), str(data_dir), label, code, runs) for code, runs in
+                runs_by_code.items()]  # fmt: skip
+        try:
+            with ProcessPoolExecutor(
+                min(jobs, len(args)), mp_context=mp_context(), initializer=worker_start,
+                initargs=(None, os.getpid()),
+            ) as pool:  # fmt: skip
+                found = pool.map(_review_one, args, chunksize=4)
+                return dict(zip(runs_by_code, found, strict=True))
+        except BrokenProcessPool:  # a worker died (out of memory): the list is made here
+            pass
+    return {
+        code: review_quarter(project, data_dir, quarter, runs)
+        for code, runs in runs_by_code.items()
+    }
 
 
 def _review_one(
