@@ -3,7 +3,7 @@ neighbour mean and median, rank and quartile band, each for the comparator year 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -154,13 +154,8 @@ class Comparators:
         filtering the frame each time was a quarter of a report's time."""
         memo = self.__dict__.setdefault("_lookups", {})
         if key not in memo:
-            rows = select()
-            rows = rows[rows["value"].notna()]
             # plain dicts, not a Series per period: building those was most of the lookup
-            found: dict[Any, dict[str, Any]] = {}
-            for record in rows.to_dict("records"):
-                found.setdefault(record["period"], record)
-            memo[key] = found
+            memo[key] = _first_per_period(select().to_dict("records"))
         by_period = memo[key]
         chosen = self.choose_period(list(by_period), period)
         return None if chosen is None else by_period[chosen]
@@ -304,10 +299,7 @@ class Comparators:
     ) -> dict[str, Any] | None:
         """The first record of ``area_type`` with a value for the period
         :meth:`choose_period` picks (as :meth:`_pick` over the same rows)."""
-        found: dict[Any, dict[str, Any]] = {}
-        for record in records:
-            if record["area_type"] == area_type and pd.notna(record["value"]):
-                found.setdefault(record["period"], record)
+        found = _first_per_period(r for r in records if r["area_type"] == area_type)
         chosen = self.choose_period(list(found), period)
         return None if chosen is None else found[chosen]
 
@@ -383,3 +375,12 @@ def _choose_period(available: frozenset[str], period: Period) -> str | None:
         if p.kind == "year" and p.end <= period.end:
             years.append(p)
     return max(years).label if years else None
+
+
+def _first_per_period(records: Iterable[dict[str, Any]]) -> dict[Any, dict[str, Any]]:
+    """Each period's first record with a value, in the records' order."""
+    found: dict[Any, dict[str, Any]] = {}
+    for record in records:
+        if pd.notna(record["value"]):
+            found.setdefault(record["period"], record)
+    return found
