@@ -247,3 +247,30 @@ def test_hostile_or_identifying_commentary_fails_only_that_authority(project: Pa
     assert not any(f"{day:%B %Y}" in text or dob in text for text in written)
     assert _published(project, "901") == good
     assert manifest_matches(quarter)
+
+
+def test_a_child_known_only_from_an_annex_a_workbook_is_caught_in_commentary(
+    project: Path,
+) -> None:
+    """The workbooks ``annex_a:`` names are the authority's inputs as much as its data folder:
+    a child the returns do not hold yet (an in-year contact) is known to the scan."""
+    from test_loaders_annex_a import child, d, write_workbook
+
+    (project / "data" / "annex_a").mkdir()
+    contact = {**child("WB7000001"), "Date of Contact": d("2024-09-02"),
+               "Contact Source": "q) 6: Police"}  # fmt: skip
+    write_workbook(project / "data" / "annex_a" / "901_2024-09-30.xlsx", {"List 1": [contact]})
+    settings = project / "params" / "settings.yaml"
+    settings.write_text(
+        settings.read_text() + '\nannex_a:\n  - authority: "901"\n'
+        "    file: data/annex_a/901_2024-09-30.xlsx\n    extract_date: 2024-09-30\n"
+    )
+    folder = project / "params" / "commentary" / "2024-25-Q2" / "901"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "NI62.md").write_text("Child WB7000001 was referred twice.\n")
+    summary = _run(project, reports=["looked_after"])
+    assert summary.rows[0].reason == (
+        "child-level data in commentary: params/commentary/2024-25-Q2/901/NI62.md, line 1: "
+        "1 child identifier from the inputs"
+    )
+    assert not any("WB7000001" in p.read_text() for p in project.glob("outputs/**/*.log"))

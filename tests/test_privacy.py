@@ -251,3 +251,73 @@ def test_packed_identifiers_scan_the_same(scanner: Scanner) -> None:
         KIND_DOB: 1,
         KIND_POSTCODE: 1,
     }
+
+
+def test_identifiers_of_files_in_every_encoding_the_loaders_read(tmp_path: Path) -> None:
+    # Excel on a council laptop saves Windows-1252 ("Zoë" is one byte) or UTF-16 ("Unicode
+    # text"); the loaders read both with a warning, so the scan must know their children too,
+    # and a header written with spaces is the column the loaders trim it to
+    (tmp_path / "referrals.csv").write_bytes(
+        "child_id,worker\nRAD1000001,Zoë Smith\n".encode("cp1252")
+    )
+    (tmp_path / "children.csv").write_bytes(
+        " child_id , dob \nRAD1000002,14/09/2011\n".encode("utf-16")  # with its BOM
+    )
+    (tmp_path / "plans.csv").write_text(" child_id ,start_date\nRAD1000003,2024-04-01\n")
+    found = identifiers_from_folder(tmp_path)
+    assert found.ids == {"RAD1000001", "RAD1000002", "RAD1000003"}
+    assert found.dobs == {"2011-09-14"}
+
+
+def _annex_a_book(path: Path) -> Path:
+    import datetime as dt
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    contacts = book.create_sheet("List 1 - Contacts")
+    contacts.append(["Annex A list 1: contacts"])  # a title above the headings, as real ones
+    contacts.append([])
+    contacts.append(["Child Unique ID ", "Gender", "Date of Birth", "Date of Contact"])
+    contacts.append(["WB0000001", "Male", dt.datetime(2016, 2, 29), dt.datetime(2026, 5, 1)])
+    contacts.append([40000123, "Female", 42005, "01/06/2026"])  # a number, an Excel serial
+    notes = book.create_sheet("Workers' notes")  # not a list: still the council's data
+    notes.append(["child unique id", "note"])
+    notes.append(["WB0000003", "call back"])
+    book.save(path)
+    return path
+
+
+def test_identifiers_include_the_authoritys_annex_a_workbooks(tmp_path: Path) -> None:
+    from safeguarding.privacy import identifiers_from_inputs
+
+    folder = tmp_path / "901"
+    folder.mkdir()
+    (folder / "referrals.csv").write_text("child_id,referral_date\nRAD1000001,2024-04-01\n")
+    (tmp_path / "annex_a").mkdir()
+    elsewhere = _annex_a_book(tmp_path / "annex_a" / "901_2026-10-05.xlsx")  # settings name it
+    inside = _annex_a_book(folder / "annex_a_2026-06-30.xlsx")  # one in the folder counts too
+    assert identifiers_from_folder(folder).ids == {"RAD1000001", "WB0000001", "40000123",
+                                                   "WB0000003"}  # fmt: skip
+    inside.unlink()
+    found = identifiers_from_inputs(folder, [elsewhere])
+    assert found.ids == {"RAD1000001", "WB0000001", "40000123", "WB0000003"}
+    assert found.dobs == {"2016-02-29", "2015-01-01"}
+    assert Scanner(found).scan_text("child WB0000003 was seen") == {KIND_ID: 1}
+    (tmp_path / "broken.xlsx").write_bytes(b"PK\x03\x04 not really")  # the loader reports it
+    assert identifiers_from_inputs(folder, [tmp_path / "broken.xlsx"]).ids == {"RAD1000001"}
+
+
+def test_the_real_annex_a_samples_children_are_identifiers(shared_data: Path) -> None:
+    from safeguarding.loaders import load_annex_a
+    from safeguarding.privacy import identifiers_from_inputs
+
+    book = shared_data / "formats" / "annex_a" / "liia_Annex_A_sample.xlsx"
+    data = load_annex_a(book, "201")
+    loaded = {str(v).strip().upper() for t in data.tables.values() if "child_id" in t
+              for v in t["child_id"].dropna()}  # fmt: skip
+    found = identifiers_from_inputs(book.parent / "no-such-folder", [book])
+    assert loaded and {i for i in loaded if len(i) >= 6} <= found.ids
+    dobs = {str(v)[:10] for v in data.tables["children"]["dob"].dropna()}
+    assert dobs and dobs <= found.dobs

@@ -110,13 +110,13 @@ def test_the_batch_prepares_each_authority_once(
     from safeguarding.batch import BatchOptions, run_batch
 
     collected: list[str] = []
-    real = privacy.identifiers_from_folder
+    real = privacy.identifiers_from_inputs
 
-    def counting(folder):
+    def counting(folder, workbooks=()):
         collected.append(Path(folder).name)
-        return real(folder)
+        return real(folder, workbooks)
 
-    monkeypatch.setattr(privacy, "identifiers_from_folder", counting)
+    monkeypatch.setattr(privacy, "identifiers_from_inputs", counting)
     options = BatchOptions(QUARTER, root=project.root, jobs=1, formats=(), progress=False)
     assert run_batch(options).exit_code == 0
     assert sorted(collected) == ["901", "902"]  # not once per report

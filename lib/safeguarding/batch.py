@@ -545,6 +545,7 @@ def _task(
         cwd=str(project.root),
         staging=str(staging),
         data_folder=str(data_dir / entry.authority),
+        workbooks=tuple(str(e.file) for e in project.settings.annex_a_for(entry.authority)),
         allowed_dates=tuple(allowed),
         engine=options.engine,
         formats=tuple(options.formats),

@@ -98,9 +98,10 @@ def _prepare_chunk(
 ) -> dict[str, privacy.PackedIdentifiers]:
     from . import summary
 
-    summary.ensure(load_project(root), Path(data_dir), authorities, quarter)
+    project = load_project(root)
+    summary.ensure(project, Path(data_dir), authorities, quarter)
     found = {}
     for code in authorities:
         with contextlib.suppress(Exception):  # the run's worker tries again and reports it
-            found[code] = privacy.identifiers_from_folder(Path(data_dir) / code).pack()
+            found[code] = privacy.identifiers_for(project, code, data_dir).pack()
     return found

@@ -145,6 +145,11 @@ class PreviewSession:
     def data_folder(self) -> Path:
         return self.project.data_dir / self.entry.authority
 
+    @property
+    def workbooks(self) -> list[Path]:
+        """The authority's Annex A workbooks (settings' ``annex_a:``), read as its data."""
+        return [e.file for e in self.project.settings.annex_a_for(self.entry.authority)]
+
     def watched(self) -> dict[str, list[Path]]:
         """The files a build reads, by kind: a data change re-reads identifiers too."""
         shared_data = [p for p in self.project.data_dir.glob("*") if p.is_file()]
@@ -153,7 +158,12 @@ class PreviewSession:
             "params": [self.project.params_dir],
             "notebook": [self.project.notebook(self.entry.report)],
             "library": [self.library],
-            "data": [self.data_folder, *shared_data, *([comparators] if comparators else [])],
+            "data": [
+                self.data_folder,
+                *self.workbooks,
+                *shared_data,
+                *([comparators] if comparators else []),
+            ],
         }
 
     def snapshot(self) -> dict[str, Stamps]:
@@ -163,9 +173,10 @@ class PreviewSession:
     def identifiers(self) -> privacy.Identifiers:
         """The authority's child-level values for the scan, read again only when its data
         files change."""
-        now = stamps([self.data_folder])
+        now = stamps([self.data_folder, *self.workbooks])
         if self._identifiers is None or self._identifiers[0] != now:
-            self._identifiers = (now, privacy.identifiers_from_folder(self.data_folder))
+            found = privacy.identifiers_from_inputs(self.data_folder, self.workbooks)
+            self._identifiers = (now, found)
         return self._identifiers[1]
 
     def task(self, staging: Path, formats: tuple[str, ...]) -> batch.RunTask:
@@ -196,6 +207,7 @@ class PreviewSession:
             cwd=str(self.project.root),
             staging=str(staging),
             data_folder=str(self.data_folder),
+            workbooks=tuple(str(p) for p in self.workbooks),
             allowed_dates=tuple(allowed),
             engine=self.engine,
             formats=formats,

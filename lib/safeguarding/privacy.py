@@ -35,7 +35,9 @@ aggregate figures and their alt text and captions (output metadata) are scanned.
 from __future__ import annotations
 
 import calendar
+import contextlib
 import datetime as dt
+import io
 import json
 import pickle
 import re
@@ -48,9 +50,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from .validation import InputError, decode_text
 
 MIN_NUMERIC_ID = 6
 MIN_ALNUM_ID = 4
@@ -68,6 +73,11 @@ POSTCODE_COLUMNS = frozenset(
         "placement_postcode",
     }
 )
+
+_WANTED = ID_COLUMNS | DOB_COLUMNS | POSTCODE_COLUMNS
+# the headings Ofsted's Annex A gives a child's identifier and date of birth
+WORKBOOK_ID_HEADINGS = frozenset({"Child Unique ID"})
+WORKBOOK_DOB_HEADINGS = frozenset({"Date of Birth"})
 
 _TOKEN = re.compile(r"[A-Z0-9]+(?:[-_/.][A-Z0-9]+)*")
 _PART = re.compile(r"[A-Z0-9]+")
@@ -322,51 +332,130 @@ def identifiers_from_dataset(data: object) -> Identifiers:
 
 
 def identifiers_from_folder(folder: str | Path) -> Identifiers:
-    """Identifiers from every CSV and XML file under ``folder`` (one authority's inputs), read
-    raw: whatever the loaders make of the data, these are the values that must not leak."""
-    return _identifiers_from_folder(str(Path(folder).resolve()), _folder_stamp(Path(folder)))
+    """Identifiers from every CSV, XML and Excel file under ``folder`` (one authority's
+    inputs), read raw: whatever the loaders make of the data, these are the values that must
+    not leak."""
+    return identifiers_from_inputs(folder)
+
+
+def identifiers_from_inputs(
+    folder: str | Path, workbooks: Iterable[str | Path] = ()
+) -> Identifiers:
+    """:func:`identifiers_from_folder`, and those of the authority's Annex A ``workbooks``
+    wherever they are kept (``annex_a:`` in settings names them by path)."""
+    stamp = _folder_stamp(Path(folder)) + tuple(
+        sorted(_file_stamp(Path(p)) for p in workbooks if Path(p).is_file())
+    )
+    return _identifiers_from_files(stamp)
+
+
+def identifiers_for(
+    project: Any, authority: str, data_dir: str | Path | None = None
+) -> Identifiers:
+    """An authority's identifiers as the batch reads its inputs: its data folder (under
+    ``data_dir``, else the project's) and its Annex A workbooks."""
+    settings = project.settings
+    folder = Path(data_dir or settings.data_dir) / authority
+    return identifiers_from_inputs(folder, [e.file for e in settings.annex_a_for(authority)])
+
+
+def _file_stamp(path: Path) -> tuple[str, int, int]:
+    status = path.stat()
+    return str(path.resolve()), status.st_size, status.st_mtime_ns
 
 
 def _folder_stamp(folder: Path) -> tuple:
     """Sizes and modification times: the cache key, so a changed input is read again."""
     if not folder.is_dir():
         return ()
-    return tuple(
-        sorted(
-            (str(p), p.stat().st_size, p.stat().st_mtime_ns)
-            for p in folder.rglob("*")
-            if p.is_file()
-        )
-    )
+    return tuple(sorted(_file_stamp(p) for p in folder.rglob("*") if p.is_file()))
 
 
 @lru_cache(maxsize=16)
-def _identifiers_from_folder(folder: str, stamp: tuple) -> Identifiers:
+def _identifiers_from_files(stamp: tuple) -> Identifiers:
     # one collection for every file: a child_id met in an earlier table is not looked at again
     found = Identifiers()
-    for path_text, _, _ in stamp:
+    for path_text, _, _ in dict.fromkeys(stamp):
         path = Path(path_text)
         suffix = path.suffix.lower()
         if suffix == ".csv":
             _from_csv(path, found)
         elif suffix == ".xml":
             _from_xml(path, found)
+        elif suffix in (".xlsx", ".xlsm"):
+            _from_workbook(path, found)
     return found
 
 
 def _from_csv(path: Path, found: Identifiers) -> None:
-    wanted = ID_COLUMNS | DOB_COLUMNS | POSTCODE_COLUMNS
+    """As the loaders read a CSV (:func:`~safeguarding.validation.decode_text`: UTF-8,
+    UTF-16 with its mark, Windows-1252; header names trimmed)."""
     try:
+        text, _ = decode_text(path)
         frame = pd.read_csv(
-            path,
+            io.StringIO(text),
             dtype=str,
-            usecols=lambda c: c in wanted,
+            usecols=lambda c: c.strip() in _WANTED,
             keep_default_na=False,
-            encoding="utf-8-sig",
         )
-    except (ValueError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError):
+    except (InputError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError):
         return  # unreadable: the loaders report it; nothing to collect here
+    frame.columns = [c.strip() for c in frame.columns]
     identifiers_from_frames([frame], found)
+
+
+def _from_workbook(path: Path, found: Identifiers) -> None:
+    """Every value under an identifier or date-of-birth heading (Annex A's, or a return's
+    column name) in any sheet, its headings found in its first ten rows as the Annex A
+    loader finds them; an unreadable workbook or sheet gives none (the loader reports it)."""
+    import openpyxl
+
+    values: dict[str, list[object]] = {"id": [], "dob": [], "postcode": []}
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 - openpyxl raises zipfile, KeyError and its own errors
+        return
+    try:
+        for sheet in book.worksheets:
+            with contextlib.suppress(Exception):  # a damaged sheet: the loader reports it
+                for kind, value in _sheet_values(sheet.iter_rows(values_only=True)):
+                    values[kind].append(value)
+    finally:
+        book.close()
+    found.add_ids(v for v in values["id"] if v is not None)
+    found.add_dobs(values["dob"])
+    found.add_postcodes(values["postcode"])
+
+
+def _sheet_values(rows: Iterable[tuple]) -> Iterable[tuple[str, str | None]]:
+    """(kind, value as the Annex A loader reads it) under the identifier headings of a
+    sheet's rows."""
+    from .loaders.annex_a import cell_text, fold
+
+    headings = _workbook_headings()
+    columns: dict[int, str] = {}
+    for number, row in enumerate(rows):
+        if not columns:
+            columns = {i: headings[fold(v)] for i, v in enumerate(row) if fold(v) in headings}
+            if number >= 10 and not columns:
+                return
+            continue
+        for index, kind in columns.items():
+            if index < len(row) and row[index] is not None:
+                yield kind, cell_text(row[index], "date" if kind == "dob" else "id")
+
+
+@lru_cache(maxsize=1)
+def _workbook_headings() -> dict[str, str]:
+    """Folded heading -> kind of value, for :func:`_from_workbook`."""
+    from .loaders.annex_a import fold
+
+    kinds = (
+        (ID_COLUMNS | WORKBOOK_ID_HEADINGS, "id"),
+        (DOB_COLUMNS | WORKBOOK_DOB_HEADINGS, "dob"),
+        (POSTCODE_COLUMNS, "postcode"),
+    )
+    return {fold(name): kind for names, kind in kinds for name in names}
 
 
 def _xml_pattern(tags: frozenset[str]) -> re.Pattern[bytes]:

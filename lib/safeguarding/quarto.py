@@ -331,7 +331,7 @@ def stage(
     child-level data first (a finding removes them and raises), and a failure's message has
     any input value redacted."""
     authority = project.authority(run.entry.authority)
-    identifiers = privacy.identifiers_from_folder(project.data_dir / run.entry.authority)
+    identifiers = privacy.identifiers_for(project, run.entry.authority, project.data_dir)
     try:
         nb, executed = execute_copy(project, run, engine=engine, run_time=run_time)
     except RenderError as exc:

@@ -48,8 +48,9 @@ class RunTask:
     project_root: str = ""
     commentary: tuple[str, ...] = ()  # this run's commentary files, checked before it runs
     # the authority's child-level values for the scan, collected once per batch (None: the
-    # worker reads them from data_folder itself)
+    # worker reads them from data_folder and workbooks itself)
     identifiers: privacy.Identifiers | privacy.PackedIdentifiers | None = None
+    workbooks: tuple[str, ...] = ()  # its Annex A workbooks (settings' annex_a:), also scanned
 
 
 @dataclass
@@ -92,7 +93,7 @@ def run_task(task: RunTask) -> RunResult:
         if isinstance(identifiers, privacy.PackedIdentifiers):
             identifiers = identifiers.unpack()
         if identifiers is None:
-            identifiers = privacy.identifiers_from_folder(task.data_folder)
+            identifiers = privacy.identifiers_from_inputs(task.data_folder, task.workbooks)
         scanner = privacy.Scanner(identifiers, task.allowed_dates, paths=_machine_paths(task))
         timings["identifiers"] = round(time.perf_counter() - start, 3)
         refused = _check_commentary(task, scanner)

@@ -455,7 +455,7 @@ def _read_list(
     frame = pd.DataFrame.from_records(records, columns=[ROW, *columns])
     kinds = {h.field: h.kind for h in spec.headings}
     for fld in columns:
-        frame[fld] = [_convert(v, kinds[fld]) for v in frame[fld]]
+        frame[fld] = [cell_text(v, kinds[fld]) for v in frame[fld]]
     frame.attrs["headings"] = {
         h.field: str(header[columns[h.field]]) for h in spec.headings if h.field in columns
     }
@@ -481,7 +481,7 @@ def _missing(
     )
 
 
-def _convert(value: Any, kind: str) -> str | None:
+def cell_text(value: Any, kind: str) -> str | None:
     """A cell as canonical text (ISO dates, bare codes, 1/0); unreadable values unchanged,
     for the shared checks to report."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
