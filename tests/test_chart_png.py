@@ -44,8 +44,8 @@ def test_png_is_print_resolution_at_the_charts_size_and_deterministic(tmp_path):
     assert one == two  # no date or software stamp: rebuilds give the same bytes
     image = Image.open(io.BytesIO(one))
     assert image.format == "PNG"
-    assert [round(d) for d in image.info["dpi"]] == [render.PRINT_DPI] * 2 == [300, 300]
-    assert image.size == (round(charts.SIZE[0] * 300), round(charts.SIZE[1] * 300))
+    assert [round(d) for d in image.info["dpi"]] == [render.PRINT_DPI] * 2 == [220, 220]
+    assert image.size == (round(charts.SIZE[0] * 220), round(charts.SIZE[1] * 220))
     assert b"Software" not in one and b"tIME" not in one
     # drawn, not blank: a good share of the picture is ink, on a white (opaque) ground
     grey = image.convert("L")

@@ -212,7 +212,7 @@ def test_charts_are_pngs_at_print_resolution_with_alt_text(documents, report):
         assert data.startswith(b"\x89PNG")
         image = Image.open(io.BytesIO(data))
         dpi = image.info["dpi"][0]
-        assert round(dpi) == 300 and image.size[0] == round(6.4 * 300)
+        assert round(dpi) == 220 and image.size[0] == round(6.4 * 220)
     doc = _part(documents[report], "word/document.xml")
     frames = list(doc.iter(f"{{{word.WP_NS}}}docPr"))
     pictures = list(doc.iter(f"{{{word.PIC_NS}}}cNvPr"))

@@ -25,6 +25,7 @@ import datetime as dt
 import hashlib
 import html
 import json
+import math
 import os
 import re
 import shutil
@@ -96,7 +97,7 @@ TYPST_CACHE_AGE = 10
 
 def release_typst_memory() -> None:
     """Let Typst free what it memoised for the compiles before: a scorecard's Word pictures
-    are ~125 MB of 300 dpi pixmaps, and Typst keeps a compile's results until ten later
+    are ~70 MB of 220 dpi pixmaps, and Typst keeps a compile's results until ten later
     compiles have passed without using them, so a worker rendering report after report held
     ten reports' worth (~1.3 GB). Eleven empty compiles (~2 ms) age them out."""
     compiler = _compiler()
@@ -120,7 +121,9 @@ def pdf_standards() -> tuple[str, ...]:
 
 
 # --- Word's pictures ---------------------------------------------------------------------
-PRINT_DPI = 300  # Word's PNG of a chart: print resolution at the chart's size on the page
+# Word's PNG of a chart, at the chart's size on the page: Word's own print resolution (its
+# "Default resolution", to which it downsamples any larger picture when the file is saved)
+PRINT_DPI = 220
 
 
 def write_pngs(
@@ -189,8 +192,10 @@ def _picture_cache(cache_dir: Path | None, svg: Path, dpi: int) -> Path | None:
 
 def _with_dpi(png: bytes, dpi: int) -> bytes:
     """``png`` with a ``pHYs`` chunk saying its resolution (Typst writes none), so that Word
-    and pandoc size it as printed: the chunk goes straight after the header."""
-    per_metre = round(dpi / 0.0254)
+    and pandoc size it as printed: the chunk goes straight after the header. Pixels per metre
+    are rounded up, since pandoc reads them as whole dots per inch rounded down (11811 is
+    299.99 dpi, read as 299: a 6.4 inch chart placed at 6.42)."""
+    per_metre = math.ceil(dpi / 0.0254)
     body = b"pHYs" + struct.pack(">IIB", per_metre, per_metre, 1)
     chunk = struct.pack(">I", 9) + body + struct.pack(">I", zlib.crc32(body))
     header_end = 8 + 8 + 13 + 4  # signature, IHDR length and type, its data, its CRC
