@@ -15,6 +15,7 @@ from safeguarding.privacy import (
     KIND_POSTCODE,
     Identifiers,
     Scanner,
+    _scannable_id,
     identifiers_from_folder,
     identifiers_from_frames,
 )
@@ -318,6 +319,43 @@ def test_the_real_annex_a_samples_children_are_identifiers(shared_data: Path) ->
     loaded = {str(v).strip().upper() for t in data.tables.values() if "child_id" in t
               for v in t["child_id"].dropna()}  # fmt: skip
     found = identifiers_from_inputs(book.parent / "no-such-folder", [book])
-    assert loaded and {i for i in loaded if len(i) >= 6} <= found.ids
+    assert loaded and set(filter(_scannable_id, loaded)) <= found.ids
     dobs = {str(v)[:10] for v in data.tables["children"]["dob"].dropna()}
     assert dobs and dobs <= found.dobs
+
+
+def test_the_real_ssda903_export_and_cin_census_children_are_identifiers(
+    shared_data: Path,
+) -> None:
+    """The SSDA903 XML export names a child's identifier ``CHILDID`` (``CHILD`` is the block
+    holding it): every child the loader reads is known to the scan, by identifier and date of
+    birth, as the CIN census's are."""
+    from safeguarding.loaders import load_cin_census, load_ssda903
+    from safeguarding.privacy import identifiers_from_inputs
+
+    formats = shared_data / "formats"
+    for path, data in (
+        (formats / "ssda903" / "fake_903.xml",
+         load_ssda903(formats / "ssda903" / "fake_903.xml", "999", "2017-18")),
+        (formats / "cin_census" / "d2i_CIN_Census_2024.xml",
+         load_cin_census(formats / "cin_census" / "d2i_CIN_Census_2024.xml", "999")),
+    ):  # fmt: skip
+        found = identifiers_from_inputs(path.parent / "no-such-folder", [path])
+        children = data.tables["children"]
+        ids = {str(v).strip().upper() for v in children["child_id"].dropna()}
+        assert ids and set(filter(_scannable_id, ids)) <= found.ids, path.name
+        dobs = {v.date().isoformat() for v in pd.to_datetime(children["dob"]).dropna()}
+        assert dobs and dobs <= found.dobs, path.name
+
+
+def test_other_birth_and_death_dates_of_children_count_as_dates_of_birth(tmp_path: Path) -> None:
+    # the return's mother's child's date of birth, the census's unborn child's expected date
+    # and a child's date of death are as identifying as the child's own date of birth
+    (tmp_path / "header.csv").write_text("CHILD,DOB,MC_DOB\nC1000001,03/05/2008,17/02/2024\n")
+    (tmp_path / "cin.xml").write_text(
+        "<Message><Child><ChildIdentifiers><LAchildID>LA9900001</LAchildID>"
+        "<ExpectedPersonBirthDate>2025-01-09</ExpectedPersonBirthDate>"
+        "<PersonDeathDate>2024-08-13</PersonDeathDate></ChildIdentifiers></Child></Message>"
+    )
+    found = identifiers_from_folder(tmp_path)
+    assert found.dobs == {"2008-05-03", "2024-02-17", "2025-01-09", "2024-08-13"}

@@ -60,8 +60,15 @@ from .validation import InputError, decode_text
 MIN_NUMERIC_ID = 6
 MIN_ALNUM_ID = 4
 
-ID_COLUMNS = frozenset({"child_id", "CHILD", "LAchildID", "upn", "UPN", "FormerUPN", "former_upn"})
-DOB_COLUMNS = frozenset({"dob", "DOB", "PersonBirthDate"})
+# CHILDID: the SSDA903 XML export's (its CHILD is the block holding a child's records)
+ID_COLUMNS = frozenset(
+    {"child_id", "CHILD", "CHILDID", "LAchildID", "upn", "UPN", "FormerUPN", "former_upn"}
+)
+# a child's own child's date of birth (SSDA903 MC_DOB), an unborn child's expected date and a
+# child's date of death identify as a date of birth does
+DOB_COLUMNS = frozenset(
+    {"dob", "DOB", "PersonBirthDate", "MC_DOB", "ExpectedPersonBirthDate", "PersonDeathDate"}
+)
 POSTCODE_COLUMNS = frozenset(
     {
         "HOME_POST",
@@ -338,13 +345,11 @@ def identifiers_from_folder(folder: str | Path) -> Identifiers:
     return identifiers_from_inputs(folder)
 
 
-def identifiers_from_inputs(
-    folder: str | Path, workbooks: Iterable[str | Path] = ()
-) -> Identifiers:
-    """:func:`identifiers_from_folder`, and those of the authority's Annex A ``workbooks``
-    wherever they are kept (``annex_a:`` in settings names them by path)."""
+def identifiers_from_inputs(folder: str | Path, files: Iterable[str | Path] = ()) -> Identifiers:
+    """:func:`identifiers_from_folder`, and those of input ``files`` kept elsewhere (the
+    authority's Annex A workbooks, which ``annex_a:`` in settings names by path)."""
     stamp = _folder_stamp(Path(folder)) + tuple(
-        sorted(_file_stamp(Path(p)) for p in workbooks if Path(p).is_file())
+        sorted(_file_stamp(Path(p)) for p in files if Path(p).is_file())
     )
     return _identifiers_from_files(stamp)
 
