@@ -8,7 +8,8 @@ identifiers × text. A finding names the file and the cell, page or line, never 
 
 What counts as a match (chosen to avoid false alarms without missing real leaks):
 
-* **Identifiers** (``child_id``/``LAchildID``/``CHILD``, ``UPN``) match only as whole tokens
+* **Identifiers** (``child_id``/``LAchildID``/``CHILD``/``CHILDID``, ``UPN``, Annex A's
+  ``Child Unique ID``) match only as whole tokens
   (letters and digits, with internal ``-``, ``_``, ``/`` or ``.``, or one of their
   letter-and-digit parts), never inside a longer token. Identifiers too short to be told
   from ordinary numbers are not scanned: purely numeric ones shorter than
@@ -30,6 +31,10 @@ What counts as a match (chosen to avoid false alarms without missing real leaks)
 
 Chart glyphs drawn as SVG paths carry no characters and cannot be scanned; charts show
 aggregate figures and their alt text and captions (output metadata) are scanned.
+
+The values come from every input of the authority, read raw (:func:`identifiers_for`): each
+CSV as the loaders decode it, each XML file and Excel workbook under its data folder, and the
+Annex A workbooks the settings name wherever they are kept.
 """
 
 from __future__ import annotations
