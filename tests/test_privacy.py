@@ -359,3 +359,30 @@ def test_other_birth_and_death_dates_of_children_count_as_dates_of_birth(tmp_pat
     )
     found = identifiers_from_folder(tmp_path)
     assert found.dobs == {"2008-05-03", "2024-02-17", "2025-01-09", "2024-08-13"}
+
+
+def test_a_word_files_alt_text_and_link_targets_are_scanned(
+    scanner: Scanner, tmp_path: Path
+) -> None:
+    # text Word keeps in attributes: a picture's description and title, a link's address
+    # (in the relationships part); sizes and ids in attributes are not text and are left alone
+    docx = tmp_path / "r.docx"
+    with zipfile.ZipFile(docx, "w") as archive:
+        archive.writestr(
+            "word/document.xml",
+            '<w:body><w:p><w:r><w:drawing><wp:extent cx="7654321" cy="2651760"/>'
+            '<wp:docPr id="7654321" name="Picture" descr="Child rad123456 moved" title=""/>'
+            "</w:drawing></w:r></w:p></w:body>",
+        )
+        archive.writestr(
+            "word/_rels/document.xml.rels",
+            '<Relationships><Relationship Id="rId9" TargetMode="External" Type="x/hyperlink" '
+            'Target="https://example.org/case/B210987654321"/>'
+            '<Relationship Id="rId7654321" Type="x/image" Target="media/rId7654321.png"/>'
+            "</Relationships>",
+        )
+    found = scanner.scan_file(docx)
+    assert [(f.where, f.kind) for f in found] == [
+        ("word/document.xml", KIND_ID),
+        ("word/_rels/document.xml.rels", KIND_ID),
+    ]

@@ -672,7 +672,7 @@ class Scanner:
         findings = []
         with zipfile.ZipFile(path) as archive:
             for member in archive.namelist():
-                if not member.endswith(".xml"):
+                if not member.endswith((".xml", ".rels")):
                     continue
                 xml = archive.read(member).decode("utf-8", errors="replace")
                 findings.extend(self._findings(name, member, _docx_text(xml)))
@@ -753,14 +753,24 @@ def _flatten(value: object) -> str:
     return "" if value is None else str(value)
 
 
+# text Word keeps in attributes: a picture's description and title; a link's address (an
+# external relationship's target). Other attributes are sizes, ids and codes, not text.
+_DOCX_ATTRIBUTE_TEXT = re.compile(r'\s(?:descr|title)="([^"]*)"')
+_EXTERNAL_TARGET = re.compile(
+    r'<Relationship\b(?=[^>]*TargetMode="External")[^>]*\sTarget="([^"]*)"'
+)
+
+
 def _docx_text(xml: str) -> str:
-    """Paragraph text of a Word XML part: runs joined, one line per paragraph."""
+    """The text of a Word package's XML part: runs joined, one line per paragraph, then
+    the text its attributes hold, a line each."""
+    attributes = [*_DOCX_ATTRIBUTE_TEXT.findall(xml), *_EXTERNAL_TARGET.findall(xml)]
     xml = re.sub(r"</w:p>|<w:br/>|<w:tab/>|</w:tc>", "\n", xml)
-    text = re.sub(r"<[^>]+>", "", xml)
+    text = "\n".join([re.sub(r"<[^>]+>", "", xml), *attributes])
     return (
-        text.replace("&amp;", "&")
-        .replace("&lt;", "<")
+        text.replace("&lt;", "<")
         .replace("&gt;", ">")
         .replace("&quot;", '"')
         .replace("&apos;", "'")
+        .replace("&amp;", "&")
     )
