@@ -265,9 +265,14 @@ def test_identifiers_of_files_in_every_encoding_the_loaders_read(tmp_path: Path)
         " child_id , dob \nRAD1000002,14/09/2011\n".encode("utf-16")  # with its BOM
     )
     (tmp_path / "plans.csv").write_text(" child_id ,start_date\nRAD1000003,2024-04-01\n")
+    (tmp_path / "cin.xml").write_bytes(
+        '<?xml version="1.0" encoding="UTF-16"?><Message><Child><ChildIdentifiers>'
+        "<LAchildID>LA9900004</LAchildID><PersonBirthDate>2012-01-30</PersonBirthDate>"
+        "</ChildIdentifiers></Child></Message>".encode("utf-16")
+    )
     found = identifiers_from_folder(tmp_path)
-    assert found.ids == {"RAD1000001", "RAD1000002", "RAD1000003"}
-    assert found.dobs == {"2011-09-14"}
+    assert found.ids == {"RAD1000001", "RAD1000002", "RAD1000003", "LA9900004"}
+    assert found.dobs == {"2011-09-14", "2012-01-30"}
 
 
 def _annex_a_book(path: Path) -> Path:

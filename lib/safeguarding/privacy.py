@@ -479,9 +479,13 @@ _XML_VALUES = _xml_pattern(ID_COLUMNS | DOB_COLUMNS | POSTCODE_COLUMNS)
 def _from_xml(path: Path, found: Identifiers) -> None:
     """Element text of the id, date-of-birth and postcode elements. A regular expression over
     the bytes is many times faster than parsing, and a CIN census or SSDA903 file holds nothing
-    that could make it match elsewhere (the tags are unique names)."""
+    that could make it match elsewhere (the tags are unique names). A UTF-16 file (with its
+    byte-order mark, as the XML loaders read it) is made UTF-8 first."""
+    data = path.read_bytes()
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        data = data.decode("utf-16", "replace").encode("utf-8")
     values: dict[str, set[bytes]] = {"id": set(), "dob": set(), "postcode": set()}
-    for tag, value in _XML_VALUES.findall(path.read_bytes()):
+    for tag, value in _XML_VALUES.findall(data):
         name = tag.decode()
         kind = "id" if name in ID_COLUMNS else "dob" if name in DOB_COLUMNS else "postcode"
         values[kind].add(value)
