@@ -274,3 +274,18 @@ def test_a_child_known_only_from_an_annex_a_workbook_is_caught_in_commentary(
         "1 child identifier from the inputs"
     )
     assert not any("WB7000001" in p.read_text() for p in project.glob("outputs/**/*.log"))
+
+
+def test_an_input_the_scan_cannot_read_is_a_note_naming_it(project: Path) -> None:
+    """A password-protected workbook left in an authority's folder holds children the scan
+    cannot know: the batch says so, naming the file, why and the rule (its runs go ahead: the
+    loaders do not read it either)."""
+    (project / "data" / "mini" / "901" / "old_extract.xlsx").write_bytes(b"PK\x03\x04 locked")
+    summary = _run(project, reports=["looked_after"])
+    assert _status(summary) == {"901/looked_after": "ok", "902/looked_after": "ok"}
+    assert [n for n in summary.notes if "privacy scan" in n] == [
+        "901: data/mini/901/old_extract.xlsx could not be read for the privacy scan (not a "
+        "readable Excel workbook (BadZipFile)), so the children it holds are not checked for "
+        "in the outputs: make it readable or move it out of the data folder "
+        "[rule: privacy-inputs-readable]"
+    ]

@@ -391,3 +391,18 @@ def test_a_word_files_alt_text_and_link_targets_are_scanned(
         ("word/document.xml", KIND_ID),
         ("word/_rels/document.xml.rels", KIND_ID),
     ]
+
+
+def test_an_input_the_scan_cannot_read_is_named_with_why(tmp_path: Path) -> None:
+    (tmp_path / "old_extract.xlsx").write_bytes(b"PK\x03\x04 a protected workbook")
+    (tmp_path / "notes.csv").write_bytes(b"child_id\x00,note\nRAD1,x\n")
+    (tmp_path / "ragged.csv").write_text("child_id,note\nRAD1000001,a,b\n")
+    (tmp_path / "empty.csv").write_text("")  # nothing to read, nothing missed
+    (tmp_path / "referrals.csv").write_text("child_id\nRAD1000002\n")
+    found = identifiers_from_folder(tmp_path)
+    assert found.ids == {"RAD1000002"}
+    unread = {Path(file).name: why for file, why in found.unread}
+    assert set(unread) == {"old_extract.xlsx", "notes.csv", "ragged.csv"}
+    assert unread["old_extract.xlsx"].startswith("not a readable Excel workbook")
+    assert "NUL bytes" in unread["notes.csv"]
+    assert unread["ragged.csv"].startswith("row 2: ")

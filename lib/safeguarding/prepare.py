@@ -57,7 +57,8 @@ def prepare(
         if isinstance(result, str):
             notes.append(f"preparing the summaries failed ({result}); the reports built them")
         else:
-            found.update(result)
+            found.update(result[0])
+            notes.extend(result[1])
     return found
 
 
@@ -86,7 +87,7 @@ def _chunks(data_dir: Path, authorities: Sequence[str], jobs: int) -> list[list[
 
 def _guarded_prepare(
     args: tuple[str, str, str, list[str]],
-) -> dict[str, privacy.PackedIdentifiers] | str:
+) -> tuple[dict[str, privacy.PackedIdentifiers], list[str]] | str:
     try:
         return _prepare_chunk(*args)
     except Exception as exc:  # noqa: BLE001 - the runs still work without the cache
@@ -95,13 +96,29 @@ def _guarded_prepare(
 
 def _prepare_chunk(
     root: str, data_dir: str, quarter: str, authorities: list[str]
-) -> dict[str, privacy.PackedIdentifiers]:
+) -> tuple[dict[str, privacy.PackedIdentifiers], list[str]]:
+    """The chunk's summaries built; each authority's identifiers packed, and a note for each
+    input file the scan could not read."""
     from . import summary
 
     project = load_project(root)
     summary.ensure(project, Path(data_dir), authorities, quarter)
-    found = {}
+    found, notes = {}, []
     for code in authorities:
         with contextlib.suppress(Exception):  # the run's worker tries again and reports it
-            found[code] = privacy.identifiers_for(project, code, data_dir).pack()
-    return found
+            identifiers = privacy.identifiers_for(project, code, data_dir)
+            found[code] = identifiers.pack()
+            for file, why in identifiers.unread:
+                notes.append(unread_note(code, file, why, project.root))
+    return found, notes
+
+
+def unread_note(authority: str, file: str, why: str, root: Path) -> str:
+    """The batch's note on an input file the privacy scan could not read."""
+    with contextlib.suppress(ValueError):
+        file = Path(file).relative_to(root).as_posix()
+    return (
+        f"{authority}: {file} could not be read for the privacy scan ({why}), so the children "
+        "it holds are not checked for in the outputs: make it readable or move it out of the "
+        "data folder [rule: privacy-inputs-readable]"
+    )

@@ -40,9 +40,7 @@ Annex A workbooks the settings name wherever they are kept.
 from __future__ import annotations
 
 import calendar
-import contextlib
 import datetime as dt
-import io
 import json
 import pickle
 import re
@@ -60,7 +58,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .validation import InputError, decode_text
+from .validation import InputError, read_csv_text
 
 MIN_NUMERIC_ID = 6
 MIN_ALNUM_ID = 4
@@ -179,6 +177,8 @@ class Identifiers:
     dobs: set[str] = field(default_factory=set)  # ISO dates
     postcodes: set[str] = field(default_factory=set)  # "AB1 2CD" or partial "AB1 2"
     too_short: int = 0  # identifiers not scanned (see the module docstring)
+    # input files whose values could not be read, with why: their children are not known
+    unread: list[tuple[str, str]] = field(default_factory=list)
 
     def pack(self) -> PackedIdentifiers:
         """These identifiers as a :class:`PackedIdentifiers`."""
@@ -223,6 +223,7 @@ class Identifiers:
         self.dobs |= other.dobs
         self.postcodes |= other.postcodes
         self.too_short += other.too_short
+        self.unread += other.unread
 
     def __len__(self) -> int:
         return len(self.ids) + len(self.dobs) + len(self.postcodes)
@@ -398,38 +399,40 @@ def _identifiers_from_files(stamp: tuple) -> Identifiers:
 
 
 def _from_csv(path: Path, found: Identifiers) -> None:
-    """As the loaders read a CSV (:func:`~safeguarding.validation.decode_text`: UTF-8,
-    UTF-16 with its mark, Windows-1252; header names trimmed)."""
+    """As the loaders read a CSV (:func:`~safeguarding.validation.read_csv_text`: UTF-8,
+    UTF-16 with its mark or Windows-1252, header names trimmed, a ragged or binary file
+    refused rather than its columns shifted), the refusal named in ``found.unread``."""
     try:
-        text, _ = decode_text(path)
-        frame = pd.read_csv(
-            io.StringIO(text),
-            dtype=str,
-            usecols=lambda c: c.strip() in _WANTED,
-            keep_default_na=False,
-        )
-    except (InputError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError):
-        return  # unreadable: the loaders report it; nothing to collect here
-    frame.columns = [c.strip() for c in frame.columns]
-    identifiers_from_frames([frame], found)
+        frame = read_csv_text(path)
+    except InputError as exc:
+        first = exc.issues[0] if exc.issues else None
+        if first is None or first.rule != "empty_file":  # an empty file holds no child
+            where = f"row {first.row}: " if first is not None and first.row else ""
+            found.unread.append((str(path), where + (first.message if first else "unreadable")))
+        return
+    identifiers_from_frames([frame[[c for c in frame.columns if c in _WANTED]]], found)
 
 
 def _from_workbook(path: Path, found: Identifiers) -> None:
     """Every value under an identifier or date-of-birth heading (Annex A's, or a return's
     column name) in any sheet, its headings found in its first ten rows as the Annex A
-    loader finds them; an unreadable workbook or sheet gives none (the loader reports it)."""
+    loader finds them. An unreadable workbook or sheet (a password-protected one) is named
+    in ``found.unread``."""
     import openpyxl
 
     values: dict[str, list[object]] = {"id": [], "dob": [], "postcode": []}
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 - openpyxl raises zipfile, KeyError and its own errors
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises zipfile, KeyError and its own
+        found.unread.append((str(path), f"not a readable Excel workbook ({type(exc).__name__})"))
         return
     try:
         for sheet in book.worksheets:
-            with contextlib.suppress(Exception):  # a damaged sheet: the loader reports it
+            try:
                 for kind, value in _sheet_values(sheet.iter_rows(values_only=True)):
                     values[kind].append(value)
+            except Exception as exc:  # noqa: BLE001 - a damaged sheet, in openpyxl's words
+                found.unread.append((f"{path} [{sheet.title}]", type(exc).__name__))
     finally:
         book.close()
     found.add_ids(v for v in values["id"] if v is not None)
@@ -481,7 +484,11 @@ def _from_xml(path: Path, found: Identifiers) -> None:
     the bytes is many times faster than parsing, and a CIN census or SSDA903 file holds nothing
     that could make it match elsewhere (the tags are unique names). A UTF-16 file (with its
     byte-order mark, as the XML loaders read it) is made UTF-8 first."""
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        found.unread.append((str(path), f"not readable: {exc.strerror or type(exc).__name__}"))
+        return
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         data = data.decode("utf-16", "replace").encode("utf-8")
     values: dict[str, set[bytes]] = {"id": set(), "dob": set(), "postcode": set()}
