@@ -279,13 +279,19 @@ def test_a_child_known_only_from_an_annex_a_workbook_is_caught_in_commentary(
 def test_an_input_the_scan_cannot_read_is_a_note_naming_it(project: Path) -> None:
     """A password-protected workbook left in an authority's folder holds children the scan
     cannot know: the batch says so, naming the file, why and the rule (its runs go ahead: the
-    loaders do not read it either)."""
+    loaders do not read it either). Identifiers too short to look for are counted likewise."""
     (project / "data" / "mini" / "901" / "old_extract.xlsx").write_bytes(b"PK\x03\x04 locked")
+    (project / "data" / "mini" / "902" / "contacts.csv").write_text(
+        "child_id,contact_date\n12345,2024-07-01\nX1,2024-07-02\n"  # a number, a code: too short
+    )
     summary = _run(project, reports=["looked_after"])
     assert _status(summary) == {"901/looked_after": "ok", "902/looked_after": "ok"}
-    assert [n for n in summary.notes if "privacy scan" in n] == [
+    assert sorted(n for n in summary.notes if "[rule: privacy-" in n) == [
         "901: data/mini/901/old_extract.xlsx could not be read for the privacy scan (not a "
         "readable Excel workbook (BadZipFile)), so the children it holds are not checked for "
         "in the outputs: make it readable or move it out of the data folder "
-        "[rule: privacy-inputs-readable]"
+        "[rule: privacy-inputs-readable]",
+        "902: 2 child identifier(s) are too short to be told from ordinary numbers (numbers "
+        "under 6 digits, other values under 4 characters) and are not checked for in the "
+        "outputs [rule: privacy-identifiers-scannable]",
     ]

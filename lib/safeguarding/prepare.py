@@ -110,7 +110,20 @@ def _prepare_chunk(
             found[code] = identifiers.pack()
             for file, why in identifiers.unread:
                 notes.append(unread_note(code, file, why, project.root))
+            if identifiers.too_short:
+                notes.append(too_short_note(code, identifiers.too_short))
     return found, notes
+
+
+def too_short_note(authority: str, count: int) -> str:
+    """The batch's note on the identifiers the scan cannot look for (see
+    :mod:`safeguarding.privacy`: they would match page numbers, counts and years)."""
+    return (
+        f"{authority}: {count:,} child identifier(s) are too short to be told from ordinary "
+        f"numbers (numbers under {privacy.MIN_NUMERIC_ID} digits, other values under "
+        f"{privacy.MIN_ALNUM_ID} characters) and are not checked for in the outputs "
+        "[rule: privacy-identifiers-scannable]"
+    )
 
 
 def unread_note(authority: str, file: str, why: str, root: Path) -> str:
