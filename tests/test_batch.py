@@ -276,6 +276,40 @@ def test_a_child_known_only_from_an_annex_a_workbook_is_caught_in_commentary(
     assert not any("WB7000001" in p.read_text() for p in project.glob("outputs/**/*.log"))
 
 
+def test_a_changed_annex_a_workbook_or_dfe_summary_kept_elsewhere_reruns(project: Path) -> None:
+    """The files settings name outside the data folder (Annex A workbooks, the DfE validation
+    summary) are the runs' inputs too: a corrected extract saved over the old one reruns its
+    authority's reports rather than leaving the published ones on the old figures."""
+    from test_loaders_annex_a import child, d, write_workbook
+
+    (project / "data" / "annex_a").mkdir()
+    book = project / "data" / "annex_a" / "901_2024-09-30.xlsx"
+    contact = {**child("WB7000001"), "Date of Contact": d("2024-09-02"),
+               "Contact Source": "q) 6: Police"}  # fmt: skip
+    write_workbook(book, {"List 1": [contact]})
+    settings = project / "params" / "settings.yaml"
+    settings.write_text(
+        settings.read_text() + '\nannex_a:\n  - authority: "901"\n'
+        "    file: data/annex_a/901_2024-09-30.xlsx\n    extract_date: 2024-09-30\n"
+    )
+    assert _run(project, reports=["looked_after"]).exit_code == 0
+    assert set(_status(_run(project, reports=["looked_after"])).values()) == {"skipped"}
+    write_workbook(book, {"List 1": [contact, {**contact, "Date of Contact": d("2024-09-03")}]})
+    again = _run(project, reports=["looked_after"])
+    assert _status(again) == {"901/looked_after": "ok", "902/looked_after": "skipped"}
+    assert again.rows[0].reason == "changed: inputs (data/annex_a/901_2024-09-30.xlsx)"
+
+    from safeguarding.dfe_rules import COLUMNS
+
+    rules = project / "data" / "dfe_summary.csv"
+    rules.write_text(",".join(COLUMNS) + "\n")
+    settings.write_text(settings.read_text() + "dfe_rules: data/dfe_summary.csv\n")
+    _run(project, reports=["looked_after"])  # settings changed: both rerun
+    rules.write_text(",".join(COLUMNS) + "\ncin,902,2023-24,2024-25,8500,a rule,3\n")
+    third = _run(project, reports=["looked_after"])
+    assert {r.reason for r in third.rows} == {"changed: inputs (data/dfe_summary.csv)"}
+
+
 def test_an_input_the_scan_cannot_read_is_a_note_naming_it(project: Path) -> None:
     """A password-protected workbook left in an authority's folder holds children the scan
     cannot know: the batch says so, naming the file, why and the rule (its runs go ahead: the

@@ -211,3 +211,32 @@ def test_a_commentary_edit_reaches_the_page_and_a_library_change_restarts_the_ke
     finally:
         sys.modules.pop("preview_side", None)
         session.close()
+
+
+def test_the_preview_reads_and_watches_what_settings_name_outside_the_data_folder(
+    project: Path,
+) -> None:
+    """An Annex A workbook and the DfE summary kept elsewhere are the preview's data too: a
+    change to either rebuilds from the data, and the workbook's children are known to the
+    preview's scan."""
+    from test_loaders_annex_a import child, d, write_workbook
+
+    (project / "data" / "annex_a").mkdir()
+    book = project / "data" / "annex_a" / "901_2024-09-30.xlsx"
+    contact = {**child("WB7000001"), "Date of Contact": d("2024-09-02"),
+               "Contact Source": "q) 6: Police"}  # fmt: skip
+    write_workbook(book, {"List 1": [contact]})
+    (project / "data" / "dfe_summary.csv").write_text(
+        "return,authority,year,ruleset,rule,message,records\n"
+    )
+    settings = project / "params" / "settings.yaml"
+    settings.write_text(
+        settings.read_text() + '\nannex_a:\n  - authority: "901"\n'
+        "    file: data/annex_a/901_2024-09-30.xlsx\n    extract_date: 2024-09-30\n"
+        "dfe_rules: data/dfe_summary.csv\n"
+    )
+    session = preview.open_session("901", "looked_after", "2024-25 Q2", project)
+    data = session.watched()["data"]
+    assert book.resolve() in [p.resolve() for p in data]
+    assert (project / "data" / "dfe_summary.csv").resolve() in [p.resolve() for p in data]
+    assert "WB7000001" in session.identifiers().ids

@@ -440,15 +440,17 @@ def run_parameters(
 
 
 def input_files(project: Project, data_dir: Path, authority: str) -> list[Path]:
-    """The data files one run reads, for its fingerprint: the authority's own data and the
-    data folder's shared files (comparators etc.)."""
+    """The data files one run reads, for its fingerprint: the authority's own data, the
+    data folder's shared files (comparators etc.), and what settings name wherever it is kept
+    (the comparators, the authority's Annex A workbooks, the DfE validation summary)."""
     files = [p for p in data_dir.iterdir() if p.is_file() and not p.name.startswith(".")]
     own = data_dir / authority
     if own.is_dir():
         files.extend(p for p in own.rglob("*") if p.is_file() and not p.name.startswith("."))
-    comparators = project.settings.comparators_file
-    if comparators and comparators.is_file():
-        files.append(comparators)
+    settings = project.settings
+    named = [settings.comparators_file, *(e.file for e in settings.annex_a_for(authority))]
+    named.append(settings.dfe_rules)
+    files.extend(p for p in named if p and p.is_file() and p not in files)
     return files
 
 
