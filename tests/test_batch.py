@@ -323,7 +323,7 @@ def test_an_input_the_scan_cannot_read_is_a_note_naming_it(project: Path) -> Non
     assert sorted(n for n in summary.notes if "[rule: privacy-" in n) == [
         "901: data/mini/901/old_extract.xlsx could not be read for the privacy scan (not a "
         "readable Excel workbook (BadZipFile)), so the children it holds are not checked for "
-        "in the outputs: make it readable or move it out of the data folder "
+        "in the outputs: make it readable or take it out of the authority's inputs "
         "[rule: privacy-inputs-readable]",
         "902: 2 child identifier(s) are too short to be told from ordinary numbers (numbers "
         "under 6 digits, other values under 4 characters) and are not checked for in the "

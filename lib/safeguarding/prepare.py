@@ -132,6 +132,6 @@ def unread_note(authority: str, file: str, why: str, root: Path) -> str:
         file = Path(file).relative_to(root).as_posix()
     return (
         f"{authority}: {file} could not be read for the privacy scan ({why}), so the children "
-        "it holds are not checked for in the outputs: make it readable or move it out of the "
-        "data folder [rule: privacy-inputs-readable]"
+        "it holds are not checked for in the outputs: make it readable or take it out of the "
+        "authority's inputs [rule: privacy-inputs-readable]"
     )
