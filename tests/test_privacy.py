@@ -406,3 +406,30 @@ def test_an_input_the_scan_cannot_read_is_named_with_why(tmp_path: Path) -> None
     assert unread["old_extract.xlsx"].startswith("not a readable Excel workbook")
     assert "NUL bytes" in unread["notes.csv"]
     assert unread["ragged.csv"].startswith("row 2: ")
+
+
+def test_a_workbook_met_again_is_not_parsed_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the preview reads an authority's identifiers again at every data change: its workbooks
+    # (a third of a second each) are parsed again only when their bytes change
+    from safeguarding import privacy
+
+    parsed: list[int] = []
+    real = privacy._parse_workbook
+    monkeypatch.setattr(privacy, "_parse_workbook", lambda data: parsed.append(1) or real(data))
+    monkeypatch.setattr(privacy, "_WORKBOOKS", {})
+    folder = tmp_path / "901"
+    folder.mkdir()
+    book = _annex_a_book(folder / "annex_a_2026-06-30.xlsx")
+    (folder / "referrals.csv").write_text("child_id\nRAD1000001\n")
+    first = identifiers_from_folder(folder)
+    (folder / "referrals.csv").write_text("child_id\nRAD1000001\nRAD1000002\n")
+    second = identifiers_from_folder(folder)
+    assert len(parsed) == 1 and second.ids == first.ids | {"RAD1000002"}
+    import openpyxl
+
+    edited = openpyxl.load_workbook(book)
+    edited["Workers' notes"].append(["WB0000009", "new"])
+    edited.save(book)
+    assert "WB0000009" in identifiers_from_folder(folder).ids and len(parsed) == 2

@@ -41,6 +41,8 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import hashlib
+import io
 import json
 import pickle
 import re
@@ -418,26 +420,59 @@ def _from_workbook(path: Path, found: Identifiers) -> None:
     column name) in any sheet, its headings found in its first ten rows as the Annex A
     loader finds them. An unreadable workbook or sheet (a password-protected one) is named
     in ``found.unread``."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        found.unread.append((str(path), f"not readable: {exc.strerror or type(exc).__name__}"))
+        return
+    # parsing a workbook is most of an authority's identifiers (~0.3 s each, Annex A's eleven
+    # lists): a workbook met again with the same bytes (a copy, a rebuild) is not parsed again
+    values, unread = _workbook_values(hashlib.sha256(data).hexdigest(), data)
+    found.add_ids(v for v in values["id"] if v is not None)
+    found.add_dobs(values["dob"])
+    found.add_postcodes(values["postcode"])
+    found.unread += [(f"{path}{where}", why) for where, why in unread]
+
+
+# a workbook's values by kind, and what could not be read in it: (where, why) pairs
+WorkbookValues = tuple[dict[str, tuple[object, ...]], tuple[tuple[str, str], ...]]
+# by the digest of its bytes (a few dozen kept: ~0.1 MB of values each)
+_WORKBOOKS: dict[str, WorkbookValues] = {}
+WORKBOOKS_KEPT = 32
+
+
+def _workbook_values(digest: str, data: bytes) -> WorkbookValues:
+    """The identifier values of a workbook's bytes by kind, and what could not be read (a
+    sheet's name, why), remembered by ``digest``."""
+    found = _WORKBOOKS.get(digest)
+    if found is None:
+        found = _parse_workbook(data)
+        if len(_WORKBOOKS) >= WORKBOOKS_KEPT:
+            del _WORKBOOKS[next(iter(_WORKBOOKS))]
+        _WORKBOOKS[digest] = found
+    return found
+
+
+def _parse_workbook(data: bytes) -> WorkbookValues:
     import openpyxl
 
     values: dict[str, list[object]] = {"id": [], "dob": [], "postcode": []}
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises zipfile, KeyError and its own
-        found.unread.append((str(path), f"not a readable Excel workbook ({type(exc).__name__})"))
-        return
+        why = f"not a readable Excel workbook ({type(exc).__name__})"
+        return {k: () for k in values}, (("", why),)
+    unread: list[tuple[str, str]] = []
     try:
         for sheet in book.worksheets:
             try:
                 for kind, value in _sheet_values(sheet.iter_rows(values_only=True)):
                     values[kind].append(value)
             except Exception as exc:  # noqa: BLE001 - a damaged sheet, in openpyxl's words
-                found.unread.append((f"{path} [{sheet.title}]", type(exc).__name__))
+                unread.append((f" [{sheet.title}]", type(exc).__name__))
     finally:
         book.close()
-    found.add_ids(v for v in values["id"] if v is not None)
-    found.add_dobs(values["dob"])
-    found.add_postcodes(values["postcode"])
+    return {k: tuple(v) for k, v in values.items()}, tuple(unread)
 
 
 def _sheet_values(rows: Iterable[tuple]) -> Iterable[tuple[str, str | None]]:
