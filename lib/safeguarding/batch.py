@@ -448,7 +448,7 @@ def input_files(project: Project, data_dir: Path, authority: str) -> list[Path]:
     if own.is_dir():
         files.extend(p for p in own.rglob("*") if p.is_file() and not p.name.startswith("."))
     settings = project.settings
-    named = [settings.comparators_file, *(e.file for e in settings.annex_a_for(authority))]
+    named = [settings.comparators_file, *settings.annex_a_files(authority)]
     named.append(settings.dfe_rules)
     files.extend(p for p in named if p and p.is_file() and p not in files)
     return files
@@ -547,7 +547,7 @@ def _task(
         cwd=str(project.root),
         staging=str(staging),
         data_folder=str(data_dir / entry.authority),
-        workbooks=tuple(str(e.file) for e in project.settings.annex_a_for(entry.authority)),
+        workbooks=tuple(map(str, project.settings.annex_a_files(entry.authority))),
         allowed_dates=tuple(allowed),
         engine=options.engine,
         formats=tuple(options.formats),

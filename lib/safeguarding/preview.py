@@ -148,7 +148,7 @@ class PreviewSession:
     @property
     def workbooks(self) -> list[Path]:
         """The authority's Annex A workbooks (settings' ``annex_a:``), read as its data."""
-        return [e.file for e in self.project.settings.annex_a_for(self.entry.authority)]
+        return list(self.project.settings.annex_a_files(self.entry.authority))
 
     def watched(self) -> dict[str, list[Path]]:
         """The files a build reads, by kind: a data change re-reads identifiers too."""

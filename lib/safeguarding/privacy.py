@@ -369,7 +369,7 @@ def identifiers_for(
     ``data_dir``, else the project's) and its Annex A workbooks."""
     settings = project.settings
     folder = Path(data_dir or settings.data_dir) / authority
-    return identifiers_from_inputs(folder, [e.file for e in settings.annex_a_for(authority)])
+    return identifiers_from_inputs(folder, settings.annex_a_files(authority))
 
 
 def _file_stamp(path: Path) -> tuple[str, int, int]:
@@ -415,15 +415,22 @@ def _from_csv(path: Path, found: Identifiers) -> None:
     identifiers_from_frames([frame[[c for c in frame.columns if c in _WANTED]]], found)
 
 
+def _input_bytes(path: Path, found: Identifiers) -> bytes | None:
+    """An input file's bytes, or None with the reason named in ``found.unread``."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        found.unread.append((str(path), f"not readable: {exc.strerror or type(exc).__name__}"))
+        return None
+
+
 def _from_workbook(path: Path, found: Identifiers) -> None:
     """Every value under an identifier or date-of-birth heading (Annex A's, or a return's
     column name) in any sheet, its headings found in its first ten rows as the Annex A
     loader finds them. An unreadable workbook or sheet (a password-protected one) is named
     in ``found.unread``."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        found.unread.append((str(path), f"not readable: {exc.strerror or type(exc).__name__}"))
+    data = _input_bytes(path, found)
+    if data is None:
         return
     # parsing a workbook is most of an authority's identifiers (~0.3 s each, Annex A's eleven
     # lists): a workbook met again with the same bytes (a copy, a rebuild) is not parsed again
@@ -519,10 +526,8 @@ def _from_xml(path: Path, found: Identifiers) -> None:
     the bytes is many times faster than parsing, and a CIN census or SSDA903 file holds nothing
     that could make it match elsewhere (the tags are unique names). A UTF-16 file (with its
     byte-order mark, as the XML loaders read it) is made UTF-8 first."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        found.unread.append((str(path), f"not readable: {exc.strerror or type(exc).__name__}"))
+    data = _input_bytes(path, found)
+    if data is None:
         return
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         data = data.decode("utf-16", "replace").encode("utf-8")

@@ -112,6 +112,10 @@ class Settings:
         own = [e for e in self.annex_a if e.authority == str(authority)]
         return tuple(sorted(own, key=lambda e: e.extract_date or dt.date.min))
 
+    def annex_a_files(self, authority: str) -> tuple[Path, ...]:
+        """The paths of the authority's Annex A workbooks (inputs wherever they are kept)."""
+        return tuple(e.file for e in self.annex_a_for(authority))
+
 
 @dataclass(frozen=True)
 class RunEntry:
