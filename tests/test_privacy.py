@@ -275,6 +275,31 @@ def test_identifiers_of_files_in_every_encoding_the_loaders_read(tmp_path: Path)
     assert found.dobs == {"2011-09-14", "2012-01-30"}
 
 
+def test_only_the_identifier_columns_are_read_and_the_whole_file_is_checked(
+    tmp_path: Path,
+) -> None:
+    from safeguarding.validation import InputError, read_csv_text
+
+    # a quoted comma before the wanted columns: kept columns are found by position in the
+    # header, so a shifted count would read the wrong cells
+    (tmp_path / "referrals.csv").write_text(
+        'source,notes, dob ,child_id\nschool,"called, twice",2011-09-14,RAD1000005\n'
+    )
+    frame = read_csv_text(tmp_path / "referrals.csv", columns={"child_id", "dob"})
+    assert list(frame.columns) == ["dob", "child_id"]  # the file's order, trimmed
+    assert frame.to_dict("records") == [{"dob": "2011-09-14", "child_id": "RAD1000005"}]
+    none = read_csv_text(tmp_path / "referrals.csv", columns={"upn"})
+    assert none.empty and list(none.columns) == []
+    # a ragged row is refused even where the columns asked for are whole
+    (tmp_path / "ragged.csv").write_text("child_id,note\nRAD1000006,a,b\n")
+    with pytest.raises(InputError) as raised:
+        read_csv_text(tmp_path / "ragged.csv", columns={"child_id"})
+    assert raised.value.issues[0].rule == "ragged_row"
+    found = identifiers_from_folder(tmp_path)
+    assert found.ids == {"RAD1000005"} and found.dobs == {"2011-09-14"}
+    assert [Path(file).name for file, _ in found.unread] == ["ragged.csv"]
+
+
 def _annex_a_book(path: Path) -> Path:
     import datetime as dt
 

@@ -405,14 +405,14 @@ def _from_csv(path: Path, found: Identifiers) -> None:
     UTF-16 with its mark or Windows-1252, header names trimmed, a ragged or binary file
     refused rather than its columns shifted), the refusal named in ``found.unread``."""
     try:
-        frame = read_csv_text(path)
+        frame = read_csv_text(path, columns=_WANTED)
     except InputError as exc:
         first = exc.issues[0] if exc.issues else None
         if first is None or first.rule != "empty_file":  # an empty file holds no child
             where = f"row {first.row}: " if first is not None and first.row else ""
             found.unread.append((str(path), where + (first.message if first else "unreadable")))
         return
-    identifiers_from_frames([frame[[c for c in frame.columns if c in _WANTED]]], found)
+    identifiers_from_frames([frame], found)
 
 
 def _input_bytes(path: Path, found: Identifiers) -> bytes | None:

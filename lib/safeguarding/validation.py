@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -210,14 +210,19 @@ def _ragged_rows(file: str, text: str, width: int) -> list[Issue]:
 
 
 def read_csv_text(
-    path: str | Path, blank_as_missing: bool = False, log: IssueLog | None = None
+    path: str | Path,
+    blank_as_missing: bool = False,
+    log: IssueLog | None = None,
+    columns: Container[str] | None = None,
 ) -> pd.DataFrame:
     """A CSV as strings, exactly as written, for a validator to check cell by cell.
 
     Blank cells stay ``""`` (or become missing with ``blank_as_missing``); "NA" is a value;
     a byte-order mark is dropped and header names are trimmed. Encoding warnings go to
     ``log`` when given. A missing, empty, binary or ragged file, or a header naming a column
-    twice, is an :class:`InputError` naming the file (and the row).
+    twice, is an :class:`InputError` naming the file (and the row). ``columns``: only the
+    columns of these (trimmed) names are kept, in the file's order; the whole file is still
+    checked.
     """
     file = str(path)
     text, warnings = decode_text(path)
@@ -234,16 +239,19 @@ def read_csv_text(
     problems += _ragged_rows(file, text, len(names))
     if problems:
         raise InputError(problems)
+    # converting cells to strings is most of the parse: columns not asked for are skipped
+    kept = None if columns is None else [i for i, n in enumerate(names) if n in columns]
     try:
         frame = pd.read_csv(
             io.StringIO(text),
             dtype=str,
             keep_default_na=False,
             na_values=[""] if blank_as_missing else None,
+            usecols=kept,
         )
     except (pd.errors.ParserError, csv.Error) as exc:
         raise InputError([Issue("error", file, "csv", f"not a readable CSV: {exc}")]) from None
-    frame.columns = names
+    frame.columns = names if kept is None else [names[i] for i in kept]
     if log is not None:
         log.extend(warnings)
     return frame
