@@ -101,8 +101,9 @@ def dump(args: argparse.Namespace) -> None:
     codes = args.codes.split(",")
 
     def identifiers(folder: Path) -> object:
-        collect = privacy._identifiers_from_folder.__wrapped__  # not the process's cache
-        return collect(str(folder.resolve()), privacy._folder_stamp(folder))
+        reading = privacy.identifiers
+        collect = reading._identifiers_from_files.__wrapped__  # not the process's cache
+        return collect(reading._folder_stamp(folder))
 
     spent = [0.0, 0.0, 0.0]
     for code in codes:

@@ -12,11 +12,12 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-from safeguarding import activity, disproportionality, privacy, schema
+from safeguarding import activity, disproportionality, schema
 from safeguarding.loaders import checks
 from safeguarding.loaders.canonical import read_canonical
 from safeguarding.loaders.checks import PairSet, _no_whitespace, _text
 from safeguarding.privacy import Identifiers
+from safeguarding.privacy import identifiers as reading
 from safeguarding.schema import TABLES
 from safeguarding.validation import _separators_fit
 
@@ -300,10 +301,10 @@ def test_years_outside_the_range_are_found_by_comparing_dates():
 def plain_add_ids(found: Identifiers, values) -> None:
     """The definition: each value cleaned, upper-cased and kept when scannable."""
     for value in values:
-        text = (value.strip() if type(value) is str else privacy._clean(value)).upper()
+        text = (value.strip() if type(value) is str else reading._clean(value)).upper()
         if not text:
             continue
-        if privacy._scannable_id(text):
+        if reading._scannable_id(text):
             found.ids.add(text)
         else:
             found.too_short += 1

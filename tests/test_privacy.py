@@ -15,10 +15,10 @@ from safeguarding.privacy import (
     KIND_POSTCODE,
     Identifiers,
     Scanner,
-    _scannable_id,
     identifiers_from_folder,
     identifiers_from_frames,
 )
+from safeguarding.privacy.identifiers import _scannable_id
 
 CHILDREN = pd.DataFrame(
     {
@@ -438,12 +438,12 @@ def test_a_workbook_met_again_is_not_parsed_again(
 ) -> None:
     # the preview reads an authority's identifiers again at every data change: its workbooks
     # (a third of a second each) are parsed again only when their bytes change
-    from safeguarding import privacy
+    from safeguarding.privacy import identifiers
 
     parsed: list[int] = []
-    real = privacy._parse_workbook
-    monkeypatch.setattr(privacy, "_parse_workbook", lambda data: parsed.append(1) or real(data))
-    monkeypatch.setattr(privacy, "_WORKBOOKS", {})
+    real = identifiers._parse_workbook
+    monkeypatch.setattr(identifiers, "_parse_workbook", lambda data: parsed.append(1) or real(data))
+    monkeypatch.setattr(identifiers, "_WORKBOOKS", {})
     folder = tmp_path / "901"
     folder.mkdir()
     book = _annex_a_book(folder / "annex_a_2026-06-30.xlsx")

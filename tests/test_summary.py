@@ -116,7 +116,7 @@ def test_the_batch_prepares_each_authority_once(
         collected.append(Path(folder).name)
         return real(folder, workbooks)
 
-    monkeypatch.setattr(privacy, "identifiers_from_inputs", counting)
+    monkeypatch.setattr(privacy.identifiers, "identifiers_from_inputs", counting)
     options = BatchOptions(QUARTER, root=project.root, jobs=1, formats=(), progress=False)
     assert run_batch(options).exit_code == 0
     assert sorted(collected) == ["901", "902"]  # not once per report
