@@ -63,8 +63,10 @@ def prepare(
 
 
 def _chunks(data_dir: Path, authorities: Sequence[str], jobs: int) -> list[list[str]]:
-    """At least ``jobs`` chunks of at most :data:`CHUNK` authorities, balanced by the bytes
-    of their inputs (the largest first, each into the lightest chunk)."""
+    """Chunks of at most :data:`CHUNK` authorities, as many as a whole number of rounds of
+    ``jobs`` workers needs, balanced by the bytes of their inputs (the largest first, each
+    into the lightest chunk): five chunks on two workers left one core idle while the last
+    chunk was read (10 s of a 40-authority batch's 121)."""
 
     def size(code: str) -> int:
         folder = data_dir / code
@@ -74,12 +76,19 @@ def _chunks(data_dir: Path, authorities: Sequence[str], jobs: int) -> list[list[
             else 0
         )
 
+    if not authorities:
+        return []
     sizes = {code: size(code) for code in authorities}
-    count = min(len(authorities), max(jobs, -(-len(authorities) // CHUNK)))
+    rounds = -(-len(authorities) // (CHUNK * jobs))
+    count = min(len(authorities), rounds * jobs)
     bins: list[list[str]] = [[] for _ in range(count)]
     loads = [0] * count
     for code in sorted(authorities, key=lambda c: -sizes[c]):
-        i = loads.index(min(loads))
+        # the lightest chunk with room; of equal loads the shorter (folders of no bytes)
+        i = min(
+            (i for i in range(count) if len(bins[i]) < CHUNK),
+            key=lambda i: (loads[i], len(bins[i])),
+        )
         bins[i].append(code)
         loads[i] += sizes[code]
     return [b for b in bins if b]
