@@ -25,7 +25,9 @@ e. samples the batch's process tree for its peak memory (psutil; else the larges
    process from ``getrusage``);
 f. opens ``safeguarding preview``'s session for the changed authority's scorecard (a warm
    kernel in this process), then times ten commentary edits, each to an updated HTML, and
-   one change to the authority's data.
+   one change to the authority's data;
+r. times two fixed workloads (pure Python; pandoc writing a fixed document) at the start and
+   the end: the machine's own speed, by which to scale figures from another run or machine.
 
 It prints a table, each figure with a goal beside it (issue 17), met or missed by how much,
 and those again as a list at the end; seconds per report for both paths and their ratio;
@@ -133,6 +135,34 @@ class Steal:
         if self._start and end:
             spent = [b - a for a, b in zip(self._start, end, strict=True)]
             self.share = spent[7] / max(sum(spent), 1)  # user ... softirq, steal
+
+
+def reference_speed() -> dict[str, float]:
+    """CPU seconds of two fixed workloads that depend on the machine alone: pure Python (the
+    library's kind of work) and pandoc writing a fixed Markdown document as HTML (the render's).
+    Timed at the start and the end: a virtual machine's speed can change by half within an
+    hour with no load of its own (1 December 2026: the same pandoc call 0.81 s, then 1.15 s),
+    so figures from two runs compare only after scaling by these."""
+    from safeguarding.render import pandoc_path
+
+    start = time.process_time()
+    words = [f"w{(i * 7919) % 100_003:06d}" for i in range(400_000)]
+    total = sum(len(w) for w in sorted(words)) + sum(i * i for i in range(1_500_000))
+    python_s = time.process_time() - start
+    table = "\n".join(f"| row {i} | {i * 3.7:.1f} | {total % (i + 7)} |" for i in range(400))
+    text = "\n\n".join(
+        f"## Section {i}\n\nThe *rate* per 10,000 children was {i * 1.3:.1f} in Q{i % 4 + 1}."
+        for i in range(600)
+    )
+    markdown = f"{text}\n\n| a | b | c |\n|---|--:|--:|\n{table}\n"
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    for _ in range(3):
+        subprocess.run([pandoc_path(), "--from=markdown", "--to=html5", "--standalone",
+                        "--metadata=title:reference"], input=markdown.encode(),
+                       capture_output=True, check=True)  # fmt: skip
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    pandoc_s = (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) / 3
+    return {"python": python_s, "pandoc": pandoc_s}
 
 
 def _pss(pid: int, rss: int) -> int:
@@ -415,6 +445,7 @@ def main() -> int:
     print(f"machine: {cores} cores, {platform.processor() or platform.machine()}; load "
           f"{os.getloadavg()[0]:.1f}; work folder {work}", flush=True)  # fmt: skip
 
+    speed_start = reference_speed()
     print(f"generating {args.authorities} authorities x {len(years)} years …", flush=True)
     data, generated = build_data(work, args.authorities, years, args.jobs)
     figures.append(("generate_data_s", generated, f"write_demo, --jobs {args.jobs}"))
@@ -454,6 +485,7 @@ def main() -> int:
           flush=True)  # fmt: skip
     with Steal() as steal_f:
         live = bench_preview(project, data, args.quarter, changed)
+    speed_end = reference_speed()
     children_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
     self_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
@@ -487,6 +519,10 @@ def main() -> int:
         print(f"{name:<52} {text}  {unit:<34} {goal}".rstrip())
         figures.append((name, value, unit))
 
+    for when, speed in (("start", speed_start), ("end", speed_end)):
+        pair = f"{speed['python']:.2f} / {speed['pandoc']:.2f}"
+        row(f"(r) reference workloads at the {when}: Python / pandoc", pair,
+            "CPU s (the machine's speed)")  # fmt: skip
     row("generate the data (write_demo)", generated, "s")
     for r in indicator_rows:
         label = f"(a) indicators, {r['authorities']} LAs, {r['records']:,} records"
