@@ -101,7 +101,7 @@ def dump(args: argparse.Namespace) -> None:
     codes = args.codes.split(",")
 
     def identifiers(folder: Path) -> object:
-        reading = privacy.identifiers
+        reading = getattr(privacy, "identifiers", privacy)  # a package since the split
         collect = reading._identifiers_from_files.__wrapped__  # not the process's cache
         return collect(reading._folder_stamp(folder))
 
