@@ -447,10 +447,9 @@ def input_files(project: Project, data_dir: Path, authority: str) -> list[Path]:
     own = data_dir / authority
     if own.is_dir():
         files.extend(p for p in own.rglob("*") if p.is_file() and not p.name.startswith("."))
-    settings = project.settings
-    named = [settings.comparators_file, *settings.annex_a_files(authority)]
-    named.append(settings.dfe_rules)
-    files.extend(p for p in named if p and p.is_file() and p not in files)
+    files.extend(
+        p for p in project.settings.named_inputs(authority) if p.is_file() and p not in files
+    )
     return files
 
 

@@ -153,17 +153,14 @@ class PreviewSession:
     def watched(self) -> dict[str, list[Path]]:
         """The files a build reads, by kind: a data change re-reads identifiers too."""
         shared_data = [p for p in self.project.data_dir.glob("*") if p.is_file()]
-        settings = self.project.settings
-        named = [p for p in (settings.comparators_file, settings.dfe_rules) if p]
         return {
             "params": [self.project.params_dir],
             "notebook": [self.project.notebook(self.entry.report)],
             "library": [self.library],
             "data": [
                 self.data_folder,
-                *self.workbooks,
                 *shared_data,
-                *named,
+                *self.project.settings.named_inputs(self.entry.authority),
             ],
         }
 

@@ -116,6 +116,12 @@ class Settings:
         """The paths of the authority's Annex A workbooks (inputs wherever they are kept)."""
         return tuple(e.file for e in self.annex_a_for(authority))
 
+    def named_inputs(self, authority: str) -> tuple[Path, ...]:
+        """The inputs these settings name for the authority's runs wherever they are kept:
+        the comparators, its Annex A workbooks and the DfE validation summary."""
+        named = (self.comparators_file, *self.annex_a_files(authority), self.dfe_rules)
+        return tuple(p for p in named if p)
+
 
 @dataclass(frozen=True)
 class RunEntry:
