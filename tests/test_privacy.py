@@ -340,6 +340,35 @@ def test_identifiers_include_the_authoritys_annex_a_workbooks(tmp_path: Path) ->
     assert identifiers_from_inputs(folder, [tmp_path / "broken.xlsx"]).ids == {"RAD1000001"}
 
 
+def test_a_workbooks_identifiers_are_read_wherever_its_cells_sit(tmp_path: Path) -> None:
+    # the headings below blank rows and right of blank columns, an error cell and an empty
+    # one among the children, a date cell and an Excel serial, a chart sheet beside the lists
+    import datetime as dt
+
+    import openpyxl
+    from openpyxl.chart import BarChart, Reference
+    from safeguarding.privacy import identifiers_from_inputs
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "List 3"
+    sheet["C4"], sheet["D4"] = "Child Unique ID", "Date of Birth"
+    rows = [("RF0000001", dt.datetime(2012, 3, 4)), ("#REF!", 43000), (None, None),
+            (123456789.0, "04/03/2011")]  # fmt: skip
+    for number, (child, born) in enumerate(rows, 5):
+        sheet[f"C{number}"], sheet[f"D{number}"] = child, born
+    assert sheet["C6"].data_type == "e"  # an error value, as a broken formula leaves
+    chart = BarChart()
+    chart.add_data(Reference(sheet, min_col=4, min_row=4, max_row=8), titles_from_data=True)
+    book.create_chartsheet("Chart of referrals").add_chart(chart)
+    path = tmp_path / "annex_a.xlsx"
+    book.save(path)
+    found = identifiers_from_inputs(tmp_path / "no-folder", [path])
+    assert found.ids == {"RF0000001", "123456789"}
+    assert found.dobs == {"2012-03-04", "2017-09-22", "2011-03-04"}
+    assert found.unread == []
+
+
 def test_the_real_annex_a_samples_children_are_identifiers(shared_data: Path) -> None:
     from safeguarding.loaders import load_annex_a
     from safeguarding.privacy import identifiers_from_inputs
