@@ -48,3 +48,41 @@ def test_the_batch_reads_returns_and_annex_a_as_one_history(small_demo: Path) ->
     records = read_data_dir(small_demo, ["901"])
     alone = compute(records, ["2024-25 Q2"], ["REFERRALS"])["value"].iloc[0]
     assert got[("REFERRALS", "2024-25 Q2")] == alone
+
+
+def test_earlier_referrals_count_the_same_childs_in_the_twelve_months_before() -> None:
+    import pandas as pd
+    from safeguarding.demo.annex_a import _earlier_referrals
+
+    referrals = pd.DataFrame(
+        {
+            "child_id": ["A", "B", "A", "A", "A", "B", "A", "C"],
+            "referral_date": pd.to_datetime(
+                ["2024-03-01", "2024-03-01", "2023-03-01", "2024-03-01", "2023-02-28",
+                 "2023-03-02", "2024-09-30", None]  # fmt: skip
+            ),
+        },
+        index=[10, 11, 12, 13, 14, 15, 16, 17],  # not in date order, as the caller may give
+    )
+    got = _earlier_referrals(referrals).to_dict()
+    # A on 2024-03-01: 2023-03-01 is exactly twelve months before (counted), 2023-02-28 is
+    # not, nor A's other referral that day; A on 2024-09-30: the two of 2024-03-01
+    assert got == {10: 1, 11: 1, 12: 1, 13: 1, 14: 0, 15: 0, 16: 2, 17: 0}
+
+
+def test_a_period_of_care_ends_with_its_last_episode_or_stays_open() -> None:
+    import pandas as pd
+    from safeguarding.demo.realism import _periods
+
+    dates = pd.to_datetime
+    episodes = pd.DataFrame({
+        "child_id": ["A", "A", "A", "B", "B"],
+        "episode_start": dates(["2023-01-01", "2023-02-01", "2023-06-01", "2023-01-01",
+                                "2023-03-01"]),
+        "episode_end": dates(["2023-02-01", "2023-03-01", None, "2023-03-01", "2023-04-01"]),
+    })  # fmt: skip
+    got = _periods(episodes)
+    assert got["child_id"].tolist() == ["A", "A", "B"]
+    assert got["start"].tolist() == list(dates(["2023-01-01", "2023-06-01", "2023-01-01"]))
+    assert got["end"].isna().tolist() == [False, True, False]
+    assert got["end"].iloc[[0, 2]].tolist() == list(dates(["2023-03-01", "2023-04-01"]))

@@ -147,17 +147,25 @@ def annex_a_lists(
 
 
 def _earlier_referrals(referrals: pd.DataFrame) -> pd.Series:
-    """Per referral: the same child's referrals in the 12 months before it."""
-    out = pd.Series(0, index=referrals.index, dtype="int64")
-    for _, group in referrals.groupby("child_id", sort=False):
-        if len(group) < 2:
-            continue
-        dates = group["referral_date"].to_numpy("datetime64[D]")
-        lower = (group["referral_date"] - pd.DateOffset(months=12)).to_numpy("datetime64[D]")
-        first = np.searchsorted(dates, lower, side="left")
-        before = np.searchsorted(dates, dates, side="left")
-        out.loc[group.index] = before - first
-    return out
+    """Per referral: the same child's referrals in the 12 months before it (not those on its
+    own day). All children at once: each referral's day is offset by its child's number, so
+    that one sorted array holds every child's referrals apart and two binary searches count
+    them (a loop over children cost a minute for the largest demo authority)."""
+    dates = referrals["referral_date"]
+    known = dates.notna().to_numpy()
+    child = pd.factorize(referrals["child_id"])[0].astype("int64")
+    day = dates.to_numpy("datetime64[D]").astype("int64")
+    lower = (dates - pd.DateOffset(months=12)).to_numpy("datetime64[D]").astype("int64")
+    out = np.zeros(len(referrals), dtype="int64")
+    if known.any():
+        child, day, lower = child[known], day[known], lower[known]
+        origin = lower.min()
+        width = int(day.max() - origin) + 1
+        keys = child * width + (day - origin)
+        ordered = np.sort(keys)
+        first = np.searchsorted(ordered, child * width + (lower - origin), side="left")
+        out[known] = np.searchsorted(ordered, keys, side="left") - first
+    return pd.Series(out, index=referrals.index, dtype="int64")
 
 
 def _looked_after(d: DataSet, start: pd.Timestamp, end: pd.Timestamp, person) -> pd.DataFrame:

@@ -398,7 +398,9 @@ def _periods(eps: pd.DataFrame) -> pd.DataFrame:
     prev_end = e.groupby("child_id")["episode_end"].shift()
     new = e["child_id"].ne(e["child_id"].shift()) | (e["episode_start"] > prev_end)
     group = new.cumsum()
-    last_end = e.groupby(group)["episode_end"].agg(lambda s: pd.NaT if s.isna().any() else s.max())
+    # a period still open (any episode without an end) has no end
+    still_open = e["episode_end"].isna().groupby(group).any()
+    last_end = e.groupby(group)["episode_end"].max().where(~still_open)
     return pd.DataFrame({
         "child_id": e.groupby(group)["child_id"].first(),
         "start": e.groupby(group)["episode_start"].min(),
