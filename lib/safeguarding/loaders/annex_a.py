@@ -48,6 +48,7 @@ from ..dataset import Coverage, DataSet, Source, sha256_file
 from ..periods import Period
 from ..validation import InputError, Issue, IssueLog
 from .checks import ROW, RawTable, build_dataset, validate_relations, validate_table
+from .workbook import read_workbook
 
 
 @dataclass(frozen=True)
@@ -288,34 +289,31 @@ def load_annex_a(
     with a warning. The workbook covers the ``months`` months up to it. Raises
     :class:`InputError` with every fatal problem (one line per missing heading).
     """
-    import openpyxl  # only Annex A needs it
-
     path = Path(path)
     file = str(path)
     authority = str(authority)
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises zipfile, KeyError and its own errors alike
+    book = read_workbook(path)
+    if book.error:
         raise InputError(
             [
                 Issue(
                     "error",
                     file,
                     "not_annex_a",
-                    f"not a readable Excel workbook (.xlsx): {type(exc).__name__}",
+                    f"not a readable Excel workbook (.xlsx): {book.error}",
                     authority=authority,
                 )
             ]
-        ) from None
+        )
     log = IssueLog()
     sheets: dict[int, tuple[str, list[tuple[int, tuple]]]] = {}
-    try:
-        for ws in book.worksheets:
-            number = list_number(ws.title)
-            if number in LISTS and number not in sheets:
-                sheets[number] = (ws.title, _rows(ws))
-    finally:
-        book.close()
+    for ws in book.sheets:
+        number = list_number(ws.title)
+        if number in LISTS and number not in sheets:
+            if ws.error:
+                log.error(file, "not_annex_a", f"sheet {ws.title!r} cannot be read ({ws.error})",
+                          authority=authority)  # fmt: skip
+            sheets[number] = (ws.title, _rows(ws.rows))
     if not sheets:
         raise InputError(
             [
@@ -407,10 +405,10 @@ def _words(day: dt.date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
-def _rows(ws: Any) -> list[tuple[int, tuple]]:
+def _rows(rows: list[tuple]) -> list[tuple[int, tuple]]:
     """(Excel row number, values) of the non-blank rows."""
     out = []
-    for number, values in enumerate(ws.iter_rows(values_only=True), 1):
+    for number, values in enumerate(rows, 1):
         if any(v is not None and str(v).strip() != "" for v in values):
             out.append((number, values))
     return out
