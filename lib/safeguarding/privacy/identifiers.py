@@ -268,8 +268,9 @@ def _from_workbook(path: Path, found: Identifiers) -> None:
     data = _input_bytes(path, found)
     if data is None:
         return
-    # parsing a workbook is a large part of an authority's identifiers (0.05-0.2 s each, Annex
-    # A's eleven lists): a workbook met again with the same bytes (a copy, a rebuild) is not parsed again
+    # parsing a workbook is a large part of an authority's identifiers (0.05-0.4 s each, Annex
+    # A's eleven lists): a workbook met again with the same bytes (a copy, a rebuild) is not
+    # parsed again
     values, unread = _workbook_values(hashlib.sha256(data).hexdigest(), data)
     found.add_ids(v for v in values["id"] if v is not None)
     found.add_dobs(values["dob"])
