@@ -278,6 +278,10 @@ def _from_workbook(path: Path, found: Identifiers) -> None:
     found.unread += [(f"{path}{where}", why) for where, why in unread]
 
 
+# what Excel shows in a cell whose formula failed
+EXCEL_ERRORS = frozenset(
+    {"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!"}
+)
 # a workbook's values by kind, and what could not be read in it: (where, why) pairs
 WorkbookValues = tuple[dict[str, tuple[object, ...]], tuple[tuple[str, str], ...]]
 # by the digest of its bytes (a few dozen kept: ~0.1 MB of values each)
@@ -330,8 +334,9 @@ def _sheet_values(rows: Iterable[tuple]) -> Iterable[tuple[str, str | None]]:
                 return
             continue
         for index, kind in columns.items():
-            if index < len(row) and row[index] is not None:
-                yield kind, cell_text(row[index], "date" if kind == "dob" else "id")
+            value = row[index] if index < len(row) else None
+            if value is not None and value not in EXCEL_ERRORS:  # a broken formula is no child
+                yield kind, cell_text(value, "date" if kind == "dob" else "id")
 
 
 @lru_cache(maxsize=1)
