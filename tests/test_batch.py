@@ -329,3 +329,63 @@ def test_an_input_the_scan_cannot_read_is_a_note_naming_it(project: Path) -> Non
         "under 6 digits, other values under 4 characters) and are not checked for in the "
         "outputs [rule: privacy-identifiers-scannable]",
     ]
+
+
+def _spy_on_early_workers(monkeypatch: pytest.MonkeyPatch) -> tuple[list, list]:
+    """What happened in order (workers started early, preparing), and the process ids of the
+    workers started early, as they were while preparing."""
+    from safeguarding import batch, executors
+
+    order: list = []
+    workers: list = []
+    real_prepare, real_start = batch.prepare, executors.LocalExecutor.start_workers
+
+    def prepare(*args, **kwargs):
+        order.append("prepare")
+        return real_prepare(*args, **kwargs)
+
+    def start_workers(self, runs: int, kernel_name: str) -> None:
+        order.append(("start workers", runs))
+        real_start(self, runs, kernel_name)
+        workers.extend(p.pid for p in self._early._processes.values())
+
+    monkeypatch.setattr(batch, "prepare", prepare)
+    monkeypatch.setattr(executors.LocalExecutor, "start_workers", start_workers)
+    return order, workers
+
+
+def test_one_authoritys_runs_have_their_workers_started_while_it_is_prepared(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from safeguarding import executors
+
+    order, workers = _spy_on_early_workers(monkeypatch)
+    pools: list = []
+    real_pool = executors.LocalExecutor._pool
+    monkeypatch.setattr(executors.LocalExecutor, "_pool",
+                        lambda self, n: pools.append(n) or real_pool(self, n))  # fmt: skip
+    summary = _run(project, jobs=2, authorities=["901"])
+    assert summary.exit_code == 0 and len(summary.rows) == 3, summary.table()
+    assert order == [("start workers", 3), "prepare"]
+    assert pools == [2]  # the runs went to the workers started early: no second pool
+    order.clear()
+    shutil.rmtree(project / "outputs")
+    assert _run(project, jobs=2).exit_code == 0  # two authorities: started as the runs start
+    assert order == ["prepare"]
+
+
+def test_workers_started_early_stop_when_no_run_is_left_for_them(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import psutil
+    from safeguarding import batch
+
+    order, workers = _spy_on_early_workers(monkeypatch)
+    monkeypatch.setattr(batch.summary_module, "uncovered",
+                        lambda *args: "the records end before 2024-25 Q2")  # fmt: skip
+    summary = _run(project, jobs=2, authorities=["901"])
+    reports = ("quarterly_scorecard", "child_protection", "looked_after")
+    assert _status(summary) == {f"901/{r}": "failed" for r in reports}
+    assert order == [("start workers", 3), "prepare"] and len(workers) == 2
+    alive = [p for p in workers if psutil.pid_exists(p)]
+    assert not [p for p in alive if psutil.Process(p).status() != psutil.STATUS_ZOMBIE]

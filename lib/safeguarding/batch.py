@@ -231,7 +231,13 @@ def _run_locked(
     if tasks:
         start = time.perf_counter()
         codes = list(dict.fromkeys(t.authority for t in tasks))
-        identifiers = _prepare_warming(project, data_dir, quarter, codes, options, tasks, notes)
+        try:
+            identifiers = _prepare_warming(
+                project, data_dir, quarter, codes, options, tasks, notes, executor
+            )
+        except BaseException:
+            _release(executor)
+            raise
         tasks = [replace(t, identifiers=identifiers.get(t.authority)) for t in tasks]
         prepare_seconds = time.perf_counter() - start
         # no report without data: a quarter outside an authority's records fails its runs
@@ -285,6 +291,7 @@ def _run_locked(
                 _write_index(layout, manifest, project, notes)
             raise
         finally:
+            _release(executor)  # workers started while preparing, if no run used them
             shutil.rmtree(staging_root, ignore_errors=True)
             with contextlib.suppress(OSError):
                 staging_root.parent.rmdir()
@@ -371,20 +378,35 @@ def _prepare_warming(
     options: BatchOptions,
     tasks: Sequence[RunTask],
     notes: list[str],
+    executor: Executor,
 ) -> dict[str, privacy.PackedIdentifiers]:
-    """:func:`prepare`; when the one run left will execute here (a local batch with a single
-    run: :func:`~safeguarding.executors.local_executor` runs it in this process), its warm
-    kernel starts meanwhile: the kernel's imports (about 2 s of CPU) on the other core while
-    this process reads the authority's records."""
-    if not (len(tasks) == 1 and options.executor == "local" and options.engine == "fast"):
+    """:func:`prepare`, and the runs' kernels starting meanwhile when one authority is
+    prepared (its records read here, on one core, while the other is idle: the analyst's
+    rerun after changing one authority's data). A single run executes in this process
+    (:func:`~safeguarding.executors.local_executor`), so its warm kernel starts here; several
+    start the local pool's workers, each warming its kernel (about 3 s before a first run)."""
+    if not (len(codes) == 1 and options.executor == "local" and options.engine == "fast"):
+        return prepare(project, data_dir, quarter, codes, options.jobs, notes)
+    kernel = engines.kernel_for(tasks[0].notebook)
+    start_workers = getattr(executor, "start_workers", None)
+    if len(tasks) > 1:
+        if start_workers is not None:
+            with contextlib.suppress(Exception):  # the runs start them again and say why not
+                start_workers(len(tasks), kernel)
         return prepare(project, data_dir, quarter, codes, options.jobs, notes)
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(1, thread_name_prefix="prepare") as pool:
         prepared = pool.submit(prepare, project, data_dir, quarter, codes, options.jobs, notes)
         with contextlib.suppress(Exception):  # the run starts it again and reports why not
-            engines.warm_kernel(engines.kernel_for(tasks[0].notebook))
+            engines.warm_kernel(kernel)
         return prepared.result()
+
+
+def _release(executor: Executor) -> None:
+    release = getattr(executor, "release", None)
+    if release is not None:
+        release()
 
 
 def _check_selection(project: Project, entries: Sequence[RunEntry], options: BatchOptions) -> None:

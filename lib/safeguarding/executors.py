@@ -45,23 +45,54 @@ def local_executor(jobs: int, worker_log: Path | None = None) -> Executor:
     """A pool of ``jobs`` worker processes on this machine, each with its warm kernel."""
     if jobs <= 1:
         return serial_executor
+    return LocalExecutor(jobs, worker_log)
 
-    def execute(tasks: Sequence[RunTask], on_result: OnResult) -> None:
-        from concurrent.futures import ProcessPoolExecutor, as_completed
-        from concurrent.futures.process import BrokenProcessPool
 
-        if not tasks:
-            return
-        if len(tasks) == 1:
-            # one run (a rerun after one authority changed): a pool would only add a fork
-            # server and a worker, each importing the library, before the same run here
-            return serial_executor(tasks, on_result)
-        pool = ProcessPoolExecutor(
-            min(jobs, len(tasks)),
+class LocalExecutor:
+    """The local pool. Its workers start when the runs do, or earlier, while the batch still
+    prepares (:meth:`start_workers`): starting a worker and its warm kernel is about 3 s
+    before its first run, which one authority's preparing, on one core, can hide."""
+
+    def __init__(self, jobs: int, worker_log: Path | None = None) -> None:
+        self.jobs = jobs
+        self.worker_log = worker_log
+        self._early: Any = None  # a pool started before the runs
+
+    def _pool(self, workers: int) -> Any:
+        from concurrent.futures import ProcessPoolExecutor
+
+        return ProcessPoolExecutor(
+            workers,
             mp_context=mp_context(),
             initializer=worker_start,
-            initargs=(str(worker_log) if worker_log else None, os.getpid()),
+            initargs=(str(self.worker_log) if self.worker_log else None, os.getpid()),
         )
+
+    def start_workers(self, runs: int, kernel_name: str) -> None:
+        """Start the workers ``runs`` runs will have, each warming its kernel, now."""
+        if runs <= 1 or self._early is not None:
+            return  # one run executes in the batch's own process
+        workers = min(self.jobs, runs)
+        self._early = self._pool(workers)
+        for _ in range(workers):
+            self._early.submit(warm_worker, kernel_name)
+
+    def release(self) -> None:
+        """Stop workers started early that no run used (the runs were cancelled)."""
+        pool, self._early = self._early, None
+        if pool is not None:
+            stop_pool(pool)
+
+    def __call__(self, tasks: Sequence[RunTask], on_result: OnResult) -> None:
+        from concurrent.futures import as_completed
+        from concurrent.futures.process import BrokenProcessPool
+
+        if len(tasks) <= 1:
+            # one run (a rerun after one authority changed): a pool would only add a fork
+            # server and a worker, each importing the library, before the same run here
+            self.release()
+            return serial_executor(tasks, on_result)
+        pool, self._early = self._early or self._pool(min(self.jobs, len(tasks))), None
         try:
             futures = {pool.submit(run_task, task): task for task in tasks}
             for future in as_completed(futures):
@@ -80,7 +111,12 @@ def local_executor(jobs: int, worker_log: Path | None = None) -> Executor:
             raise
         pool.shutdown(wait=True)
 
-    return execute
+
+def warm_worker(kernel_name: str) -> None:
+    """In a worker started early: its warm kernel, ready for its first run (which starts
+    the kernel itself, and reports why, if this could not)."""
+    with contextlib.suppress(Exception):
+        engines.warm_kernel(kernel_name)
 
 
 def stop_pool(pool: Any) -> None:
