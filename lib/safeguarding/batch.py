@@ -387,19 +387,19 @@ def _prepare_warming(
     start the local pool's workers, each warming its kernel (about 3 s before a first run)."""
     if not (len(codes) == 1 and options.executor == "local" and options.engine == "fast"):
         return prepare(project, data_dir, quarter, codes, options.jobs, notes)
-    kernel = engines.kernel_for(tasks[0].notebook)
     start_workers = getattr(executor, "start_workers", None)
     if len(tasks) > 1:
         if start_workers is not None:
-            with contextlib.suppress(Exception):  # the runs start them again and say why not
-                start_workers(len(tasks), kernel)
+            # an unreadable notebook or a kernel that cannot start is the runs' to report
+            with contextlib.suppress(Exception):
+                start_workers(len(tasks), engines.kernel_for(tasks[0].notebook))
         return prepare(project, data_dir, quarter, codes, options.jobs, notes)
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(1, thread_name_prefix="prepare") as pool:
         prepared = pool.submit(prepare, project, data_dir, quarter, codes, options.jobs, notes)
         with contextlib.suppress(Exception):  # the run starts it again and reports why not
-            engines.warm_kernel(kernel)
+            engines.warm_kernel(engines.kernel_for(tasks[0].notebook))
         return prepared.result()
 
 

@@ -33,6 +33,11 @@ _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _RELATION_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _PACKAGE = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 
+# what Excel shows in a cell whose formula failed (openpyxl's value for an error cell)
+EXCEL_ERRORS = frozenset(
+    {"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!"}
+)
+
 # each sheet's error cells by its title: (row, column) from 0, and the error's text
 ErrorCells = dict[str, list[tuple[int, int, str | None]]]
 

@@ -278,10 +278,6 @@ def _from_workbook(path: Path, found: Identifiers) -> None:
     found.unread += [(f"{path}{where}", why) for where, why in unread]
 
 
-# what Excel shows in a cell whose formula failed
-EXCEL_ERRORS = frozenset(
-    {"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!"}
-)
 # a workbook's values by kind, and what could not be read in it: (where, why) pairs
 WorkbookValues = tuple[dict[str, tuple[object, ...]], tuple[tuple[str, str], ...]]
 # by the digest of its bytes (a few dozen kept: ~0.1 MB of values each)
@@ -324,6 +320,7 @@ def _sheet_values(rows: Iterable[tuple]) -> Iterable[tuple[str, str | None]]:
     """(kind, value as the Annex A loader reads it) under the identifier headings of a
     sheet's rows."""
     from ..loaders.annex_a import cell_text, fold
+    from ..loaders.workbook import EXCEL_ERRORS
 
     headings = _workbook_headings()
     columns: dict[int, str] = {}
