@@ -360,3 +360,27 @@ def test_typst_pieces_written_at_once_are_each_as_written_alone(tmp_path):
         assert alone and alone in out, (piece, alone, out)
     assert "#block(sticky: true)[" + typst(pieces[1]) + "]" in out
     assert out.count("#figure(") == 2
+
+
+def test_the_callers_work_runs_while_pandoc_reads_and_its_error_stops_the_render(tmp_path):
+    """``meanwhile`` (a run's notebook scan) is done while pandoc's reader process is alive;
+    if it fails, the reader is stopped and nothing is written."""
+    import psutil
+
+    nb = fx.write_notebook(tmp_path / "quarterly_scorecard.ipynb")
+    seen: list[list[str]] = []
+
+    def look() -> None:
+        seen.append([p.name() for p in psutil.Process().children()])
+
+    written = render.render_notebook(nb, tmp_path / "out", formats=["html"], meanwhile=look)
+    assert written["html"].is_file()
+    assert len(seen) == 1 and any("pandoc" in name for name in seen[0]), seen
+
+    def fail() -> None:
+        raise RuntimeError("the scan failed")
+
+    with pytest.raises(RuntimeError, match="the scan failed"):
+        render.render_notebook(nb, tmp_path / "failed", formats=["html"], meanwhile=fail)
+    assert not list((tmp_path / "failed").glob("*.html"))
+    assert not [p for p in psutil.Process().children() if "pandoc" in p.name()]

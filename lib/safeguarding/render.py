@@ -33,7 +33,7 @@ import struct
 import subprocess
 import tempfile
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -394,20 +394,30 @@ def _pandoc_args(fmt: str, doc: Document, stamp: dt.datetime, out: Path) -> list
     raise ParameterError(f"unknown format {fmt!r}")
 
 
-def _read_markdown(source: Path, cwd: Path) -> Path:
+def _read_markdown(source: Path, cwd: Path, meanwhile: Callable[[], None] | None = None) -> Path:
     """Parse the Markdown once into pandoc's JSON AST, which every writer then reads: reading
     is half of each pandoc run (about 0.25 s of CPU for a scorecard), so three formats read
     it once rather than three times. Filters run at writing, where they know the format.
-    ``--columns`` matters here too: the reader sizes wide pipe tables' columns by it."""
+    ``--columns`` matters here too: the reader sizes wide pipe tables' columns by it.
+    ``meanwhile`` is called in this process while pandoc reads (its error stops the read)."""
     ast = source.with_suffix(".json")
-    proc = subprocess.run(
+    proc = subprocess.Popen(
         [pandoc_path(), "--from=markdown-smart+smart", "--columns=40", "--to=json"]
         + ["-o", str(ast), str(source)],
         cwd=cwd,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
+    try:
+        if meanwhile is not None:
+            meanwhile()
+    except BaseException:
+        proc.kill()
+        proc.communicate()
+        raise
+    _, err = proc.communicate()
     if proc.returncode != 0:
-        raise RenderError(f"pandoc (reading): {proc.stderr.decode('utf-8', 'replace').strip()}")
+        raise RenderError(f"pandoc (reading): {err.decode('utf-8', 'replace').strip()}")
     guard_document(ast)
     return ast
 
@@ -448,10 +458,16 @@ def guard_document(ast_path: Path) -> None:
         ast_path.write_text(json.dumps(doc), encoding="utf-8")
 
 
-def _run_pandoc(jobs: dict[str, list[str]], source: Path, cwd: Path, stamp: dt.datetime) -> None:
+def _run_pandoc(
+    jobs: dict[str, list[str]],
+    source: Path,
+    cwd: Path,
+    stamp: dt.datetime,
+    meanwhile: Callable[[], None] | None = None,
+) -> None:
     """Run the pandoc jobs in parallel on the JSON AST of ``source``; raise with pandoc's
     message if any fails."""
-    source = _read_markdown(source, cwd)
+    source = _read_markdown(source, cwd, meanwhile)
     env = {**os.environ, "SOURCE_DATE_EPOCH": str(int(stamp.timestamp()))}
     procs = {
         fmt: subprocess.Popen(
@@ -488,12 +504,15 @@ def render_notebook(
     formats: Iterable[str] = FORMATS,
     run_time: str | dt.datetime | None = None,
     picture_cache: str | Path | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> dict[str, Path]:
     """Render an executed report notebook; return ``{format: path}`` for what was written.
 
     Outputs are named after the notebook (``<stem>.html`` etc.) in ``out_dir``.
     ``picture_cache``: a folder keeping Word's PNGs of charts by their SVG (the project's
     ``.cache/charts``), so that a chart drawn again is not rasterised again.
+    ``meanwhile``: work of the caller's (the executed notebook's privacy scan) done while
+    pandoc reads the document in its own process, as Word's pictures are drawn then.
     """
     source = Path(executed_ipynb)
     formats = tuple(formats)
@@ -515,13 +534,18 @@ def render_notebook(
             "pdf": tmp / "report.typ",
             "docx": tmp / "report.docx",
         }
-        if "docx" in formats:
-            write_pngs(doc.figures, cache_dir=Path(picture_cache) if picture_cache else None)
         jobs = {
             fmt: _pandoc_args("typst" if fmt == "pdf" else fmt, doc, stamp, targets[fmt])
             for fmt in formats
         }
-        _run_pandoc(jobs, md, tmp, stamp)
+
+        def while_pandoc_reads() -> None:
+            if "docx" in formats:
+                write_pngs(doc.figures, cache_dir=Path(picture_cache) if picture_cache else None)
+            if meanwhile is not None:
+                meanwhile()
+
+        _run_pandoc(jobs, md, tmp, stamp, while_pandoc_reads)
         if "docx" in formats:
             word.finish(targets["docx"], doc.meta)
         if "pdf" in formats:
