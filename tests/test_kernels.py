@@ -66,3 +66,39 @@ def test_a_spec_of_the_projects_name_for_another_interpreter_is_not_used(
     assert engines.kernel_for(notebook) == engines.PROJECT_KERNEL
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "none"))
     assert engines.kernel_for(_notebook(tmp_path / "n2.ipynb", "not-installed")) == "python3"
+
+
+def _kernel_offers_encryption(name: str) -> bool:
+    import zmq
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import AsyncKernelManager
+
+    offered = KernelSpecManager().get_kernel_spec(name).metadata.get("supported_encryption")
+    return (
+        zmq.has("curve")
+        and "transport_encryption" in AsyncKernelManager.class_trait_names()
+        and "curve" in (offered or [])
+    )
+
+
+@pytest.mark.parametrize("engine", engines.ENGINES)
+def test_a_reports_kernel_talks_over_an_encrypted_transport(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], engine: str
+) -> None:
+    """A kernel holding child-level records must not send them in plain text over loopback
+    TCP (another local user can read it), and the analyst's terminal gets no warning."""
+    if not _kernel_offers_encryption(engines.FALLBACK_KERNEL):
+        pytest.skip("this installation's zmq, jupyter_client or kernel spec cannot encrypt")
+    notebook = _notebook(tmp_path / "nb.ipynb", engines.FALLBACK_KERNEL)
+    nb = nbformat.read(notebook, as_version=4)
+    nb.cells.append(
+        nbformat.v4.new_code_cell(
+            "from ipykernel.kernelapp import IPKernelApp\n"
+            "app = IPKernelApp.instance()\n"
+            "print('transport', app.transport, 'curve', app.curve_secretkey is not None)"
+        )
+    )
+    nbformat.write(nb, notebook)
+    engines.execute(notebook, tmp_path / "out.ipynb", {"x": 2}, engine=engine, cwd=tmp_path)
+    assert _printed(tmp_path / "out.ipynb").split() == ["transport", "tcp", "curve", "True"]
+    assert "without encryption" not in capfd.readouterr().err

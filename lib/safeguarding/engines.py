@@ -130,6 +130,37 @@ def _this_interpreter(program: str) -> bool:
     )
 
 
+def kernel_manager_class() -> type:
+    """The kernel manager every notebook's kernel is started with: nbclient's own, asking for
+    CurveZMQ transport encryption where the kernel spec offers it.
+
+    A kernel talks to its manager over TCP on 127.0.0.1, and a report's kernel holds
+    child-level records. Signed messages stop another local user forging them but not reading
+    them; the encrypted transport stops both (and ipykernel, seeing it, stops warning the
+    analyst's terminal about plain text). Where jupyter_client, libzmq or the kernel spec
+    cannot encrypt, the kernel starts as before.
+    """
+    global _KERNEL_MANAGER
+    if _KERNEL_MANAGER is None:
+        import zmq
+        from jupyter_client.manager import AsyncKernelManager
+        from traitlets import default
+
+        _KERNEL_MANAGER = AsyncKernelManager
+        if "transport_encryption" in AsyncKernelManager.class_trait_names() and zmq.has("curve"):
+
+            class EncryptedKernelManager(AsyncKernelManager):
+                @default("transport_encryption")
+                def _encrypt_where_offered(self) -> str:
+                    return "auto"
+
+            _KERNEL_MANAGER = EncryptedKernelManager
+    return _KERNEL_MANAGER
+
+
+_KERNEL_MANAGER: type | None = None
+
+
 def _vanished_kernel(exc: BaseException) -> bool:
     from jupyter_client.kernelspec import NoSuchKernel
 
@@ -160,6 +191,7 @@ def execute(
         "log_output": False,
         "execution_timeout": timeout,
         "kernel_name": kernel_for(notebook),
+        "kernel_manager_class": kernel_manager_class(),
         # the kernel's working directory, given to nbclient rather than papermill's ``cwd``,
         # which changes the whole process's directory (unsafe when threads share a process)
         "resources": {"metadata": {"path": cwd}},
@@ -263,7 +295,11 @@ class WarmKernel:
 
         # nbclient starts the kernel exactly as it would for Papermill (same manager class,
         # same launch arguments), so the kernel itself is the one the plain engine gets.
-        starter = NotebookClient(nbformat.v4.new_notebook(), kernel_name=kernel_name)
+        starter = NotebookClient(
+            nbformat.v4.new_notebook(),
+            kernel_name=kernel_name,
+            kernel_manager_class=kernel_manager_class(),
+        )
         starter.km = starter.create_kernel_manager()
         starter.start_new_kernel()
         starter.start_new_kernel_client()
