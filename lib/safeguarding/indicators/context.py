@@ -144,34 +144,35 @@ class RuleContext:
 
         def build() -> dict[str, np.ndarray]:
             names = [t for t in vocabulary if self.data.has(t)]
+            if not names:
+                return {}
             n = len(self.authorities)
-            values, orders, bounds = [], [], []
+            values, auths = [], []
             for name in names:
                 ids = self.table(name)[column]
                 if not isinstance(ids.dtype, pd.StringDtype):
                     ids = ids.astype("string")  # 123 and "123" are the same id
                 values.append(ids.to_numpy(dtype=object))
-                auth = self.auth(name)
-                # small integers sort by radix: linear in rows
-                order = np.argsort(auth.astype(np.int16 if n < 2**15 else np.int64), kind="stable")
-                orders.append(order)
-                bounds.append(np.searchsorted(auth[order], np.arange(n + 1)))
-            keys = {
-                name: np.full(len(v), -1, dtype=np.int64)
-                for name, v in zip(names, values, strict=True)
-            }
+                auths.append(self.auth(name))
+            # Every table's rows in one array, ordered by authority (a stable sort: within an
+            # authority, the first table's rows in their order, then the next table's), so
+            # that each authority's ids are one slice, numbered without copying them again.
+            # Small integers sort by radix: linear in rows.
+            auth = np.concatenate(auths)
+            order = np.argsort(auth.astype(np.int16 if n < 2**15 else np.int64), kind="stable")
+            ordered = np.concatenate(values)[order]
+            bounds = np.searchsorted(auth[order], np.arange(n + 1))
+            numbered = np.full(len(order), -1, dtype=np.int64)  # rows of no authority: -1
             offset = 0
             for i in range(n):
-                rows = [order[b[i] : b[i + 1]] for order, b in zip(orders, bounds, strict=True)]
-                local, distinct = pd.factorize(
-                    np.concatenate([v[r] for v, r in zip(values, rows, strict=True)])
-                )
-                local = np.where(local >= 0, local.astype(np.int64) + offset, -1)
-                parts = np.split(local, np.cumsum([len(r) for r in rows])[:-1])
-                for name, r, part in zip(names, rows, parts, strict=True):
-                    keys[name][r] = part
+                local, distinct = pd.factorize(ordered[bounds[i] : bounds[i + 1]])
+                numbered[bounds[i] : bounds[i + 1]] = np.where(local >= 0, local + offset, -1)
                 offset += len(distinct)
-            return keys
+            every = np.empty(len(order), dtype=np.int64)
+            every[order] = numbered
+            return dict(
+                zip(names, np.split(every, np.cumsum([len(v) for v in values])[:-1]), strict=True)
+            )
 
         found = self.memo(("keys", column, vocabulary), build)
         return found[table] if table in found else np.empty(0, dtype=np.int64)
