@@ -237,15 +237,17 @@ class ReportLedger(Ledger):
         """A flow over a year is the sum of its quarters (and a quarter of its months) where
         the report has them all and they add up."""
         windows = self._windows
+        # each window's candidate pieces are those of its quantity and the smaller kind only
+        # (a report holds about a thousand windows: every pair was compared before)
+        alike: dict[tuple[str, str], list[tuple[Hashable, _Window]]] = {}
+        for k, w in windows.items():
+            alike.setdefault((w.quantity, w.kind), []).append((k, w))
         for key, whole in windows.items():
             for kind in ("quarter", "month"):
                 pieces = {
                     w.start: k
-                    for k, w in windows.items()
-                    if w.quantity == whole.quantity
-                    and w.kind == kind
-                    and whole.start <= w.start <= w.end <= whole.end
-                    and k != key
+                    for k, w in alike.get((whole.quantity, kind), ())
+                    if whole.start <= w.start <= w.end <= whole.end and k != key
                 }
                 tiling = _tile(whole.start, whole.end, pieces, windows)
                 if len(tiling) > 1 and self.values[key] == sum(self.values[k] for k in tiling):
