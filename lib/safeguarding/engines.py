@@ -29,6 +29,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import copy
+import functools
 import json
 import os
 import re
@@ -130,6 +131,7 @@ def _this_interpreter(program: str) -> bool:
     )
 
 
+@functools.cache
 def kernel_manager_class() -> type:
     """The kernel manager every notebook's kernel is started with: nbclient's own, asking for
     CurveZMQ transport encryption where the kernel spec offers it.
@@ -140,25 +142,20 @@ def kernel_manager_class() -> type:
     analyst's terminal about plain text). Where jupyter_client, libzmq or the kernel spec
     cannot encrypt, the kernel starts as before.
     """
-    global _KERNEL_MANAGER
-    if _KERNEL_MANAGER is None:
-        import zmq
-        from jupyter_client.manager import AsyncKernelManager
-        from traitlets import default
+    import zmq
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
 
-        _KERNEL_MANAGER = AsyncKernelManager
-        if "transport_encryption" in AsyncKernelManager.class_trait_names() and zmq.has("curve"):
+    offered = "transport_encryption" in AsyncKernelManager.class_trait_names()
+    if not (offered and zmq.has("curve")):
+        return AsyncKernelManager
 
-            class EncryptedKernelManager(AsyncKernelManager):
-                @default("transport_encryption")
-                def _encrypt_where_offered(self) -> str:
-                    return "auto"
+    class EncryptedKernelManager(AsyncKernelManager):
+        @default("transport_encryption")
+        def _encrypt_where_offered(self) -> str:
+            return "auto"
 
-            _KERNEL_MANAGER = EncryptedKernelManager
-    return _KERNEL_MANAGER
-
-
-_KERNEL_MANAGER: type | None = None
+    return EncryptedKernelManager
 
 
 def _vanished_kernel(exc: BaseException) -> bool:
