@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from safeguarding.significance import (
+    binomial_test,
     compare_values,
     differs_beyond_precision,
     is_small_numbers,
     newcombe_difference_interval,
+    poisson_interval,
     reporting_precision,
     two_proportion_z_test,
     wilson_interval,
@@ -112,3 +117,53 @@ def test_small_numbers_thresholds():
     assert is_small_numbers(9, 500)
     assert is_small_numbers(9)  # a count of 9
     assert not is_small_numbers(None, None)
+
+
+@pytest.mark.parametrize(
+    ("k", "n", "p", "expected"),
+    [
+        (2, 10, 0.5, 112 / 1024),  # P(X <= 2) + P(X >= 8) = 2 (1 + 10 + 45) / 1024
+        (0, 5, 0.5, 2 / 32),
+        (3, 3, 0.25, 1 / 64),  # P(0..3) = 27, 27, 9, 1 (/64): only k itself is as unlikely
+        (2, 3, 0.25, 10 / 64),  # outcomes 2 and 3
+        (0, 3, 0.25, 1.0),  # P(0) = P(1) = 27/64: the tie counts, so every outcome does
+        (5, 10, 0.5, 1.0),  # k at the mean
+    ],
+)
+def test_exact_binomial_test_by_hand(k, n, p, expected):
+    assert binomial_test(k, n, p) == pytest.approx(expected, rel=1e-12)
+
+
+def test_exact_binomial_test_agrees_with_scipy_stats_binomtest():
+    stats = pytest.importorskip("scipy.stats")
+    rng = np.random.default_rng(17)
+    for n in [*range(1, 40), 100, 333, 3364, 20000]:
+        for p in (0.01, 0.1, 1 / 3, 0.5, 0.6, 0.9, 0.999):
+            for k in {0, 1, n // 3, n // 2, n - 1, n, *rng.integers(0, n + 1, 4).tolist()}:
+                expected = stats.binomtest(k, n, p).pvalue
+                if expected > 1e-12:  # far tails' last digits do not matter to any decision
+                    assert binomial_test(k, n, p) == pytest.approx(expected, rel=1e-9), (k, n, p)
+
+
+def test_exact_binomial_test_refuses_impossible_arguments():
+    for k, n, p in [(3, 2, 0.5), (-1, 2, 0.5), (1, 2, 1.5)]:
+        with pytest.raises(ValueError):
+            binomial_test(k, n, p)
+
+
+def test_garwood_interval_matches_the_published_table():
+    # exact 95% limits for a Poisson count (e.g. Ulm 1990's table): 0 -> 0 to 3.689,
+    # 5 -> 1.623 to 11.668, 17 -> 9.903 to 27.219
+    assert poisson_interval(0) == pytest.approx((0.0, 3.6889), abs=1e-4)
+    assert poisson_interval(5) == pytest.approx((1.6235, 11.6683), abs=1e-4)
+    assert poisson_interval(17) == pytest.approx((9.9031, 27.2186), abs=1e-4)
+
+
+def test_the_significance_rules_do_not_import_scipy_stats():
+    # scipy.stats costs about a second in every process that imports this module (each
+    # preparing worker and kernel); scipy.special holds every function the rules use
+    code = (
+        "import sys, safeguarding.significance, safeguarding.disproportionality; "
+        "sys.exit('scipy.stats' in sys.modules)"
+    )
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

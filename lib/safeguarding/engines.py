@@ -60,7 +60,7 @@ WARM_ENGINE = "safeguarding-warm"
 PRELOAD: tuple[str, ...] = (
     "numpy",
     "pandas",
-    "scipy.stats",
+    "scipy.special",
     "yaml",
     "matplotlib",
     "matplotlib.pyplot",

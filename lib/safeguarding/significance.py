@@ -38,7 +38,11 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+
+# scipy.special, not scipy.stats: the distributions' functions these tests need are its ufuncs,
+# and scipy.stats takes about a second to import (its documentation is parsed at import) in
+# every process that reads this module: each preparing worker, kernel and one-shot command
+from scipy import special
 
 from .catalogue import round_half_up
 
@@ -47,9 +51,9 @@ SMALL_DENOMINATOR = 30
 SMALL_COUNT = 10
 
 
-@functools.lru_cache(maxsize=8)  # one or two confidence levels; scipy's ppf is ~50 µs a call
+@functools.lru_cache(maxsize=8)  # one or two confidence levels, asked ~200 times a report
 def _z(confidence: float) -> float:
-    return float(stats.norm.ppf(1 - (1 - confidence) / 2))
+    return float(special.ndtri(1 - (1 - confidence) / 2))  # the normal quantile
 
 
 def _known(*values: float | None) -> bool:
@@ -119,7 +123,7 @@ def two_proportion_z_test(x1: float, n1: float, x2: float, n2: float) -> ZTest:
     if se == 0:
         return ZTest(0.0, 1.0)
     z = (x1 / n1 - x2 / n2) / se
-    return ZTest(z, float(2 * stats.norm.sf(abs(z))))
+    return ZTest(z, float(2 * special.ndtr(-abs(z))))  # the normal tail, both sides
 
 
 def poisson_interval(count: float, confidence: float = CONFIDENCE) -> tuple[float, float]:
@@ -127,8 +131,9 @@ def poisson_interval(count: float, confidence: float = CONFIDENCE) -> tuple[floa
     if count < 0:
         raise ValueError("a count cannot be negative")
     alpha = 1 - confidence
-    lower = 0.0 if count == 0 else float(stats.chi2.ppf(alpha / 2, 2 * count) / 2)
-    upper = float(stats.chi2.ppf(1 - alpha / 2, 2 * count + 2) / 2)
+    # half the chi-squared quantiles on 2k and 2k + 2 degrees of freedom: gamma quantiles
+    lower = 0.0 if count == 0 else float(special.gammaincinv(count, alpha / 2))
+    upper = float(special.gammaincinv(count + 1, 1 - alpha / 2))
     return lower, upper
 
 
@@ -141,7 +146,38 @@ def poisson_rate_test(
     if total == 0:
         return 1.0
     share = exposure_a / (exposure_a + exposure_b)
-    return float(stats.binomtest(int(round(count_a)), total, share).pvalue)
+    return binomial_test(int(round(count_a)), total, share)
+
+
+_RELATIVE_TIE = 1 + 1e-7  # outcomes this close to the observed one's probability count as it
+
+
+def binomial_test(k: int, n: int, p: float) -> float:
+    """Two-sided p-value of the exact binomial test of ``k`` successes in ``n`` trials with
+    probability ``p``: the probability of every outcome no likelier than ``k`` (the method of
+    R's ``binom.test`` and scipy's ``binomtest``). The far tail is found at once from the
+    probabilities of the outcomes on the other side of the mean, not by a search."""
+    if not 0 <= k <= n or not 0 <= p <= 1:
+        raise ValueError("need 0 <= k <= n and 0 <= p <= 1")
+    if k == p * n:
+        return 1.0
+    observed = _binomial_pmf(np.array([k]), n, p)[0] * _RELATIVE_TIE
+    if k < p * n:  # the far tail is above the mean: outcomes from m on, m the first that fits
+        other = np.arange(math.ceil(p * n), n + 1)
+        beyond = int(np.count_nonzero(_binomial_pmf(other, n, p) <= observed))
+        near = special.bdtr(k, n, p)  # P(X <= k)
+        far = special.bdtrc(n - beyond, n, p) if beyond else 0.0  # P(X > n - beyond)
+    else:
+        other = np.arange(0, math.floor(p * n) + 1)
+        beyond = int(np.count_nonzero(_binomial_pmf(other, n, p) <= observed))
+        near = special.bdtrc(k - 1, n, p)  # P(X >= k), k being above the mean
+        far = special.bdtr(beyond - 1, n, p) if beyond else 0.0  # P(X < beyond)
+    return float(min(1.0, near + far))
+
+
+def _binomial_pmf(k: np.ndarray, n: int, p: float) -> np.ndarray:
+    log = special.gammaln(n + 1) - special.gammaln(k + 1) - special.gammaln(n - k + 1)
+    return np.exp(log + special.xlogy(k, p) + special.xlog1py(n - k, -p))
 
 
 def compare_counts(
