@@ -27,3 +27,13 @@ def small_demo(tmp_path_factory) -> Path:
 
     folder = tmp_path_factory.mktemp("small-demo")
     return write_demo(folder, n_authorities=2, years=period_range("2021-22", "2024-25"))
+
+
+@pytest.fixture(scope="session")
+def demo_quarter(tmp_path_factory) -> Path:
+    """The demo quarter's public reports in every format, as the batch publishes them
+    (tests/published_demo.py: about a minute on two cores). The tests using it carry
+    ``published_demo.GROUP``, so that one xdist worker builds it."""
+    import published_demo
+
+    return published_demo.build(tmp_path_factory.mktemp("demo-quarter"))

@@ -10,11 +10,9 @@ published before the report-wide pass (tests/fixtures/disclosure/), so it is sho
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
-import yaml
 from disclosure_attacker import (
     OF,
     attack_page,
@@ -26,20 +24,14 @@ from disclosure_attacker import (
     pdf_table_tokens,
     pdf_text,
 )
+from published_demo import AUTHORITIES, GROUP, public_reports
 
-ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures" / "disclosure"
-QUARTER = "2024-25 Q2"
-AUTHORITIES = ("901", "902", "903", "904", "905")
 COUNT_TABLES = ("Children by case type and team", "Cases per team", "Data-quality warnings")
 
 
-def _public_reports() -> list[str]:
-    runs = yaml.safe_load((ROOT / "params" / "runs" / "2024-25-Q2.yaml").read_text())["runs"]
-    return [r["report"] for r in runs if r.get("audience", "public") == "public"]
-
-
-PUBLIC = _public_reports()
+PUBLIC = public_reports()
+pytestmark = GROUP
 
 
 def _labels() -> dict[str, str]:
@@ -57,32 +49,6 @@ def _counts() -> set[str]:
     from safeguarding.catalogue import catalogue
 
     return {_labels()[ind.id] for ind in catalogue() if ind.unit == "count"}
-
-
-@pytest.fixture(scope="session")
-def demo_quarter(tmp_path_factory) -> Path:
-    """The demo quarter's public reports in every format, from the project's own params and
-    notebooks and the generated demo data (about a minute on two cores)."""
-    from safeguarding.batch import BatchOptions, run_batch
-    from safeguarding.demo import write_demo
-
-    root = tmp_path_factory.mktemp("demo-quarter")
-    shutil.copytree(ROOT / "params", root / "params")
-    shutil.copytree(ROOT / "notebooks", root / "notebooks")
-    (root / "pyproject.toml").write_text("[project]\nname = 'demo-quarter'\n")
-    write_demo(root / "data" / "demo")
-    summary = run_batch(
-        BatchOptions(
-            quarter=QUARTER,
-            root=root,
-            reports=PUBLIC,
-            jobs=2,
-            run_time="2024-10-20T09:00:00+00:00",
-            progress=False,
-        )
-    )
-    assert summary.exit_code == 0, summary.table()
-    return root / "outputs" / "2024-25-Q2"
 
 
 def test_attacker_breaks_the_tables_as_published_before_the_report_wide_pass():
