@@ -491,11 +491,11 @@ authority,indicator,period,value,numerator,denominator
 
 
 def test_cli_computes_from_a_data_directory(tmp_path):
-    generate = pytest.importorskip("safeguarding.demo.generate")
     from safeguarding.dataset import write_canonical
+    from safeguarding.demo.generate import generate
     from safeguarding.periods import Period
 
-    data = generate.generate(1, [Period(2023), Period(2024)], sizes=[20000])
+    data = generate(1, [Period(2023), Period(2024)], sizes=[20000])
     code = data.tables["children"]["authority"].iloc[0]
     write_canonical(data, tmp_path / "data" / code)
     out = tmp_path / "out.csv"

@@ -137,7 +137,8 @@ def test_bad_input(case: str, capsys) -> None:
 
 
 def test_a_notebook_cell_shows_the_error_not_a_traceback(capsys) -> None:
-    interactive = pytest.importorskip("IPython.core.interactiveshell")
+    from IPython.core import interactiveshell as interactive
+
     shell = interactive.InteractiveShell.instance()
     case = CORPUS / "can_empty_file" / "tables"
     shell.run_cell(

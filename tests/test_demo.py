@@ -246,7 +246,8 @@ def test_command_line(tmp_path):
 
 
 def test_loaders_read_the_demo_without_errors_or_warnings(demo_dir):
-    loaders = pytest.importorskip("safeguarding.loaders")
+    from safeguarding import loaders
+
     data = loaders.read_data_dir(demo_dir)
     assert set(data.authorities) == {"901", "902"}
     assert not data.issues, data.issues[:5]

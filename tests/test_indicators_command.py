@@ -200,9 +200,6 @@ def test_usage_errors(fake_loaders, capsys, argv: list[str], words: str) -> None
 
 
 def test_with_the_real_data_directory_reader(tmp_path: Path, capsys) -> None:
-    loaders = pytest.importorskip("safeguarding.loaders")
-    if not hasattr(loaders, "read_data_dir"):
-        pytest.skip("loaders.read_data_dir not available yet")
     data = _data()
     write_canonical(DataSet({"cp_plans": data.tables["cp_plans"]}), tmp_path / "901")
     (tmp_path / "population.csv").write_text("authority,year,population\n901,2011,10000\n")

@@ -93,7 +93,8 @@ def test_one_line_errors_gives_ipython_one_line_and_still_fails():
     ],
 )
 def test_a_bad_parameter_is_one_line_in_the_executed_notebook(parameters, message, tmp_path):
-    papermill = pytest.importorskip("papermill")
+    import papermill
+
     out = tmp_path / "bad.ipynb"
     with pytest.raises(papermill.PapermillExecutionError):
         papermill.execute_notebook(

@@ -410,7 +410,8 @@ def test_quarto_and_the_batch_show_the_same_report(project, rendered):
 
 @REAL_QUARTO
 def test_quarto_pdf_uses_the_house_typst_template_and_word_the_rag_styles(rendered):
-    pypdf = pytest.importorskip("pypdf")
+    import pypdf
+
     pdf = pypdf.PdfReader(rendered / "quarterly_scorecard.pdf")
     first = pdf.pages[0].extract_text()
     assert "Report to" in first and "Children's safeguarding" in first.replace("’", "'")

@@ -139,7 +139,8 @@ def _assert_strict_policy(page: str) -> None:
 
 
 def test_pdf_is_a4_tagged_with_title_and_language(rendered):
-    pypdf = pytest.importorskip("pypdf")
+    import pypdf
+
     reader = pypdf.PdfReader(rendered["pdf"])
     box = reader.pages[0].mediabox
     assert (round(float(box.width)), round(float(box.height))) == (595, 842)
