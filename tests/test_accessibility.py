@@ -99,8 +99,9 @@ def test_axe_finds_violations_when_there_are_some(tmp_path):
 
 
 # The real notebooks' pages as the batch publishes them (the fixture's above are the report
-# module's output for made-up figures): each public report of the demo quarter for its largest
-# authority (the most teams, tables and charts), and the quarter's two indexes.
+# module's output for made-up figures): each public report of the demo quarter for 904 (the
+# authority with statutory-format returns beside its own, and the disclosure regression's), and
+# the quarter's two indexes.
 DEMO_AUTHORITY = "904"
 
 
