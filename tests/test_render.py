@@ -6,6 +6,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -385,3 +386,14 @@ def test_the_callers_work_runs_while_pandoc_reads_and_its_error_stops_the_render
         render.render_notebook(nb, tmp_path / "failed", formats=["html"], meanwhile=fail)
     assert not list((tmp_path / "failed").glob("*.html"))
     assert not [p for p in psutil.Process().children() if "pandoc" in p.name()]
+
+
+def test_the_renderer_and_the_batch_do_not_import_the_charts():
+    # the batch's own process renders a single run and writes the quarter's index; the
+    # charts (matplotlib, about half a second to import) are drawn in the kernel only
+    code = (
+        "import sys, safeguarding.render, safeguarding.batch, safeguarding.commands.run; "
+        "sys.exit(sorted({'matplotlib', 'safeguarding.charts'} & set(sys.modules)) or None)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

@@ -40,6 +40,19 @@ _INLINE = [
     (re.compile(r"\^((?:\\.|[^^])+)\^"), "sup"),
 ]
 _UNESCAPE = re.compile(r"\\(.)")
+# The notebook output that carries a report's metadata to the renderer (``r.metadata()``):
+# here, not in the report package, so that the renderer and the batch's index read it
+# without importing the report's charts (matplotlib).
+META_MIME = "application/vnd.safeguarding.meta+json"
+# A status in words, beside its colour (a reader who cannot tell the colours apart)
+RAG_WORDS = {
+    "green": "Green",
+    "amber": "Amber",
+    "red": "Red",
+    "none": "No target",
+    "suppressed": "Suppressed",
+    "unavailable": "Not computable",
+}
 # Status colours (fill, ink), as report.css, report.typ and the Word styles have them. The
 # notebook view carries them inline: JupyterLab and nbconvert have no house stylesheet.
 RAG_COLOURS = {

@@ -45,8 +45,7 @@ from . import cache, word
 from .commentary import nodes
 from .exceptions import ParameterError, RenderError
 from .manifest import atomic_write_text
-from .markup import esc
-from .report import META_MIME, RAG_WORDS
+from .markup import META_MIME, RAG_WORDS, esc
 from .word import document_title
 
 TEMPLATES = Path(__file__).with_name("templates")

@@ -7,10 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..markup import Block, DefList, Div, Fragment, Heading, ItemList, Para, esc
+from ..markup import META_MIME, Block, DefList, Div, Fragment, Heading, ItemList, Para, esc
 from ..periods import Period, parse_period
 
-META_MIME = "application/vnd.safeguarding.meta+json"
 IMPLICATION_TITLES = {
     "financial": "Financial implications",
     "legal": "Legal implications",

@@ -9,16 +9,8 @@ from typing import Any
 import pandas as pd
 
 from ..catalogue import Indicator, format_value
-from ..markup import esc, span
+from ..markup import RAG_WORDS, esc, span
 
-RAG_WORDS = {
-    "green": "Green",
-    "amber": "Amber",
-    "red": "Red",
-    "none": "No target",
-    "suppressed": "Suppressed",
-    "unavailable": "Not computable",
-}
 VS_TARGET_WORDS = {
     "met": "target met",
     "near": "close to target",
