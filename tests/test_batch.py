@@ -374,6 +374,47 @@ def test_one_authoritys_runs_have_their_workers_started_while_it_is_prepared(
     assert order == ["prepare"]
 
 
+def test_a_single_runs_review_is_made_while_its_kernel_warms_up(
+    project: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The analyst's rerun of one report: its authority is reviewed after preparing, while
+    its kernel still starts, not again after the run, and the list is the one a review made
+    afresh after the run gives."""
+    from safeguarding import batch, executors, review
+
+    order: list[str] = []
+    calls: list[tuple] = []
+
+    def spy(module, name: str, label: str) -> None:
+        real = getattr(module, name)
+
+        def called(*args, **kwargs):
+            order.append(label)
+            if label == "review":
+                calls.append(args)
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, called)
+
+    text = "Repeat plans rose this quarter: two sibling groups came back into the area.\n"
+    for quarter in ("2024-25-Q1", "2024-25-Q2"):  # last quarter's words again: an item
+        folder = project / "params" / "commentary" / quarter / "902"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "NI65.md").write_text(text, encoding="utf-8")
+    spy(batch, "prepare", "prepare")
+    spy(review, "reviewed", "review")
+    spy(executors, "run_task", "run")
+    summary = _run(project, authorities=["902"], reports=["child_protection"])
+    assert _status(summary) == {"902/child_protection": "ok"}, summary.table()
+    assert order == ["prepare", "review", "run"]
+    loaded, data_dir, quarter, runs = calls[0][:4]
+    assert runs == [("902", "child_protection")]
+    fresh = review.for_batch(loaded, data_dir, quarter, runs, tmp_path / "batch-fresh.log")
+    made = summary.review.path.read_text(encoding="utf-8")
+    assert made == fresh.path.read_text(encoding="utf-8")
+    assert summary.review.count == fresh.count > 0, made
+
+
 def test_workers_started_early_stop_when_no_run_is_left_for_them(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -280,6 +280,40 @@ def review_keys(
     return keys
 
 
+# each authority's review: its items and its notes (why it could not be reviewed)
+Reviewed = dict[str, tuple[list[ReviewItem], list[str]]]
+
+
+def reviewed(
+    project: Any,
+    data_dir: Path,
+    quarter: str | Period,
+    authorities: Iterable[str] | Iterable[tuple[str, str]],
+    keys: dict[str, str] | None = None,
+    cache: Path | None = None,
+    jobs: int = 1,
+) -> Reviewed:
+    """Every authority's review, its earlier one kept where its key is unchanged (see
+    :func:`for_batch`, which writes them)."""
+    by_code = _by_code(authorities)
+    known = _read_cache(cache) if keys and cache is not None else {}
+    keys = keys if cache is not None else None
+    kept_items = {
+        code: ([ReviewItem(*row) for row in known[code]["items"]], list(known[code]["notes"]))
+        for code in by_code
+        if keys and keys.get(code) and known.get(code, {}).get("key") == keys[code]
+    }
+    todo = {code: runs for code, runs in by_code.items() if code not in kept_items}
+    return {**kept_items, **_review_each(project, data_dir, quarter, todo, jobs)}
+
+
+def _by_code(authorities: Iterable[str] | Iterable[tuple[str, str]]) -> dict[str, list[Any]]:
+    by_code: dict[str, list[Any]] = {}
+    for entry in authorities:
+        by_code.setdefault(str(entry if isinstance(entry, str) else entry[0]), []).append(entry)
+    return by_code
+
+
 def for_batch(
     project: Any,
     data_dir: Path,
@@ -289,6 +323,7 @@ def for_batch(
     keys: dict[str, str] | None = None,
     cache: Path | None = None,
     jobs: int = 1,
+    found: Reviewed | None = None,
 ) -> ReviewList:
     """Review every authority of a batch and write the list beside the batch's log.
 
@@ -297,19 +332,14 @@ def for_batch(
     last batch keeps its earlier items rather than being built again: a rerun after one
     authority's data changed reviews that authority alone, not all 153. ``jobs``: worker
     processes for the authorities to review (each review builds the authority's report,
-    about 0.3 s of CPU: a national first run's 153 were 42 s on one core)."""
-    by_code: dict[str, list[Any]] = {}
-    for entry in authorities:
-        by_code.setdefault(str(entry if isinstance(entry, str) else entry[0]), []).append(entry)
-    known = _read_cache(cache) if keys and cache is not None else {}
+    about 0.3 s of CPU: a national first run's 153 were 42 s on one core). ``found``: the
+    same authorities already reviewed by :func:`reviewed` with the same keys (the batch
+    reviews a single run's authority while its kernel warms up)."""
+    authorities = list(authorities)
+    by_code = _by_code(authorities)
+    if found is None or set(found) != set(by_code):
+        found = reviewed(project, data_dir, quarter, authorities, keys, cache, jobs)
     keys = keys if cache is not None else None
-    kept_items = {
-        code: ([ReviewItem(*row) for row in known[code]["items"]], list(known[code]["notes"]))
-        for code in by_code
-        if keys and keys.get(code) and known.get(code, {}).get("key") == keys[code]
-    }
-    todo = {code: runs for code, runs in by_code.items() if code not in kept_items}
-    found = {**kept_items, **_review_each(project, data_dir, quarter, todo, jobs)}
     items, notes, kept = [], [], {}
     for code in by_code:
         items += found[code][0]
@@ -317,8 +347,8 @@ def for_batch(
         if keys and keys.get(code):
             kept[code] = {"key": keys[code], "items": [i.row() for i in found[code][0]],
                           "notes": found[code][1]}  # fmt: skip
-    if keys and cache is not None:
-        _write_cache(cache, {**known, **kept})
+    if keys and cache is not None:  # authorities outside this batch keep theirs
+        _write_cache(cache, {**_read_cache(cache), **kept})
     return ReviewList(write_review(items, review_path(log)), len(items), tuple(notes))
 
 
