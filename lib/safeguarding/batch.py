@@ -46,18 +46,12 @@ from .executors import (
     dask_executor,
     local_executor,
 )
-from .manifest import (
-    FileHasher,
-    Manifest,
-    fingerprint,
-    library_info,
-    package_versions,
-    run_key,
-)
+from .manifest import FileHasher, Manifest, run_key
 from .params import DEFAULT_DATA_DIR, Project, RunEntry, load_project, quarter_slug
 from .periods import parse_period
 from .prepare import prepare
 from .publish import STAGED_REPORT, Layout
+from .run_records import allowed_dates, choose_run_time, commentary_files, run_record, why_rerun
 from .runs import FORMATS, OUTPUT_SUFFIXES, RunResult, RunTask, one_line, run_task
 
 __all__ = [  # the runs' names, for the batch's users (the preview, plug-in executors)
@@ -198,7 +192,8 @@ def _run_locked(
     fingerprints: dict[str, list[str]] = {}  # every run's, run or skipped: the review's keys
     for entry in entries:
         key = run_key(entry.authority, entry.report)
-        record = _record(project, entry, quarter, data_dir, hasher, options)
+        record = run_record(project, entry, quarter, data_dir, hasher, formats=options.formats,
+                            engine=options.engine, executor=options.executor)  # fmt: skip
         if record is not None:
             fingerprints.setdefault(entry.authority, []).append(record["fingerprint"])
         previous = manifest.published(key)
@@ -218,7 +213,7 @@ def _run_locked(
             )
             continue
         record["why"] = why_rerun(previous, record)
-        record["run_time"] = choose_run_time(options, previous, record["fingerprint"])
+        record["run_time"] = choose_run_time(options.run_time, previous, record["fingerprint"])
         record["parameters"]["run_time"] = record["run_time"]
         records[key] = record
         task = _task(project, entry, record, data_dir, staging_root / key, options)
@@ -478,112 +473,6 @@ def ensure_data(project: Project, notes: list[str], stream: TextIO) -> Path:
     return data_dir
 
 
-def run_parameters(
-    entry: RunEntry, quarter: str, run_time: str = "", project_dir: str = "."
-) -> dict[str, Any]:
-    """The notebook parameters of one run, as the batch passes them (``project_dir`` "." by
-    default: the kernel works in the project, so no path of this machine is recorded)."""
-    return {
-        "authority": entry.authority,
-        "quarter": quarter,
-        "report": entry.report,
-        "committee": entry.committee,
-        "audience": entry.audience,
-        "project_dir": project_dir,
-        "data_dir": "",
-        "run_time": run_time,
-    }
-
-
-def input_files(project: Project, data_dir: Path, authority: str) -> list[Path]:
-    """The data files one run reads, for its fingerprint: the authority's own data, the
-    data folder's shared files (comparators etc.), and what settings name wherever it is kept
-    (the comparators, the authority's Annex A workbooks, the DfE validation summary)."""
-    # scandir's entries know their type without a stat each: the data folder holds every
-    # authority's folder (153 nationally), listed again for each run
-    with os.scandir(data_dir) as entries:
-        files = [data_dir / e.name for e in entries if e.is_file() and not e.name.startswith(".")]
-    own = data_dir / authority
-    if own.is_dir():
-        files.extend(p for p in own.rglob("*") if p.is_file() and not p.name.startswith("."))
-    files.extend(
-        p for p in project.settings.named_inputs(authority) if p.is_file() and p not in files
-    )
-    return files
-
-
-def _record(
-    project: Project,
-    entry: RunEntry,
-    quarter: str,
-    data_dir: Path,
-    hasher: FileHasher,
-    options: BatchOptions,
-) -> dict[str, Any] | None:
-    notebook = project.notebook(entry.report)
-    if not notebook.is_file():
-        return None
-    parameters = run_parameters(entry, quarter)
-    record: dict[str, Any] = {
-        "authority": entry.authority,
-        "report": entry.report,
-        "committee": entry.committee,
-        "audience": entry.audience,
-        "parameters": parameters,
-        "notebook": {"path": project.rel(notebook), "sha256": hasher.sha256(notebook)},
-        "inputs": hasher.checksums(input_files(project, data_dir, entry.authority), project.root),
-        "params_files": hasher.checksums(
-            project.files_read(entry.authority, quarter), project.root
-        ),
-        "library": library_info(),
-        "packages": package_versions(),
-        "formats": list(options.formats),
-        "engine": options.engine,
-        "executor": options.executor,
-    }
-    record["fingerprint"] = fingerprint(record)
-    return record
-
-
-def why_rerun(previous: dict[str, Any] | None, record: dict[str, Any]) -> str:
-    """What changed since the published run, in a few words (the summary's reason column)."""
-    if not previous:
-        return "first run"
-    changed = []
-    if previous.get("notebook", {}).get("sha256") != record["notebook"]["sha256"]:
-        changed.append("notebook")
-    if previous.get("library", {}).get("source_sha256") != record["library"]["source_sha256"]:
-        changed.append("library")
-    for part in ("inputs", "params_files"):
-        old, new = previous.get(part, {}), record[part]
-        files = sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
-        if files:
-            label = "inputs" if part == "inputs" else "params"
-            changed.append(
-                f"{label} ({files[0]}" + (f" and {len(files) - 1} more)" if len(files) > 1 else ")")
-            )
-    old_params = {k: v for k, v in previous.get("parameters", {}).items() if k != "run_time"}
-    new_params = {k: v for k, v in record["parameters"].items() if k != "run_time"}
-    if old_params != new_params:
-        changed.append("parameters")
-    if previous.get("formats") != record.get("formats"):
-        changed.append("formats")
-    return "changed: " + ", ".join(changed) if changed else "forced"
-
-
-def choose_run_time(options: BatchOptions, previous: dict | None, fingerprint_: str) -> str:
-    """The run time a run records and prints: given, ``SOURCE_DATE_EPOCH``, the published
-    run's when nothing changed (a rebuild is then byte-identical), else now."""
-    if options.run_time:
-        return options.run_time
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch:
-        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).isoformat()
-    if previous and previous.get("fingerprint") == fingerprint_ and previous.get("run_time"):
-        return previous["run_time"]
-    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
-
-
 def _task(
     project: Project,
     entry: RunEntry,
@@ -592,10 +481,7 @@ def _task(
     staging: Path,
     options: BatchOptions,
 ) -> RunTask:
-    authority = project.authority(entry.authority)
     quarter = record["parameters"]["quarter"]
-    allowed = [record["run_time"][:10]]
-    allowed += [c.meeting_date.isoformat() for c in authority.committees.values()]
     return RunTask(
         key=run_key(entry.authority, entry.report),
         authority=entry.authority,
@@ -606,19 +492,14 @@ def _task(
         staging=str(staging),
         data_folder=str(data_dir / entry.authority),
         workbooks=tuple(map(str, project.settings.annex_a_files(entry.authority))),
-        allowed_dates=tuple(allowed),
+        allowed_dates=allowed_dates(project, entry.authority, record["run_time"]),
         engine=options.engine,
         formats=tuple(options.formats),
         timeout=options.timeout,
         audience=entry.audience,
         project_root=str(project.root),
-        commentary=tuple(str(p) for p in _commentary_files(project, entry.authority, quarter)),
+        commentary=tuple(str(p) for p in commentary_files(project, entry.authority, quarter)),
     )
-
-
-def _commentary_files(project: Project, authority: str, quarter: str) -> list[Path]:
-    folder = project.commentary_dir(authority, quarter)
-    return sorted(folder.rglob("*.md")) if folder.is_dir() else []
 
 
 def _executor(options: BatchOptions, logs: Path) -> Executor:

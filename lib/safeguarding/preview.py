@@ -25,7 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from . import batch, engines, privacy
+from . import batch, engines, privacy, run_records
 from .exceptions import ParameterError, PeriodError, UnknownName
 from .params import Project, RunEntry, load_project
 from .periods import parse_period
@@ -180,22 +180,8 @@ class PreviewSession:
     def task(self, staging: Path, formats: tuple[str, ...]) -> batch.RunTask:
         """The batch's task for this run, with the preview's staging folder and formats."""
         e = self.entry
-        authority = self.project.authority(e.authority)
         run_time = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
-        allowed = [
-            run_time[:10],
-            *(c.meeting_date.isoformat() for c in authority.committees.values() if c.meeting_date),
-        ]
-        parameters = {
-            "authority": e.authority,
-            "quarter": self.quarter,
-            "report": e.report,
-            "committee": e.committee,
-            "audience": e.audience,
-            "project_dir": str(self.project.root),
-            "data_dir": "",
-            "run_time": run_time,
-        }
+        parameters = run_records.run_parameters(e, self.quarter, run_time, str(self.project.root))
         return batch.RunTask(
             key=f"preview-{e.authority}-{e.report}",
             authority=e.authority,
@@ -206,7 +192,7 @@ class PreviewSession:
             staging=str(staging),
             data_folder=str(self.data_folder),
             workbooks=tuple(str(p) for p in self.workbooks),
-            allowed_dates=tuple(allowed),
+            allowed_dates=run_records.allowed_dates(self.project, e.authority, run_time),
             engine=self.engine,
             formats=formats,
             timeout=600,

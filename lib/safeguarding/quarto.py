@@ -40,7 +40,7 @@ from typing import Any, TextIO
 import nbformat
 import yaml
 
-from . import engines, privacy
+from . import engines, privacy, run_records
 from .exceptions import ParameterError, RenderError, SafeguardingError, UnknownName
 from .manifest import FileHasher, fingerprint, library_info
 from .params import REPORTS, Project, RunEntry, load_project, quarter_slug
@@ -165,9 +165,7 @@ def select_runs(project: Project, selection: Selection) -> list[StagedRun]:
 def run_parameters(project: Project, run: StagedRun, run_time: str = "") -> dict[str, Any]:
     """The notebook parameters of a run, as the batch builds them (with the project's folder:
     Quarto's copies are executed here, not by the batch's workers)."""
-    from .batch import run_parameters as batch_parameters  # imported when needed, as below
-
-    return batch_parameters(run.entry, run.quarter, run_time, project_dir=str(project.root))
+    return run_records.run_parameters(run.entry, run.quarter, run_time, str(project.root))
 
 
 def watched_files(project: Project, run: StagedRun) -> list[Path]:
@@ -178,8 +176,6 @@ def watched_files(project: Project, run: StagedRun) -> list[Path]:
 
 def run_fingerprint(project: Project, run: StagedRun, hasher: FileHasher | None = None) -> str:
     """The batch's fingerprint of a run (:func:`safeguarding.manifest.fingerprint`)."""
-    from .batch import input_files  # the batch's own list of a run's data files
-
     hasher = hasher or FileHasher()
     notebook = project.notebook(run.entry.report)
     record = {
@@ -187,7 +183,7 @@ def run_fingerprint(project: Project, run: StagedRun, hasher: FileHasher | None 
         "notebook": {"sha256": hasher.sha256(notebook)},
         "library": library_info(),
         "inputs": hasher.checksums(
-            input_files(project, project.data_dir, run.entry.authority), project.root
+            run_records.input_files(project, project.data_dir, run.entry.authority), project.root
         ),
         "params_files": hasher.checksums(
             project.files_read(run.entry.authority, run.quarter), project.root
