@@ -10,6 +10,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+import yaml
 from fixtures.mini_project import first_child, make_project
 from fixtures.outputs import manifest_matches
 from safeguarding import cli
@@ -189,6 +190,58 @@ def test_planted_child_identifier_is_caught_without_showing_it(project: Path) ->
     written.append((quarter / "manifest.json").read_text())
     assert not any(child in text or upn in text for text in written)
     assert not (quarter / "logs" / "901-looked_after.failed.ipynb").exists()
+
+
+def _plan_formats(project: Path, formats: dict[str, list[str]]) -> None:
+    """Give some reports of the mini project's run plan a ``formats:`` of their own."""
+    path = project / "params" / "runs" / "2024-25-Q2.yaml"
+    plan = yaml.safe_load(path.read_text())
+    for run in plan["runs"]:
+        run.pop("formats", None)
+        if run["report"] in formats:
+            run["formats"] = formats[run["report"]]
+    path.write_text(yaml.safe_dump(plan, sort_keys=False))
+
+
+def _report_files(project: Path, report: str) -> set[str]:
+    quarter = project / "outputs" / "2024-25-Q2"
+    return {p.name for p in quarter.glob(f"*/901/{report}/*") if p.is_file()}
+
+
+def test_each_committee_gets_the_formats_its_run_plan_lists(project: Path) -> None:
+    _plan_formats(project, {"looked_after": ["pdf", "html"]})
+    first = _run(project, formats=None, authorities=["901"], run_time=RUN_TIME)
+    assert first.exit_code == 0, first.table()
+    assert _report_files(project, "looked_after") == {"looked_after.html", "looked_after.pdf"}
+    assert _report_files(project, "child_protection") == {
+        f"child_protection.{s}" for s in ("html", "pdf", "docx")
+    }
+    quarter = project / "outputs" / "2024-25-Q2"
+    index = (quarter / "public" / "index.html").read_text()
+    assert 'href="901/looked_after/looked_after.pdf"' in index
+    assert "looked_after.docx" not in index
+    manifest = json.loads((quarter / "manifest.json").read_text())
+    assert manifest["runs"]["901/looked_after"]["formats"] == ["html", "pdf"]
+    assert manifest_matches(quarter)
+
+    # the committee now takes Word too: only that run renders again, and its folder is whole
+    _plan_formats(project, {"looked_after": ["html", "pdf", "docx"]})
+    second = _run(project, formats=None, authorities=["901"], run_time=RUN_TIME)
+    reasons = {r.report: (r.status, r.reason) for r in second.rows}
+    assert reasons["looked_after"][0] == "ok" and "formats" in reasons["looked_after"][1]
+    # the run file is read by every run, so the others rerun too, but for its change alone
+    assert "formats" not in reasons["child_protection"][1]
+    assert _report_files(project, "looked_after") == {
+        f"looked_after.{s}" for s in ("html", "pdf", "docx")
+    }
+
+    # --formats renders every run in the formats given, whatever the plan says; a format
+    # left out is no longer published
+    third = _run(project, formats=("html",), authorities=["901"], reports=["looked_after"],
+                 run_time=RUN_TIME)  # fmt: skip
+    assert third.exit_code == 0 and "formats" in third.rows[0].reason
+    assert _report_files(project, "looked_after") == {"looked_after.html"}
+    assert manifest_matches(quarter)
 
 
 def test_cli_summary_and_exit_code(project: Path, capsys: pytest.CaptureFixture) -> None:

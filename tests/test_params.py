@@ -119,6 +119,44 @@ def test_bad_run_file(project: Path) -> None:
     assert "runs[2].authorities[0]: value '999'" in text
 
 
+def test_run_plan_formats_per_committee(project: Path) -> None:
+    path = project / "params/runs/2024-25-Q2.yaml"
+    path.write_text(
+        "runs:\n"
+        "  - report: quarterly_scorecard\n    committee: scrutiny\n"
+        "    formats: [pdf, html]\n"  # written in any order, rendered in the house order
+        "  - report: looked_after\n    committee: corporate_parenting\n    formats: pdf\n"
+        "  - report: child_protection\n    committee: lscp\n"
+    )
+    plan = load_project(project).run_plan("2024-25 Q2")
+    formats = {e.report: e.formats for e in plan.entries}
+    assert formats == {
+        "quarterly_scorecard": ("html", "pdf"),
+        "looked_after": ("pdf",),
+        "child_protection": ("html", "pdf", "docx"),
+    }
+
+
+def test_bad_run_plan_formats_are_named(project: Path) -> None:
+    path = project / "params/runs/2024-25-Q2.yaml"
+    path.write_text(
+        "runs:\n"
+        "  - report: quarterly_scorecard\n    committee: scrutiny\n    formats: [html, word]\n"
+        "  - report: looked_after\n    committee: corporate_parenting\n    formats: []\n"
+        "  - report: child_protection\n    committee: lscp\n    formats: [pdf, pdf]\n"
+    )
+    with pytest.raises(InputError) as exc:
+        load_project(project).run_plan("2024-25 Q2")
+    assert _messages(exc) == [
+        "error: params/runs/2024-25-Q2.yaml, runs[0].formats[1]: value 'word': unknown format; "
+        "choose from html, pdf, docx [rule: known-format]",
+        "error: params/runs/2024-25-Q2.yaml, runs[1].formats: value '[]': formats is a list of "
+        "html, pdf, docx [rule: formats]",
+        "error: params/runs/2024-25-Q2.yaml, runs[2].formats[1]: value 'pdf': this format is "
+        "already listed [rule: unique-format]",
+    ]
+
+
 def test_root_found_upward(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     nested = project / "notebooks" / "drafts"
     nested.mkdir(parents=True)

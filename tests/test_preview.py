@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -112,6 +113,33 @@ def test_preview_rebuilds_on_a_params_or_data_change_and_serves_it(project: Path
         status, pdf, ctype = _get(server.url + "report.pdf")
         assert status == 200 and pdf.startswith(b"%PDF") and ctype == "application/pdf"
         assert not (project / "outputs").exists()  # a preview publishes nothing
+    finally:
+        if server is not None:
+            server.stop()
+        session.close()
+
+
+def test_the_preview_offers_only_the_formats_the_run_plan_publishes(project: Path) -> None:
+    path = project / "params" / "runs" / "2024-25-Q2.yaml"
+    plan = yaml.safe_load(path.read_text())
+    for run in plan["runs"]:
+        if run["report"] == "quarterly_scorecard":
+            run["formats"] = ["html", "pdf"]
+    path.write_text(yaml.safe_dump(plan, sort_keys=False))
+    session = preview.open_session("901", "quarterly_scorecard", QUARTER, project)
+    server = None
+    try:
+        assert session.entry.formats == ("html", "pdf")
+        assert session.build().ok
+        banner = preview.banner_text(session)
+        assert 'href="/report.pdf">PDF</a>' in banner and "report.docx" not in banner
+        server = preview.PreviewServer(session, 0)
+        server.start()
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            _get(server.url + "report.docx")
+        assert refused.value.code == 404
+        assert refused.value.read() == b"the run plan does not publish this report as docx"
+        assert _get(server.url + "report.pdf")[1].startswith(b"%PDF")
     finally:
         if server is not None:
             server.stop()

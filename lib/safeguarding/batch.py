@@ -73,7 +73,7 @@ class BatchOptions:
     engine: str = engines.DEFAULT_ENGINE
     executor: str = "local"  # "local" or "dask"
     scheduler: Any = None  # the Dask scheduler's address (or a Cluster)
-    formats: tuple[str, ...] = FORMATS
+    formats: tuple[str, ...] | None = None  # for every run; None: each run plan entry's
     root: str | Path | None = None
     run_time: str | None = None  # fixes the run time (else SOURCE_DATE_EPOCH, else recorded)
     timeout: int = 600  # seconds per cell
@@ -192,7 +192,8 @@ def _run_locked(
     fingerprints: dict[str, list[str]] = {}  # every run's, run or skipped: the review's keys
     for entry in entries:
         key = run_key(entry.authority, entry.report)
-        record = run_record(project, entry, quarter, data_dir, hasher, formats=options.formats,
+        formats = entry.formats if options.formats is None else options.formats
+        record = run_record(project, entry, quarter, data_dir, hasher, formats=formats,
                             engine=options.engine, executor=options.executor)  # fmt: skip
         if record is not None:
             fingerprints.setdefault(entry.authority, []).append(record["fingerprint"])
@@ -494,7 +495,7 @@ def _task(
         workbooks=tuple(map(str, project.settings.annex_a_files(entry.authority))),
         allowed_dates=allowed_dates(project, entry.authority, record["run_time"]),
         engine=options.engine,
-        formats=tuple(options.formats),
+        formats=tuple(record["formats"]),
         timeout=options.timeout,
         audience=entry.audience,
         project_root=str(project.root),

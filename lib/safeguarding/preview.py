@@ -37,6 +37,7 @@ FORMAT_TYPES = {
     "pdf": "application/pdf",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
+FORMAT_NAMES = {"html": "HTML", "pdf": "PDF", "docx": "Word"}
 Stamps = dict[str, tuple[int, int]]
 
 
@@ -351,8 +352,12 @@ def banner_text(session: PreviewSession) -> str:
     )
     if latest is not None and not latest.ok:
         text += f" The latest build ({latest.number}) failed: {latest.reason}"
-    text += ' <a style="color:#fff" href="/report.pdf">PDF</a> · '
-    text += '<a style="color:#fff" href="/report.docx">Word</a>'
+    links = [f'<a style="color:#fff" href="/report.{fmt}">{FORMAT_NAMES[fmt]}</a>'
+             for fmt in e.formats if fmt != "html"]  # fmt: skip
+    if links:
+        text += " " + " · ".join(links)
+    if "html" not in e.formats:
+        text += " (the run plan publishes no HTML of this report)"
     return text
 
 
@@ -410,6 +415,9 @@ class PreviewServer:
                 if route in ("/", "/index.html"):
                     return self._send(200, server.page().encode("utf-8"), FORMAT_TYPES["html"])
                 match = re.fullmatch(r"/report\.(pdf|docx|html)", route)
+                if match and match.group(1) not in (*server.session.entry.formats, "html"):
+                    text = f"the run plan does not publish this report as {match.group(1)}"
+                    return self._send(404, text.encode(), "text/plain; charset=utf-8")
                 if match:
                     try:
                         path = server.session.document(match.group(1))

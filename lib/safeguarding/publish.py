@@ -46,9 +46,9 @@ from typing import Any
 from .dataset import sha256_file
 from .exceptions import BatchBusy, DiskFull
 from .manifest import Manifest
+from .params.records import AUDIENCES, FORMATS
 
-AUDIENCES = ("public", "restricted")
-REPORT_FORMATS = (".html", ".pdf", ".docx")
+REPORT_FORMATS = tuple(f".{f}" for f in FORMATS)
 STAGED_REPORT = "report"  # a run's staged report folder, beside its executed notebook
 DISK_FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 _DISK_FULL_WORDS = ("No space left on device", "File too large", "Disk quota exceeded")

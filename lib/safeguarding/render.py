@@ -46,6 +46,7 @@ from .commentary import nodes
 from .exceptions import ParameterError, RenderError
 from .manifest import atomic_write_text
 from .markup import META_MIME, RAG_WORDS, esc
+from .params.records import FORMATS
 from .word import document_title
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -56,7 +57,6 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:; "
     "base-uri 'none'; form-action 'none'"
 )
-FORMATS = ("html", "pdf", "docx")
 HTML_TOC_DEPTH = 3
 PDF_TOC_DEPTH = 2
 # Where the contents go: after the front sheet, on a page of their own (the Lua filter makes

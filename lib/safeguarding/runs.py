@@ -19,9 +19,9 @@ from typing import Any
 
 from . import cache, engines, privacy, publish
 from .exceptions import SafeguardingError
+from .params.records import FORMATS
 from .publish import STAGED_REPORT
 
-FORMATS = ("html", "pdf", "docx")
 OUTPUT_SUFFIXES = (".ipynb", *(f".{f}" for f in FORMATS))
 REASON_WIDTH = 160
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .. import engines
 from ..executors import DEFAULT_WORKER_TIMEOUT
+from ..params.records import FORMATS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -50,9 +51,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--formats",
         nargs="+",
-        choices=("html", "pdf", "docx"),
-        default=["html", "pdf", "docx"],
-        help="rendered formats",
+        choices=FORMATS,
+        help="the formats every run renders (default: each run's formats: in the quarter's "
+        "run plan, else all three)",
     )
     parser.add_argument(
         "--project", type=Path, help="project folder (default: found upward from here)"
@@ -95,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
         engine=args.engine,
         executor=args.executor,
         scheduler=args.scheduler,
-        formats=tuple(args.formats),
+        formats=tuple(args.formats) if args.formats else None,
         root=args.project,
         run_time=args.run_time,
         timeout=args.timeout,

@@ -11,6 +11,7 @@ from ..exceptions import UnknownName
 
 REPORTS = ("quarterly_scorecard", "child_protection", "looked_after", "national_framework")
 AUDIENCES = ("public", "restricted")
+FORMATS = ("html", "pdf", "docx")  # a report's published formats, in the order rendered
 NEIGHBOUR_AVERAGES = ("mean", "median")
 IMPLICATIONS = ("financial", "legal", "equalities", "risk", "consultation")
 COMMENTARY_MODES = ("replace", "follow")
@@ -131,6 +132,7 @@ class RunEntry:
     report: str
     committee: str
     audience: str
+    formats: tuple[str, ...] = FORMATS  # those the committee takes (the run plan's formats:)
 
 
 @dataclass(frozen=True)
