@@ -598,7 +598,7 @@ def _index_row(quarter_dir: Path, run: Mapping[str, Any], internal: bool = True)
     if files is None:
         files = {
             fmt: f"{authority}/{report}.{fmt}"
-            for fmt in ("html", "pdf", "docx")
+            for fmt in FORMATS
             if (folder / f"{report}.{fmt}").is_file()
         }
     meta = run.get("meta")
