@@ -28,6 +28,7 @@ from typing import Any
 from . import batch, engines, privacy, run_records
 from .exceptions import ParameterError, PeriodError, UnknownName
 from .params import Project, RunEntry, load_project
+from .params.records import FORMAT_NAMES
 from .periods import parse_period
 
 HOST = "127.0.0.1"  # never another interface: the preview shows restricted figures too
@@ -37,7 +38,6 @@ FORMAT_TYPES = {
     "pdf": "application/pdf",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
-FORMAT_NAMES = {"html": "HTML", "pdf": "PDF", "docx": "Word"}
 Stamps = dict[str, tuple[int, int]]
 
 

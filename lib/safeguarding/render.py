@@ -46,7 +46,7 @@ from .commentary import nodes
 from .exceptions import ParameterError, RenderError
 from .manifest import atomic_write_text
 from .markup import META_MIME, RAG_WORDS, esc
-from .params.records import FORMATS
+from .params.records import FORMAT_NAMES, FORMATS
 from .word import document_title
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -585,7 +585,7 @@ def rag_line(counts: Mapping[str, int] | None) -> str:
     return ", ".join(words)
 
 
-FILE_LABELS = {"html": "HTML", "pdf": "PDF", "docx": "Word", "ipynb": "Notebook"}
+FILE_LABELS = {**FORMAT_NAMES, "ipynb": "Notebook"}
 
 
 def _index_row(quarter_dir: Path, run: Mapping[str, Any], internal: bool = True) -> str:

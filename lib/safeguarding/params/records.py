@@ -12,6 +12,7 @@ from ..exceptions import UnknownName
 REPORTS = ("quarterly_scorecard", "child_protection", "looked_after", "national_framework")
 AUDIENCES = ("public", "restricted")
 FORMATS = ("html", "pdf", "docx")  # a report's published formats, in the order rendered
+FORMAT_NAMES = {"html": "HTML", "pdf": "PDF", "docx": "Word"}  # as a reader calls them
 NEIGHBOUR_AVERAGES = ("mean", "median")
 IMPLICATIONS = ("financial", "legal", "equalities", "risk", "consultation")
 COMMENTARY_MODES = ("replace", "follow")
