@@ -222,6 +222,7 @@ def test_each_committee_gets_the_formats_its_run_plan_lists(project: Path) -> No
     assert "looked_after.docx" not in index
     manifest = json.loads((quarter / "manifest.json").read_text())
     assert manifest["runs"]["901/looked_after"]["formats"] == ["html", "pdf"]
+    assert "'formats': \"the run plan's\"" in first.log.read_text()
     assert manifest_matches(quarter)
 
     # the committee now takes Word too: only that run renders again, and its folder is whole

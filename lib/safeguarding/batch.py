@@ -625,6 +625,8 @@ def _write_batch_log(
     stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S")
     path = logs / f"batch-{stamp}.log"
     settings = {k: v for k, v in asdict(options).items() if k not in ("scheduler",)}
+    if options.formats is None:
+        settings["formats"] = "the run plan's"
     text = [
         f"batch {stamp}: {settings}",
         f"seconds: {seconds:.1f} (of which preparing summaries and identifiers: {prepare:.1f})",
