@@ -19,10 +19,10 @@ from typing import Any
 
 from . import cache, engines, privacy, publish
 from .exceptions import SafeguardingError
-from .params.records import FORMATS
+from .params.records import FORMATS as FORMATS  # the batch and the benchmark take it from here
 from .publish import STAGED_REPORT
 
-OUTPUT_SUFFIXES = (".ipynb", *(f".{f}" for f in FORMATS))
+OUTPUT_SUFFIXES = (".ipynb", *publish.REPORT_FORMATS)
 REASON_WIDTH = 160
 
 
