@@ -157,6 +157,55 @@ def test_bad_run_plan_formats_are_named(project: Path) -> None:
     ]
 
 
+def _committee_formats(project: Path, code: str, committee: str, line: str) -> None:
+    """Give one committee of authority ``code`` in authorities.yaml a ``formats:`` line."""
+    import yaml
+
+    path = project / "params/authorities.yaml"
+    data = yaml.safe_load(path.read_text())
+    entry = next(a for a in data["authorities"] if a["code"] == code)
+    at = next(c for c in entry["committees"] if c["id"] == committee)
+    at["formats"] = yaml.safe_load(line)
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+def test_a_committee_takes_its_formats_every_quarter(project: Path) -> None:
+    """A committee's ``formats:`` in authorities.yaml holds for every quarter's runs to it,
+    with a run file or without; a run plan's own ``formats:`` still decides its run."""
+    _committee_formats(project, "902", "scrutiny", "[pdf, html]")
+    # no run file for Q3: the default plan, one run per authority and report
+    plan = load_project(project).run_plan("2024-25 Q3")
+    formats = {(e.authority, e.report): e.formats for e in plan.entries}
+    assert formats[("902", "quarterly_scorecard")] == ("html", "pdf")
+    assert formats[("901", "quarterly_scorecard")] == ("html", "pdf", "docx")  # its own board
+    assert formats[("902", "looked_after")] == ("html", "pdf", "docx")  # another committee
+    # a run file: its run without formats takes the committee's; with them, its own
+    (project / "params/runs/2024-25-Q2.yaml").write_text(
+        "runs:\n"
+        "  - report: quarterly_scorecard\n    committee: scrutiny\n    authorities: ['902']\n"
+        "  - report: looked_after\n    committee: scrutiny\n    authorities: ['902']\n"
+        "    formats: [docx]\n"
+    )
+    plan = load_project(project).run_plan("2024-25 Q2")
+    assert {e.report: e.formats for e in plan.entries} == {
+        "quarterly_scorecard": ("html", "pdf"),
+        "looked_after": ("docx",),
+    }
+
+
+def test_bad_committee_formats_are_named(project: Path) -> None:
+    _committee_formats(project, "903", "lscp", "[html, word]")
+    _committee_formats(project, "904", "scrutiny", "[]")
+    with pytest.raises(InputError) as exc:
+        load_project(project)
+    assert _messages(exc) == [
+        "error: params/authorities.yaml, authorities[2].committees[2].formats[1]: value 'word': "
+        "unknown format; choose from html, pdf, docx [rule: known-format]",
+        "error: params/authorities.yaml, authorities[3].committees[0].formats: value '[]': "
+        "formats is a list of html, pdf, docx [rule: formats]",
+    ]
+
+
 def test_root_found_upward(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     nested = project / "notebooks" / "drafts"
     nested.mkdir(parents=True)

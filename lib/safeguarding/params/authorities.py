@@ -11,18 +11,19 @@ from .fields import (
     Checker,
     authority_code,
     file_text,
+    formats_field,
     iso_date,
     join_field,
     parse_yaml,
     unknown_keys,
 )
-from .records import Authority, Committee, Officer
+from .records import FORMATS, Authority, Committee, Officer
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 _AUTHORITY_KEYS = ("code", "name", "region", "neighbours", "committees")
-_COMMITTEE_KEYS = ("id", "name", "meeting_date", "report_of", "contact")
+_COMMITTEE_KEYS = ("id", "name", "meeting_date", "report_of", "contact", "formats")
 _OFFICER_KEYS = ("name", "role", "phone", "email")
 
 
@@ -101,10 +102,11 @@ def _committees(value: Any, check: Checker, where: str) -> dict[str, Committee]:
         meeting = iso_date(entry.get("meeting_date"), check, join_field(at, "meeting_date"))
         report_of = check.text(entry, "report_of", at)
         contact = _officer(entry.get("contact"), check, join_field(at, "contact"))
+        formats = formats_field(entry.get("formats"), check, join_field(at, "formats"))
         if cid in out:
             check.error(join_field(at, "id"), "this committee id appears twice", "unique-id", cid)
         elif cid and meeting and contact:
-            out[cid] = Committee(cid, name, meeting, report_of, contact)
+            out[cid] = Committee(cid, name, meeting, report_of, contact, formats or FORMATS)
     return out
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from ..validation import InputError, Issue, safe_yaml
-from .records import IMPLICATIONS
+from .records import FORMATS, IMPLICATIONS
 
 _CODE = re.compile(r"^\d{3}$")
 
@@ -147,3 +147,24 @@ def unknown_keys(mapping: dict, allowed: tuple[str, ...], check: Checker, where:
                 f"unknown field {key!r}; expected one of {', '.join(allowed)}",
                 "known-field",
             )
+
+
+def formats_field(value: Any, check: Checker, where: str) -> tuple[str, ...] | None:
+    """A ``formats:`` field (a run plan's run, or a committee in authorities.yaml): a list of
+    html, pdf and docx, returned in the order they are rendered; None where it is absent. A
+    committee that does not take Word is spared its rendering."""
+    if value is None:
+        return None
+    given = [value] if isinstance(value, str) else value
+    if not isinstance(given, list) or not given:
+        check.error(where, f"formats is a list of {', '.join(FORMATS)}", "formats", value)
+        return None
+    for i, fmt in enumerate(given):
+        if fmt not in FORMATS:
+            check.error(
+                f"{where}[{i}]", f"unknown format; choose from {', '.join(FORMATS)}",
+                "known-format", fmt,
+            )  # fmt: skip
+        elif given.index(fmt) != i:
+            check.error(f"{where}[{i}]", "this format is already listed", "unique-format", fmt)
+    return tuple(f for f in FORMATS if f in given)

@@ -130,7 +130,7 @@ class Project:
 
     def run_plan(self, quarter: str | Period) -> RunPlan:
         """The quarter's run file, or the default: every authority × the three reports, each
-        to the committee its settings name, for the public."""
+        to the committee its settings name, for the public, in the formats it takes."""
         period = parse_period(quarter)
         if period.kind != "quarter":
             raise PeriodError(f"a run is for a quarter, e.g. '2024-25 Q2', not {period.label!r}")
@@ -147,7 +147,8 @@ class Project:
                 committee = self.settings.reports[report].committee
                 if committee not in authority.committees:
                     committee = next(iter(authority.committees))
-                entries.append(RunEntry(code, report, committee, "public"))
+                formats = authority.committees[committee].formats
+                entries.append(RunEntry(code, report, committee, "public", formats))
         return RunPlan(period.label, tuple(entries), None)
 
     # what a run reads

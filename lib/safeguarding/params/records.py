@@ -38,6 +38,7 @@ class Committee:
     meeting_date: dt.date
     report_of: str
     contact: Officer
+    formats: tuple[str, ...] = FORMATS  # those it takes every quarter (a run plan may say others)
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,7 @@ class RunEntry:
     report: str
     committee: str
     audience: str
-    formats: tuple[str, ...] = FORMATS  # those the committee takes (the run plan's formats:)
+    formats: tuple[str, ...] = FORMATS  # the run plan's formats:, else the committee's
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,16 @@ from pathlib import Path
 from typing import Any
 
 from ..periods import Period, PeriodError, parse_period
-from .fields import Checker, authority_code, join_field, mapping_of, read_yaml, unknown_keys
-from .records import AUDIENCES, FORMATS, Authority, FrontSheet, RunEntry, RunPlan
+from .fields import (
+    Checker,
+    authority_code,
+    formats_field,
+    join_field,
+    mapping_of,
+    read_yaml,
+    unknown_keys,
+)
+from .records import AUDIENCES, Authority, FrontSheet, RunEntry, RunPlan
 
 _RUN_FILE_KEYS = ("quarter", "runs")
 _RUN_KEYS = ("report", "committee", "audience", "authorities", "formats")
@@ -66,7 +74,7 @@ def read_run_plan(
                 audience,
             )
         committee = str(run.get("committee") or (reports[report].committee if report else ""))
-        formats = run_formats(run.get("formats"), check, join_field(where, "formats"))
+        formats = formats_field(run.get("formats"), check, join_field(where, "formats"))
         codes = _run_authorities(
             run.get("authorities", "all"), authorities, check, join_field(where, "authorities")
         )
@@ -89,29 +97,11 @@ def read_run_plan(
                 )
                 continue
             seen[(code, report)] = where
-            entries.append(RunEntry(code, report, committee, audience, formats))
+            # the run's own formats, else those the committee takes every quarter
+            taken = formats or authorities[code].committees[committee].formats
+            entries.append(RunEntry(code, report, committee, audience, taken))
     check.raise_if_any()
     return RunPlan(quarter.label, tuple(entries), path)
-
-
-def run_formats(value: Any, check: Checker, where: str) -> tuple[str, ...]:
-    """A run's ``formats:``: a list of html, pdf and docx (absent: all three), in the order
-    they are rendered. A committee that does not take Word is spared its rendering."""
-    if value is None:
-        return FORMATS
-    given = [value] if isinstance(value, str) else value
-    if not isinstance(given, list) or not given:
-        check.error(where, f"formats is a list of {', '.join(FORMATS)}", "formats", value)
-        return FORMATS
-    for i, fmt in enumerate(given):
-        if fmt not in FORMATS:
-            check.error(
-                f"{where}[{i}]", f"unknown format; choose from {', '.join(FORMATS)}",
-                "known-format", fmt,
-            )  # fmt: skip
-        elif given.index(fmt) != i:
-            check.error(f"{where}[{i}]", "this format is already listed", "unique-format", fmt)
-    return tuple(f for f in FORMATS if f in given)
 
 
 def _run_authorities(
