@@ -138,7 +138,10 @@ def test_the_preview_offers_only_the_formats_the_run_plan_publishes(project: Pat
         with pytest.raises(urllib.error.HTTPError) as refused:
             _get(server.url + "report.docx")
         assert refused.value.code == 404
-        assert refused.value.read() == b"the run plan does not publish this report as docx"
+        assert refused.value.read() == (
+            b"this report's committee does not take Word (formats: in the run plan or "
+            b"params/authorities.yaml), so it is not rendered"
+        )
         assert _get(server.url + "report.pdf")[1].startswith(b"%PDF")
     finally:
         if server is not None:

@@ -357,7 +357,7 @@ def banner_text(session: PreviewSession) -> str:
     if links:
         text += " " + " · ".join(links)
     if "html" not in e.formats:
-        text += " (the run plan publishes no HTML of this report)"
+        text += " (its committee takes no HTML: formats: in the run plan or authorities.yaml)"
     return text
 
 
@@ -416,7 +416,11 @@ class PreviewServer:
                     return self._send(200, server.page().encode("utf-8"), FORMAT_TYPES["html"])
                 match = re.fullmatch(r"/report\.(pdf|docx|html)", route)
                 if match and match.group(1) not in (*server.session.entry.formats, "html"):
-                    text = f"the run plan does not publish this report as {match.group(1)}"
+                    name = FORMAT_NAMES[match.group(1)]
+                    text = (
+                        f"this report's committee does not take {name} (formats: in the run "
+                        "plan or params/authorities.yaml), so it is not rendered"
+                    )
                     return self._send(404, text.encode(), "text/plain; charset=utf-8")
                 if match:
                     try:

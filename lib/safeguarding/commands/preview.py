@@ -24,7 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "scan) in a kernel kept warm between builds, serve it on 127.0.0.1 and reload the "
             "page whenever the commentary, targets, settings, notebook, library or the "
             "authority's data change. PDF and Word are rendered on request (/report.pdf, "
-            "/report.docx) when the run plan publishes them. Nothing is published. Stop with "
+            "/report.docx) when the report's committee takes them. Nothing is published. Stop with "
             "Ctrl+C."
         ),
     )

@@ -53,7 +53,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         nargs="+",
         choices=FORMATS,
         help="the formats every run renders (default: each run's formats: in the quarter's "
-        "run plan, else all three)",
+        "run plan, else its committee's in params/authorities.yaml, else all three)",
     )
     parser.add_argument(
         "--project", type=Path, help="project folder (default: found upward from here)"
