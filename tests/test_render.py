@@ -122,6 +122,11 @@ def test_html_is_self_contained_and_accessible_by_construction(rendered):
     assert page.count("data:image/svg+xml;base64,") >= 8
     imgs = re.findall(r"<img [^>]*>", page)
     assert imgs and all('alt="' in i and 'alt=""' not in i for i in imgs)
+    # every image embedded and labelled for screen readers by its alt text
+    for img in imgs:
+        assert re.search(r'\ssrc="data:image/[a-z+]+;base64,', img), img[:120]
+        label = re.search(r'\srole="img" aria-label="([^"]*)"', img)
+        assert label and f'alt="{label.group(1)}"' in img, img[:120]
     assert '<span class="rag rag-red">' in page
     assert "<caption>" in page
     _assert_strict_policy(page)
@@ -397,3 +402,36 @@ def test_the_renderer_and_the_batch_do_not_import_the_charts():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_the_page_embeds_only_the_reports_own_images(tmp_path):
+    (tmp_path / "figure-01.svg").write_text("<svg/>", encoding="utf-8")
+    (tmp_path / "commentary-image-01.png").write_bytes(b"\x89PNG")
+    page = (
+        '<p>a &lt;img src="x.png"&gt; in words</p>\n'
+        '<img src="figure-01.svg" alt="Rose from 3 to 5 &amp; then fell" />\n'
+        '<img src="commentary-image-01.png" style="width:50.0%" alt="A picture" />\n'
+        '<img src="data:image/gif;base64,R0lG" alt="kept" />'
+    )
+    out = render.embed_images(page, tmp_path)
+    assert out.splitlines()[0] == '<p>a &lt;img src="x.png"&gt; in words</p>'
+    assert out.splitlines()[1] == (
+        '<img role="img" aria-label="Rose from 3 to 5 &amp; then fell" '
+        'src="data:image/svg+xml;base64,PHN2Zy8+" alt="Rose from 3 to 5 &amp; then fell" />'
+    )
+    assert out.splitlines()[2] == (
+        '<img role="img" aria-label="A picture" src="data:image/png;base64,iVBORw==" '
+        'style="width:50.0%" alt="A picture" />'
+    )
+    assert out.splitlines()[3] == '<img src="data:image/gif;base64,R0lG" alt="kept" />'
+    # anything else is an error naming it, never a fetch or a read outside the folder
+    (tmp_path / "notes.txt").write_text("x", encoding="utf-8")
+    for src in (
+        "https://example.org/a.png",
+        "../figure-01.svg",
+        "/etc/passwd",
+        "missing.svg",
+        "notes.txt",
+    ):
+        with pytest.raises(render.RenderError, match="cannot embed"):
+            render.embed_images(f'<img src="{src}" alt="x" />', tmp_path)
