@@ -226,18 +226,37 @@ def step_by_step(render, word, executed: Path, tmp: Path, clock: Clock) -> None:
     if hasattr(render, "write_pngs"):
         with clock.step("  render: Word's PNGs (Typst, from the SVGs)"):
             render.write_pngs(doc.figures)
-    with clock.step("  render: pandoc reads Markdown (+ guard)"):
-        ast = render._read_markdown(md, tmp)
-    import subprocess
+    if hasattr(render, "writer_job"):
+        pandoc_steps(render, doc, md, stamp, tmp, clock)
+    else:  # a library of before 4 December 2026: a pandoc command per format
+        import subprocess
 
-    for fmt, target in (("html", "report.html"), ("typst", "report.typ"), ("docx", "report.docx")):
-        args = render._pandoc_args(fmt, doc, stamp, tmp / target)
-        with clock.step(f"  render: pandoc writes {fmt}"):
-            subprocess.run([*args, str(ast)], cwd=tmp, check=True, capture_output=True)
+        with clock.step("  render: pandoc reads Markdown (+ guard)"):
+            ast = render._read_markdown(md, tmp)
+        writers = {"html": "report.html", "typst": "report.typ", "docx": "report.docx"}
+        for fmt, target in writers.items():
+            args = render._pandoc_args(fmt, doc, stamp, tmp / target)
+            with clock.step(f"  render: pandoc writes {fmt}"):
+                subprocess.run([*args, str(ast)], cwd=tmp, check=True, capture_output=True)
     with clock.step("  render: word.finish"):
         word.finish(tmp / "report.docx", doc.meta)
     with clock.step("  render: typst compiles the PDF"):
         render._compile_pdf(tmp / "report.typ", tmp / "report.pdf", stamp)
+
+
+def pandoc_steps(render, doc, md: Path, stamp, tmp: Path, clock: Clock) -> None:
+    """The one pandoc process: reading alone (and the guard), reading and writing each
+    format alone, then all three as render_notebook asks (the last leaves the files)."""
+    from safeguarding import pandoc_run
+
+    targets = {"html": "report.html", "pdf": "report.typ", "docx": "report.docx"}
+    runs = [("reads Markdown (+ guard), writes nothing", ())]
+    runs += [(f"reads, writes {fmt} alone", (fmt,)) for fmt in targets]
+    runs += [("reads, writes all three", tuple(targets))]
+    for label, formats in runs:
+        jobs = [render.writer_job(fmt, doc, stamp, tmp / targets[fmt]) for fmt in formats]
+        with clock.step(f"  render: pandoc {label}"):
+            pandoc_run.read_check_write(md, render.READING, jobs, render.guard_document, stamp)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from fixtures import report_fixture as fx
-from safeguarding import render
+from safeguarding import pandoc_run, render
 
 FRONT_SHEET = fx.FRONT_SHEET_FIELDS
 SECTIONS = [
@@ -353,7 +353,7 @@ def test_typst_pieces_written_at_once_are_each_as_written_alone(tmp_path):
     filters = str(render.TEMPLATES / "filters.lua")
 
     def typst(text_or_path: str | Path, *extra: str) -> str:
-        args = [render.pandoc_path(), "--from=markdown", "--to=typst", *extra]
+        args = [pandoc_run.pandoc_path(), "--from=markdown", "--to=typst", *extra]
         if isinstance(text_or_path, Path):
             return subprocess.run([*args, str(text_or_path)], capture_output=True, text=True,
                                   check=True).stdout  # fmt: skip

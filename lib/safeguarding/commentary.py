@@ -35,8 +35,9 @@ from pathlib import Path
 from typing import Any
 
 from .exceptions import InputError, RenderError
+from .pandoc_run import pandoc_path
 
-READER = "markdown-smart+smart"  # the renderer's reader (render._read_markdown)
+READER = "markdown-smart+smart"  # pandoc's reader of commentary and of every report
 WRITER = "markdown"
 LINK_SCHEMES = ("https", "http", "mailto")
 IMAGE_TYPES = {
@@ -135,8 +136,6 @@ def write(ast: dict[str, Any]) -> str:
 
 
 def _pandoc(args: list[str], text: str) -> str:
-    from .render import pandoc_path
-
     proc = subprocess.run(
         [pandoc_path(), *args], input=text.encode("utf-8"), capture_output=True, check=False
     )

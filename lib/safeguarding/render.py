@@ -12,9 +12,9 @@ from the one ``application/vnd.safeguarding.meta+json`` output.
 * DOCX: pandoc with the house reference document.
 
 Rendering is reproducible: dates come from the run's recorded time (or ``SOURCE_DATE_EPOCH``),
-never the clock, so the same executed notebook renders to byte-identical files. Pandoc runs
-once per format, the three in parallel; the Typst compiler (and its fonts) is loaded once per
-process.
+never the clock, so the same executed notebook renders to byte-identical files. One pandoc
+process reads the Markdown once and writes every format (:mod:`safeguarding.pandoc_run`); the
+Typst compiler (and its fonts) is loaded once per process.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ import os
 import re
 import shutil
 import struct
-import subprocess
 import tempfile
 import zlib
 from collections.abc import Callable, Iterable, Mapping
@@ -42,8 +41,8 @@ from typing import Any
 
 import typst
 
-from . import cache, word
-from .commentary import nodes
+from . import cache, pandoc_run, word
+from .commentary import READER, nodes
 from .exceptions import ParameterError, RenderError
 from .manifest import atomic_write_text
 from .markup import META_MIME, RAG_WORDS, esc
@@ -63,20 +62,6 @@ PDF_TOC_DEPTH = 2
 # Where the contents go: after the front sheet, on a page of their own (the Lua filter makes
 # the empty div Word's marker paragraph, to which word.finish moves the contents).
 CONTENTS_TYPST = "```{=typst}\n#contents-page()\n```\n\n::: {.contents-page}\n:::"
-
-
-@lru_cache(maxsize=1)
-def pandoc_path() -> str:
-    """The pandoc binary bundled by pypandoc_binary (or one on PATH)."""
-    try:
-        import pypandoc
-
-        return pypandoc.get_pandoc_path()
-    except (ImportError, OSError):
-        found = shutil.which("pandoc")
-        if not found:
-            raise RenderError("pandoc not found: install pypandoc_binary") from None
-        return found
 
 
 @lru_cache(maxsize=1)
@@ -301,7 +286,7 @@ def _typst_escape(text: str) -> str:
     return _TYPST_SPECIAL.sub(r"\\\1", text)
 
 
-def _variables(meta: Mapping[str, Any], escape: Any) -> list[str]:
+def _variables(meta: Mapping[str, Any], escape: Any) -> tuple[tuple[str, str], ...]:
     fields = {
         "title": meta.get("title", "Report"),
         "document-title": document_title(meta),
@@ -311,57 +296,48 @@ def _variables(meta: Mapping[str, Any], escape: Any) -> list[str]:
         "classification": meta.get("classification", ""),
         "quarter": meta.get("quarter", ""),
     }
-    args = []
-    for key, value in fields.items():
-        args += ["-V", f"{key}={escape(str(value))}"]
-    return args
+    return tuple((key, escape(str(value))) for key, value in fields.items())
 
 
-def _pandoc_args(fmt: str, doc: Document, stamp: dt.datetime, out: Path) -> list[str]:
+# Every format reads the report alike: as commentary is read, and at the column width that
+# sizes wide pipe tables' columns when read.
+READING = pandoc_run.Reading(
+    reader=READER,
+    filter=TEMPLATES / "filters.lua",
+    columns=40,
+    meta=(("lang", "en-GB"),),
+)
+
+
+def writer_job(fmt: str, doc: Document, stamp: dt.datetime, out: Path) -> pandoc_run.WriterJob:
+    """What pandoc is asked to write for ``fmt`` (``html``, ``pdf``: its Typst, ``docx``)."""
     meta = doc.meta
-    common = [
-        pandoc_path(),
-        "--from=json",  # the document read once by _read_markdown
-        "--wrap=none",
-        "--columns=40",
-        f"--lua-filter={TEMPLATES / 'filters.lua'}",
-        "-M",
-        "lang=en-GB",
-    ]
     if fmt == "html":
-        return [
-            *common,
-            "--to=html5",
-            "--standalone",
-            "--toc",
-            f"--toc-depth={HTML_TOC_DEPTH}",
-            f"--template={TEMPLATES / 'report.html'}",
-            "-V",
-            f"house-css={_css()}",
-            "-V",
-            f"content-security-policy={CONTENT_SECURITY_POLICY}",
-            "-V",
-            f"pagetitle={document_title(meta)}",
-            "-V",
-            f"run-date={stamp:%Y-%m-%d}",
-            *_variables(meta, html.escape),
-            "--section-divs",
-            "-o",
-            str(out),
-        ]
-    if fmt == "typst":
-        return [
-            *common,
-            "--to=typst",
-            "--standalone",
-            "--shift-heading-level-by=-1",
-            f"--template={TEMPLATES / 'report.typ'}",
-            "-V",
-            f"toc-depth={PDF_TOC_DEPTH}",
-            *_variables(meta, _typst_escape),
-            "-o",
-            str(out),
-        ]
+        return pandoc_run.WriterJob(
+            "html5",
+            out,
+            template=TEMPLATES / "report.html",
+            variables=(
+                ("house-css", _css()),
+                ("content-security-policy", CONTENT_SECURITY_POLICY),
+                ("pagetitle", document_title(meta)),
+                ("run-date", f"{stamp:%Y-%m-%d}"),
+                *_variables(meta, html.escape),
+            ),
+            options={
+                "table_of_contents": True,
+                "toc_depth": HTML_TOC_DEPTH,
+                "section_divs": True,
+            },
+        )
+    if fmt == "pdf":
+        return pandoc_run.WriterJob(
+            "typst",
+            out,
+            template=TEMPLATES / "report.typ",
+            variables=(("toc-depth", str(PDF_TOC_DEPTH)), *_variables(meta, _typst_escape)),
+            shift=-1,
+        )
     if fmt == "docx":
         # The title block as the PDF's masthead has it: the report, the authority and quarter,
         # the committee and its meeting date (never the run date); the classification is in
@@ -370,55 +346,24 @@ def _pandoc_args(fmt: str, doc: Document, stamp: dt.datetime, out: Path) -> list
         meeting = ", ".join(
             str(meta[k]) for k in ("committee", "meeting_date_text") if meta.get(k)
         )
-        return [
-            *common,
-            "--to=docx",
-            "--toc",
-            f"--toc-depth={PDF_TOC_DEPTH}",
-            "--shift-heading-level-by=-1",
-            f"--reference-doc={TEMPLATES / 'reference.docx'}",
-            "-M",
-            "toc-title=Contents",
-            "-M",
-            f"title={meta.get('title', 'Report')}",
-            "-M",
-            f"subtitle={meta.get('subtitle', '')}",
-            "-M",
-            f"author={meta.get('authority_name', '')}",
-            "-M",
-            f"date={meeting}",
-            "-o",
-            str(out),
-        ]
+        return pandoc_run.WriterJob(
+            "docx",
+            out,
+            meta=(
+                ("toc-title", "Contents"),
+                ("title", str(meta.get("title", "Report"))),
+                ("subtitle", str(meta.get("subtitle", ""))),
+                ("author", str(meta.get("authority_name", ""))),
+                ("date", meeting),
+            ),
+            shift=-1,
+            options={
+                "table_of_contents": True,
+                "toc_depth": PDF_TOC_DEPTH,
+                "reference_doc": str(TEMPLATES / "reference.docx"),
+            },
+        )
     raise ParameterError(f"unknown format {fmt!r}")
-
-
-def _read_markdown(source: Path, cwd: Path, meanwhile: Callable[[], None] | None = None) -> Path:
-    """Parse the Markdown once into pandoc's JSON AST, which every writer then reads: reading
-    is half of each pandoc run (about 0.25 s of CPU for a scorecard), so three formats read
-    it once rather than three times. Filters run at writing, where they know the format.
-    ``--columns`` matters here too: the reader sizes wide pipe tables' columns by it.
-    ``meanwhile`` is called in this process while pandoc reads (its error stops the read)."""
-    ast = source.with_suffix(".json")
-    proc = subprocess.Popen(
-        [pandoc_path(), "--from=markdown-smart+smart", "--columns=40", "--to=json"]
-        + ["-o", str(ast), str(source)],
-        cwd=cwd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        if meanwhile is not None:
-            meanwhile()
-    except BaseException:
-        proc.kill()
-        proc.communicate()
-        raise
-    _, err = proc.communicate()
-    if proc.returncode != 0:
-        raise RenderError(f"pandoc (reading): {err.decode('utf-8', 'replace').strip()}")
-    guard_document(ast)
-    return ast
 
 
 # --- what a published page may hold -------------------------------------------------------
@@ -426,12 +371,13 @@ _DATA_IMAGE = re.compile(r"^data:image/(png|jpeg|gif);base64,([A-Za-z0-9+/=\s]+)
 _PAGE_LINK = re.compile(r"^(?:https?://[^\s/?#]+|mailto:|#)", re.IGNORECASE)
 
 
-def guard_document(ast_path: Path) -> None:
+def guard_document(ast_path: Path) -> bool:
     """The whole document's last check before any writer runs (commentary is checked when it
     is read, :mod:`safeguarding.commentary`): no raw HTML or OpenXML, links only to
     ``https:``, ``http:``, ``mailto:`` or within the page, and images only from the report's
     own files. Embedded images (``data:`` URIs from commentary) are written beside the
-    document, so every writer reads a local file; a page then loads nothing from outside."""
+    document, so every writer reads a local file; a page then loads nothing from outside.
+    Returns whether it rewrote the document (it did if it wrote out an embedded image)."""
     doc = json.loads(ast_path.read_text(encoding="utf-8"))
     folder = ast_path.parent
     written = 0
@@ -453,34 +399,9 @@ def guard_document(ast_path: Path) -> None:
             content[2][0] = name
         elif not _own_file(folder, src):
             raise RenderError(f"an image that is not one of the report's own files: {src[:60]!r}")
-    if written:  # the document changed only if an embedded image was written out
+    if written:
         ast_path.write_text(json.dumps(doc), encoding="utf-8")
-
-
-def _run_pandoc(
-    jobs: dict[str, list[str]],
-    source: Path,
-    cwd: Path,
-    stamp: dt.datetime,
-    meanwhile: Callable[[], None] | None = None,
-) -> None:
-    """Run the pandoc jobs in parallel on the JSON AST of ``source``; raise with pandoc's
-    message if any fails."""
-    source = _read_markdown(source, cwd, meanwhile)
-    env = {**os.environ, "SOURCE_DATE_EPOCH": str(int(stamp.timestamp()))}
-    procs = {
-        fmt: subprocess.Popen(
-            [*args, str(source)], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-        )
-        for fmt, args in jobs.items()
-    }
-    errors = []
-    for fmt, proc in procs.items():
-        _, err = proc.communicate()
-        if proc.returncode != 0:
-            errors.append(f"pandoc ({fmt}): {err.decode('utf-8', 'replace').strip()}")
-    if errors:
-        raise RenderError("\n".join(errors))
+    return written > 0
 
 
 def _own_file(folder: Path, src: str) -> bool:
@@ -572,10 +493,7 @@ def render_notebook(
             "pdf": tmp / "report.typ",
             "docx": tmp / "report.docx",
         }
-        jobs = {
-            fmt: _pandoc_args("typst" if fmt == "pdf" else fmt, doc, stamp, targets[fmt])
-            for fmt in formats
-        }
+        jobs = [writer_job(fmt, doc, stamp, targets[fmt]) for fmt in formats]
 
         def while_pandoc_reads() -> None:
             if "docx" in formats:
@@ -583,7 +501,7 @@ def render_notebook(
             if meanwhile is not None:
                 meanwhile()
 
-        _run_pandoc(jobs, md, tmp, stamp, while_pandoc_reads)
+        pandoc_run.read_check_write(md, READING, jobs, guard_document, stamp, while_pandoc_reads)
         if "html" in formats:
             page = targets["html"].read_text(encoding="utf-8")
             targets["html"].write_text(embed_images(page, tmp), encoding="utf-8")
