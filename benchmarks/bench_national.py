@@ -153,7 +153,7 @@ def reference_speed() -> dict[str, float]:
     Timed at the start and the end: a virtual machine's speed can change by half within an
     hour with no load of its own (1 December 2026: the same pandoc call 0.81 s, then 1.15 s),
     so figures from two runs compare only after scaling by these."""
-    from safeguarding.render import pandoc_path
+    from safeguarding.pandoc_run import pandoc_path
 
     start = time.process_time()
     words = [f"w{(i * 7919) % 100_003:06d}" for i in range(400_000)]
