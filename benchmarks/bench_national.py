@@ -279,11 +279,17 @@ def in_child(func, *args):
 
 
 def run_batch(
-    project: Path, quarter: str, jobs: int, codes: Sequence[str] | None, formats: Sequence[str]
+    project: Path,
+    quarter: str,
+    jobs: int,
+    codes: Sequence[str] | None,
+    formats: Sequence[str],
+    reports: Sequence[str] = (REPORT,),
 ) -> dict:
-    """(b)/(d): ``safeguarding run`` for the quarter; seconds, peak memory, status counts."""
+    """(b)/(d): ``safeguarding run`` of ``reports`` for the quarter; seconds, peak memory,
+    status counts."""
     args = [BIN / "safeguarding", "run", "--quarter", quarter, "--project", project,
-            "--jobs", jobs, "--report", REPORT, "--run-time", RUN_TIME,
+            "--jobs", jobs, "--report", *reports, "--run-time", RUN_TIME,
             "--formats", *formats]  # fmt: skip
     if codes:
         args += ["--authority", *codes]
@@ -331,10 +337,18 @@ def manifest_timings(project: Path, quarter: str) -> dict[str, float]:
 
 
 def naive_baseline(
-    project: Path, quarter: str, codes: Sequence[str], out: Path, formats: Sequence[str]
+    project: Path,
+    quarter: str,
+    codes: Sequence[str],
+    out: Path,
+    formats: Sequence[str],
+    reports: Sequence[str] = (REPORT,),
 ) -> list[float]:
-    """(c): the papermill CLI per notebook, then a fresh render per report, one after another."""
-    notebook = ROOT / "notebooks" / f"{REPORT}.ipynb"
+    """(c): the papermill CLI per notebook, then a fresh render per report, one after another
+    (each report to the committee the project's settings send it to)."""
+    import yaml
+
+    settings = yaml.safe_load((project / "params" / "settings.yaml").read_text(encoding="utf-8"))
     render = (
         "import sys; from safeguarding.render import render_notebook; "
         f"render_notebook(sys.argv[1], sys.argv[2], formats={tuple(formats)!r}, "
@@ -342,20 +356,23 @@ def naive_baseline(
     )
     seconds = []
     for code in codes:
-        folder = out / code
-        folder.mkdir(parents=True, exist_ok=True)
-        executed = folder / f"{REPORT}.ipynb"
-        start = time.perf_counter()
-        run_command(
-            [BIN / "papermill", notebook, executed, "-p", "authority", code, "-p", "quarter",
-             quarter, "-p", "report", REPORT, "-p", "committee", "scrutiny", "-p", "audience",
-             "public", "-p", "project_dir", project, "-p", "run_time", RUN_TIME,
-             "--cwd", project, "--no-progress-bar"],
-            cwd=project,
-        )  # fmt: skip
-        run_command([sys.executable, "-c", render, executed, folder, RUN_TIME], cwd=project)
-        seconds.append(time.perf_counter() - start)
-        print(f"  naive: {code} in {seconds[-1]:.1f} s", flush=True)
+        for report in reports:
+            folder = out / code / report
+            folder.mkdir(parents=True, exist_ok=True)
+            executed = folder / f"{report}.ipynb"
+            committee = settings["reports"][report]["committee"]
+            start = time.perf_counter()
+            run_command(
+                [BIN / "papermill", ROOT / "notebooks" / f"{report}.ipynb", executed,
+                 "-p", "authority", code, "-p", "quarter", quarter, "-p", "report", report,
+                 "-p", "committee", committee, "-p", "audience", "public",
+                 "-p", "project_dir", project, "-p", "run_time", RUN_TIME,
+                 "--cwd", project, "--no-progress-bar"],
+                cwd=project,
+            )  # fmt: skip
+            run_command([sys.executable, "-c", render, executed, folder, RUN_TIME], cwd=project)
+            seconds.append(time.perf_counter() - start)
+            print(f"  naive: {code} {report} in {seconds[-1]:.1f} s", flush=True)
     return seconds
 
 
@@ -456,6 +473,11 @@ def main() -> int:
     parser.add_argument("--formats", nargs="+", choices=FORMATS, default=list(FORMATS),
                         help="the formats rendered by (b), (c) and (d): the goals are for all "
                         "three; fewer shows what each costs")  # fmt: skip
+    parser.add_argument("--reports", nargs="+", default=[REPORT], metavar="NAME",
+                        help="the reports of (b) and (c) for every authority (default: the "
+                        "scorecard alone; a quarter's plan: quarterly_scorecard child_protection "
+                        "looked_after national_framework); (d) and (f) are the scorecard's",
+                        )  # fmt: skip
     args = parser.parse_args()
 
     from safeguarding.demo import make_authorities
@@ -490,19 +512,21 @@ def main() -> int:
     sample = spread(list(sizes), sizes, args.sample)
     batch_codes = None if not args.skip_full else sample
     project = write_project(work / "project", data, ROOT / "params", ROOT / "notebooks",
-                            args.quarter)  # fmt: skip
+                            args.quarter, reports=args.reports)  # fmt: skip
     baseline_project = write_project(work / "baseline-project", data, ROOT / "params",
-                                     ROOT / "notebooks", args.quarter)  # fmt: skip
+                                     ROOT / "notebooks", args.quarter,
+                                     reports=args.reports)  # fmt: skip
 
     print(f"(c) naive baseline on {len(sample)} authorities: {' '.join(sample)} …", flush=True)
     with Steal() as steal_c:
         naive = naive_baseline(baseline_project, args.quarter, sample, work / "naive",
-                               args.formats)
+                               args.formats, args.reports)
 
-    n_reports = len(batch_codes or sizes)
+    n_reports = len(batch_codes or sizes) * len(args.reports)
     print(f"(b) the quarter: {n_reports} reports, --jobs {args.jobs} …", flush=True)
     with Steal() as steal_b:
-        full = run_batch(project, args.quarter, args.jobs, batch_codes, args.formats)
+        full = run_batch(project, args.quarter, args.jobs, batch_codes, args.formats,
+                         args.reports)  # fmt: skip
     steps = manifest_timings(project, args.quarter)
 
     changed = sample[len(sample) // 2]
@@ -573,8 +597,9 @@ def main() -> int:
         first, last = indicator_rows[0], indicator_rows[-1]
         growth = (last["compute_s"] / first["compute_s"]) / (last["records"] / first["records"])
         row("(a)   time growth / record growth (1 = linear)", growth, "", goal="about 1 (linear)")
-    row(f"(b) the quarter: {n_reports} x {REPORT}, {'+'.join(args.formats)}", full["seconds"],
-        "s")  # fmt: skip
+    plan = REPORT if args.reports == [REPORT] else f"{len(args.reports)} reports"
+    row(f"(b) the quarter: {n_reports // len(args.reports)} x {plan}, {'+'.join(args.formats)}",
+        full["seconds"], "s")  # fmt: skip
     row("(b)   runs ok / failed", f"{full['counts'].get('ok', 0)} / "
         f"{full['counts'].get('failed', 0)}", "")  # fmt: skip
     row("(b)   seconds per report (amortised)", batch_per, "s/report", goal="at most 1.0",
@@ -629,6 +654,9 @@ def main() -> int:
     if args.authorities != 153 or batch_codes:
         print(f"  (this run: {args.authorities} authorities, {n_reports} reports; the goals are "
               "for the 153-authority quarter)")  # fmt: skip
+    if args.reports != [REPORT]:
+        print(f"  (this run's (b) and (c) published {', '.join(args.reports)} for each "
+              f"authority; other runs' (b) and (c) are {REPORT} alone)")  # fmt: skip
     if tuple(args.formats) != FORMATS:
         print(f"  (this run rendered {'+'.join(args.formats)} in (b), (c) and (d); the goals "
               f"are for {'+'.join(FORMATS)})")  # fmt: skip
