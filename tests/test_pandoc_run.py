@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import threading
+import time
 import zipfile
 from pathlib import Path
 
@@ -208,3 +209,22 @@ def test_a_filter_that_floods_stdout_and_stderr_cannot_stall_the_render(report, 
     thread.join(120)  # a deadlock, not a speed: the render takes well under a second
     assert done == [True]
     assert (source.parent / "report.html").is_file()
+
+
+def test_a_pandoc_that_dies_after_reading_is_a_render_error(report):
+    """Killed between reading and writing (out of memory, a signal): a RenderError saying
+    so, not a broken pipe."""
+    source, doc = report
+
+    def kill_pandoc(_ast: Path) -> bool:
+        for child in psutil.Process().children():
+            if "pandoc" in child.name():
+                child.kill()
+                while child.status() != psutil.STATUS_ZOMBIE:  # dead, left for Popen to reap
+                    time.sleep(0.01)
+        return False
+
+    job = render.writer_job("html", doc, STAMP, source.parent / "report.html")
+    with pytest.raises(RenderError, match=r"^pandoc \(writing\): killed by signal 9$"):
+        pandoc_run.read_check_write(source, render.READING, [job], kill_pandoc, STAMP)
+    assert not (source.parent / "report.html").exists()

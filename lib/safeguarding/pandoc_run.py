@@ -148,22 +148,27 @@ def _converse(
     if meanwhile is not None:
         meanwhile()
     if proc.stdout.readline().strip() != b"read":
-        proc.wait()
-        raise RenderError(_message(errors, "reading"))
+        raise RenderError(_message(errors, "reading", proc.wait()))
     changed = check(ast)
-    proc.stdin.write(b"write changed\n" if changed else b"write\n")
-    proc.stdin.close()
+    try:
+        proc.stdin.write(b"write changed\n" if changed else b"write\n")
+        proc.stdin.close()
+    except BrokenPipeError:  # pandoc died after reading (killed, out of memory)
+        raise RenderError(_message(errors, "writing", proc.wait())) from None
     proc.stdout.read()  # anything a filter printed, so that it never waits on a full pipe
-    if proc.wait() != 0:
-        raise RenderError(_message(errors, "writing"))
+    code = proc.wait()
+    if code != 0:
+        raise RenderError(_message(errors, "writing", code))
 
 
-def _message(errors: IO[bytes], step: str) -> str:
-    """pandoc's own words, a line per failed step, as ``pandoc (html5): ...``."""
+def _message(errors: IO[bytes], step: str, code: int) -> str:
+    """pandoc's own words, a line per failed step, as ``pandoc (html5): ...``; if it said
+    nothing of its own, what it did say and how it ended."""
     errors.seek(0)
     lines = errors.read().decode("utf-8", "replace").splitlines()
     found = [line[6:].partition(": ") for line in lines if line.startswith("error ")]
     if not found:  # pandoc itself stopped (a Lua error outside a step, a signal)
         said = " ".join(" ".join(lines).split())
-        return f"pandoc ({step}): {said or 'stopped, saying nothing'}"
+        ended = f"killed by signal {-code}" if code < 0 else f"exit status {code}"
+        return f"pandoc ({step}): {said + '; ' if said else ''}{ended}"
     return "\n".join(f"pandoc ({name}): {message}" for name, _, message in found)
