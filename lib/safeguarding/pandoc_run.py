@@ -60,8 +60,8 @@ class WriterJob:
         spec = {
             "format": self.format,
             "output": str(self.output),
-            "variables": [list(p) for p in self.variables],
-            "meta": [list(p) for p in self.meta],
+            "variables": self.variables,  # pairs: JSON writes tuples as arrays
+            "meta": self.meta,
             "shift": self.shift,
             "options": self.options,
         }
@@ -108,7 +108,7 @@ def read_check_write(
                 "filter": str(reading.filter),
                 "columns": reading.columns,
                 "wrap": reading.wrap,
-                "meta": [list(p) for p in reading.meta],
+                "meta": reading.meta,
                 "jobs": [job.spec() for job in jobs],
             }
         ),
